@@ -1,0 +1,215 @@
+"""The `workbench` command: the TUI by default, and headless subcommands for scripts and CI.
+
+`workbench run` must stay light: it imports neither Textual nor the UI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from pathlib import Path
+
+USAGE_ERROR = 2
+SUBCOMMANDS = ("run", "preview", "test")
+
+
+def say(message: str) -> None:
+    """Print one of the workbench's own messages on stderr, marked as its own."""
+    try:
+        sys.stderr.write(f"workbench: {message}\n")
+        sys.stderr.flush()
+    except (BrokenPipeError, ValueError):
+        pass
+
+
+class _ArgumentParser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, exit 2, as for every problem found before a run
+        say(f"{self.prog.split()[-1]}: {message} (see --help)")
+        raise SystemExit(USAGE_ERROR)
+
+
+class PassThrough:
+    """A sink that copies the App's bytes unchanged to the workbench's stdout and stderr."""
+
+    def __init__(self) -> None:
+        self._open = {1: True, 2: True}
+
+    def _write(self, fd: int, data: bytes) -> None:
+        if not self._open[fd]:
+            return
+        view = memoryview(data)
+        try:
+            while view:
+                view = view[os.write(fd, view) :]
+        except OSError:  # the reader went away (`| head`): keep logging, stop passing through
+            self._open[fd] = False
+
+    def on_stdout(self, data: bytes) -> None:
+        self._write(1, data)
+
+    def on_stderr(self, data: bytes) -> None:
+        self._write(2, data)
+
+
+def _add_job_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-k",
+        "--kwarg",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a keyword argument for the Job (repeatable; the value may contain '=' or be empty)",
+    )
+    parser.add_argument("--kwargs-file", type=Path, metavar="FILE", help="a JSON object of keyword arguments")
+    parser.add_argument(
+        "-i",
+        "--input",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="a file or folder to place in the run's input/ (repeatable)",
+    )
+    parser.add_argument("--timeout", type=float, metavar="SECONDS", help="end the App after this many seconds")
+    parser.add_argument(
+        "--args-mode",
+        choices=["stdin", "argv"],
+        default="stdin",
+        help="stdin: one JSON object on stdin, as the docs say (default); argv: --key value pairs, as the Node software does",
+    )
+
+
+def _run_parser() -> argparse.ArgumentParser:
+    parser = _ArgumentParser(
+        prog="workbench run",
+        description="Run an App once, as a Node would, in a fresh staged workspace. "
+        "stdout carries exactly the App's stdout; the workbench's own messages go to stderr.",
+    )
+    parser.add_argument("app_dir", metavar="APP_DIR", help="the App folder (it holds main.py)")
+    _add_job_options(parser)
+    parser.add_argument("--record", type=Path, metavar="FILE", help="also write the run's record (JSON) to FILE")
+    parser.add_argument("--keep", type=int, metavar="N", help="keep the newest N runs in the history (default 50)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no closing summary line on stderr")
+    return parser
+
+
+def collect_kwargs(pairs: list[str], kwargs_file: Path | None) -> dict[str, str]:
+    """The Job's arguments from a file and `-k` options (options win); raises ArgumentError."""
+    from .kwargs import load_arguments_file, parse_assignment
+
+    values: dict[str, str] = {}
+    if kwargs_file is not None:
+        values.update(load_arguments_file(kwargs_file))
+    for pair in pairs:
+        name, value = parse_assignment(pair)
+        values[name] = value
+    return values
+
+
+def command_run(argv: list[str]) -> int:
+    options = _run_parser().parse_args(argv)
+    from .appdir import AppFolder, AppFolderError
+    from .job import Job, JobError, JobSpec, exit_status
+    from .kwargs import ArgsMode, ArgumentError
+    from .records import DEFAULT_KEEP_RUNS, RunHistory
+
+    try:
+        app = AppFolder.open(options.app_dir)
+        spec = JobSpec(
+            kwargs=collect_kwargs(options.kwarg, options.kwargs_file),
+            inputs=options.input,
+            args_mode=ArgsMode(options.args_mode),
+            timeout=options.timeout,
+            trigger="workbench run",
+        )
+        keep = options.keep if options.keep is not None else DEFAULT_KEEP_RUNS
+        if keep < 1:
+            raise JobError(f"--keep {keep}: must be at least 1")
+        job = Job(app, spec, PassThrough(), history=RunHistory(app.root, keep=keep), notify=say)
+    except (AppFolderError, ArgumentError, JobError) as error:
+        say(str(error))
+        return USAGE_ERROR
+    except OSError as error:
+        say(f"{error.filename or options.app_dir}: {error.strerror or error}")
+        return USAGE_ERROR
+
+    def interrupt(_signum, _frame):
+        job.cancel()
+
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        record = job.run()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if options.record is not None:
+        try:
+            options.record.write_text(record.model_dump_json(indent=2) + "\n", encoding="utf-8")
+        except OSError as error:
+            say(f"--record {options.record}: could not be written ({error.strerror or error})")
+    if not options.quiet:
+        say(summary_line(record))
+    return exit_status(record)
+
+
+def summary_line(record) -> str:
+    """One line on how a run ended, for the end of a headless run."""
+    parts = [record.status.value]
+    if record.message:
+        parts.append(f"({record.message})")
+    if record.duration_seconds is not None:
+        parts.append(f"in {record.duration_seconds:.2f} s")
+    if record.outputs:
+        parts.append(f"· {len(record.outputs)} output(s) in {record.output_dir}")
+    parts.append(f"· run {record.id}")
+    return " ".join(parts)
+
+
+def command_tui(argv: list[str]) -> int:
+    parser = _ArgumentParser(prog="workbench", description="Open the InfraX Workbench on an App folder.")
+    parser.add_argument("app_dir", nargs="?", default=".", metavar="APP_DIR", help="the App folder (default: here)")
+    parser.add_argument("--no-watch", action="store_true", help="start with watch mode off")
+    options = parser.parse_args(argv)
+    try:
+        from .ui.app import run_tui
+    except ImportError as error:
+        say(f"the workbench UI cannot start: {error}")
+        return 1
+    return run_tui(Path(options.app_dir), watch=not options.no_watch)
+
+
+HELP = """usage: workbench [APP_DIR]               open the workbench on an App folder (default: here)
+       workbench run APP_DIR [options]   run an App once, headless
+       workbench preview APP_DIR         which lifecycle actions are allowed, and the checks
+       workbench test APP_DIR            run the App's saved Job presets and check their expectations
+
+`workbench COMMAND --help` describes each command's options."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in ("-h", "--help"):
+        print(HELP)
+        return 0
+    if argv and argv[0] == "--version":
+        from . import __version__
+
+        print(f"workbench {__version__}")
+        return 0
+    command, rest = (argv[0], argv[1:]) if argv and argv[0] in SUBCOMMANDS else ("tui", argv)
+    try:
+        if command == "run":
+            return command_run(rest)
+        if command == "preview":
+            from .preview_cli import command_preview
+
+            return command_preview(rest)
+        if command == "test":
+            from .test_cli import command_test
+
+            return command_test(rest)
+        return command_tui(rest)
+    except KeyboardInterrupt:
+        return 130
+

@@ -1,0 +1,243 @@
+"""One Job, run as a Node runs it: validate, stage, start, stream, collect, record.
+
+The headless commands, the UI and the presets all run Apps through `Job`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .appdir import AppFolder
+from .kwargs import ArgsMode, ArgumentError, KeywordArguments, validate_arguments
+from .records import (
+    OUTPUT_DIR,
+    STDERR_LOG,
+    STDOUT_LOG,
+    EnvironmentRecord,
+    OutputRecord,
+    RunHistory,
+    RunRecord,
+    RunStatus,
+    StagedInputRecord,
+    new_run_id,
+)
+from .proctree import describe_signal
+from .runner import Outcome, OutputSink, ProcessRun
+from .staging import StagingError, Workspace, check_inputs, collect_outputs, discard_workspace, stage_workspace
+
+
+class JobError(Exception):
+    """A problem found before the App starts: nothing ran. The message says what to fix."""
+
+
+class EnvironmentFailed(Exception):
+    """The App's Python environment could not be provided; the App does not run."""
+
+    def __init__(self, message: str, record: EnvironmentRecord | None = None) -> None:
+        super().__init__(message)
+        self.record = record
+
+
+@dataclass(frozen=True)
+class PreparedEnvironment:
+    interpreter: str
+    record: EnvironmentRecord | None = None
+
+
+EnvironmentProvider = Callable[[AppFolder, Callable[[str], None]], PreparedEnvironment]
+"""Given the App and a function that takes installer output, the Python to run it with."""
+
+
+def current_interpreter(_app: AppFolder, _log: Callable[[str], None]) -> PreparedEnvironment:
+    """The workbench's own Python (used when the App has no requirements)."""
+    return PreparedEnvironment(sys.executable)
+
+
+@dataclass
+class JobSpec:
+    """What to run: the Job's arguments, inputs and how they are passed."""
+
+    kwargs: dict[str, str] = field(default_factory=dict)
+    inputs: list[str | os.PathLike[str]] = field(default_factory=list)
+    args_mode: ArgsMode = ArgsMode.STDIN
+    timeout: float | None = None
+    trigger: str | None = None
+    """Why this run starts, shown in the history (`manual`, `saved main.py`, ...)."""
+    preset: str | None = None
+
+
+@dataclass(frozen=True)
+class PreparedJob:
+    arguments: KeywordArguments
+    inputs: list[Path]
+
+
+def prepare(spec: JobSpec) -> PreparedJob:
+    """Check the arguments and inputs; raise JobError naming the first problem."""
+    try:
+        arguments = validate_arguments(dict(spec.kwargs))
+    except ArgumentError as error:
+        raise JobError(str(error)) from None
+    try:
+        inputs = check_inputs(list(spec.inputs))
+    except StagingError as error:
+        raise JobError(str(error)) from None
+    if spec.timeout is not None and not spec.timeout > 0:
+        raise JobError(f"timeout {spec.timeout}: must be a positive number of seconds")
+    return PreparedJob(arguments, inputs)
+
+
+def app_environment() -> dict[str, str]:
+    """The environment the App runs in: the workbench's, with output unbuffered."""
+    env = dict(os.environ)
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def exit_status(record: RunRecord) -> int:
+    """The exit status a headless command gives for a run, by the `workbench run` contract."""
+    if record.status is RunStatus.TIMED_OUT:
+        return 124
+    if record.status is RunStatus.CANCELLED:
+        return 130
+    if record.status is RunStatus.ERROR:
+        return 2
+    code = record.exit_code or 0
+    return 128 - code if code < 0 else code
+
+
+class Job:
+    """One run of an App. Create, then call `run()` (blocking); `cancel()` from any thread."""
+
+    def __init__(
+        self,
+        app: AppFolder,
+        spec: JobSpec,
+        sink: OutputSink,
+        *,
+        history: RunHistory | None = None,
+        environment: EnvironmentProvider = current_interpreter,
+        notify: Callable[[str], None] = lambda message: None,
+        on_started: Callable[[RunRecord], None] = lambda record: None,
+    ) -> None:
+        self.app = app
+        self.spec = spec
+        self.sink = sink
+        self.history = history or RunHistory(app.root)
+        self.environment = environment
+        self.notify = notify
+        self.on_started = on_started
+        self.prepared = prepare(spec)
+        self.run_id = new_run_id()
+        self._process: ProcessRun | None = None
+        self._cancelled = threading.Event()
+
+    def cancel(self) -> None:
+        """End the run (its whole process tree); safe from any thread, at any stage."""
+        self._cancelled.set()
+        if self._process is not None:
+            self._process.cancel()
+
+    def run(self) -> RunRecord:
+        """Run the Job to its end and return its saved record."""
+        run_dir = self.history.create_run_dir(self.run_id)
+        record = RunRecord(
+            id=self.run_id,
+            app_path=str(self.app.root),
+            started_at=datetime.now(timezone.utc),
+            status=RunStatus.ERROR,
+            args_mode=self.spec.args_mode,
+            kwargs=self.prepared.arguments.values,
+            output_dir=str(run_dir / OUTPUT_DIR),
+            stdout_log=str(run_dir / STDOUT_LOG),
+            stderr_log=str(run_dir / STDERR_LOG),
+            interpreter=sys.executable,
+            app_hash=self.app.content_hash(),
+            trigger=self.spec.trigger,
+            preset=self.spec.preset,
+        )
+        workspace: Workspace | None = None
+        try:
+            for warning in self.app.warnings():
+                self.notify(warning)
+            try:
+                env = self.environment(self.app, self.notify)
+            except EnvironmentFailed as error:
+                record.environment = error.record
+                return self._finish(record, RunStatus.ERROR, str(error))
+            record.interpreter = env.interpreter
+            record.environment = env.record
+            try:
+                workspace = stage_workspace(self.app, self.prepared.inputs)
+            except StagingError as error:
+                return self._finish(record, RunStatus.ERROR, str(error))
+            record.inputs = [StagedInputRecord(name=f.name, size=f.size, sha256=f.sha256) for f in workspace.inputs]
+            if self._cancelled.is_set():
+                return self._finish(record, RunStatus.CANCELLED, "cancelled before the App started")
+            return self._run_process(record, workspace, run_dir, env.interpreter)
+        finally:
+            if workspace is not None:
+                discard_workspace(workspace)
+            self.history.prune(protect=frozenset({self.run_id}))
+
+    def _run_process(self, record: RunRecord, workspace: Workspace, run_dir: Path, interpreter: str) -> RunRecord:
+        arguments = self.prepared.arguments
+        stdin_data = arguments.stdin_payload() if self.spec.args_mode is ArgsMode.STDIN else None
+        argv = [interpreter, "main.py"]
+        if self.spec.args_mode is ArgsMode.ARGV:
+            argv += arguments.argv_tail()
+        process = ProcessRun(
+            argv,
+            cwd=workspace.path,
+            env=app_environment(),
+            stdin_data=stdin_data,
+            stdout_log=Path(record.stdout_log),
+            stderr_log=Path(record.stderr_log),
+            sink=self.sink,
+            timeout=self.spec.timeout,
+        )
+        try:
+            process.start()
+        except OSError as error:
+            return self._finish(record, RunStatus.ERROR, f"could not start {interpreter}: {error.strerror or error}")
+        self._process = process
+        record.started_at = datetime.now(timezone.utc)
+        if self._cancelled.is_set():
+            process.cancel()
+        self.on_started(record)
+        result = process.wait()
+        record.duration_seconds = round(result.duration_seconds, 6)
+        record.exit_code = result.exit_code
+        record.peak_memory_bytes = result.peak_memory_bytes
+        record.stdout_lines = result.stdout_lines
+        record.stderr_lines = result.stderr_lines
+        outputs, notes = collect_outputs(workspace.output_dir, run_dir / OUTPUT_DIR)
+        record.outputs = [OutputRecord(**vars(item)) for item in outputs]
+        for note in notes:
+            self.notify(note)
+        if result.stragglers:
+            self.notify(
+                f"the App left {result.stragglers} process(es) running after it ended; the workbench ended them"
+            )
+        if result.outcome is Outcome.TIMED_OUT:
+            return self._finish(record, RunStatus.TIMED_OUT, f"timed out after {self.spec.timeout:g} s")
+        if result.outcome is Outcome.CANCELLED:
+            return self._finish(record, RunStatus.CANCELLED, "cancelled")
+        if result.exit_code == 0:
+            return self._finish(record, RunStatus.SUCCEEDED, None)
+        code = result.exit_code if result.exit_code is not None else -1
+        message = f"killed by {describe_signal(-code)}" if code < 0 else f"exit code {code}"
+        return self._finish(record, RunStatus.FAILED, message)
+
+    def _finish(self, record: RunRecord, status: RunStatus, message: str | None) -> RunRecord:
+        record.status = status
+        record.message = message
+        record.ended_at = datetime.now(timezone.utc)
+        self.history.save(record)
+        return record

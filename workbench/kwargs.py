@@ -1,0 +1,129 @@
+"""A Job's keyword arguments, validated as the platform does, and how they reach the App.
+
+The rules live in `argument_problems`, the one source of truth that the pydantic
+model, the headless commands and the UI's live validation all call.
+"""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, field_validator
+
+MAX_VALUE_CHARS = 1024
+"""The platform's limit on one keyword argument's value, in characters (not bytes)."""
+
+
+class ArgsMode(StrEnum):
+    """How the keyword arguments reach the App."""
+
+    STDIN = "stdin"
+    """The documented contract: one JSON object on stdin, then stdin is closed."""
+    ARGV = "argv"
+    """The Node software's behaviour: `--key value` pairs after `main.py`, no stdin."""
+
+
+class ArgumentError(ValueError):
+    """A keyword argument, or a file of them, is not what the platform accepts."""
+
+
+def name_problem(name: str) -> str | None:
+    """What is wrong with an argument's name, or None."""
+    if not name:
+        return "the name is empty"
+    if any(ch.isspace() for ch in name):
+        return f"the name {name!r} contains whitespace"
+    if "=" in name:
+        return f"the name {name!r} contains '='"
+    return None
+
+
+def value_problem(value: object) -> str | None:
+    """What is wrong with an argument's value, or None."""
+    if not isinstance(value, str):
+        return f"the value must be a string, not {type(value).__name__}"
+    if len(value) > MAX_VALUE_CHARS:
+        return f"the value is {len(value)} characters long; the platform allows at most {MAX_VALUE_CHARS}"
+    return None
+
+
+def argument_problems(arguments: dict[str, object]) -> list[str]:
+    """Every rule violation in a set of arguments, each naming the argument."""
+    problems = []
+    for name, value in arguments.items():
+        if problem := name_problem(name):
+            problems.append(f"argument {name!r}: {problem}")
+        if problem := value_problem(value):
+            problems.append(f"argument {name!r}: {problem}")
+    return problems
+
+
+class KeywordArguments(BaseModel):
+    """The keyword arguments of one Job: names to string values."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    values: dict[str, str] = {}
+    """Argument names to values, in the order the author gave them."""
+
+    @field_validator("values", mode="before")
+    @classmethod
+    def _check(cls, values: object) -> object:
+        if isinstance(values, dict):
+            problems = argument_problems(values)
+            if problems:
+                raise ValueError("; ".join(problems))
+        return values
+
+    def stdin_payload(self) -> bytes:
+        """The bytes written to the App's stdin in `stdin` mode."""
+        return json.dumps(self.values, ensure_ascii=False).encode("utf-8")
+
+    def argv_tail(self) -> list[str]:
+        """The words appended after `main.py` in `argv` mode."""
+        words: list[str] = []
+        for name, value in self.values.items():
+            words += [f"--{name}", value]
+        return words
+
+
+def validate_arguments(arguments: dict[str, object]) -> KeywordArguments:
+    """Build the model, or raise ArgumentError with every problem in one line."""
+    problems = argument_problems(arguments)
+    if problems:
+        raise ArgumentError("; ".join(problems))
+    return KeywordArguments(values=arguments)  # type: ignore[arg-type]
+
+
+def parse_assignment(text: str) -> tuple[str, str]:
+    """Split a `KEY=VALUE` option; the value may contain '=' and may be empty."""
+    name, sep, value = text.partition("=")
+    if not sep:
+        raise ArgumentError(f"-k {text!r}: expected KEY=VALUE")
+    if problem := name_problem(name):
+        raise ArgumentError(f"-k {text!r}: {problem}")
+    return name, value
+
+
+def load_arguments_file(path: Path) -> dict[str, str]:
+    """Read a JSON object of string values from a file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ArgumentError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ArgumentError(f"{path}: cannot be read ({error})") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ArgumentError(f"{path}: not valid JSON (line {error.lineno}: {error.msg})") from None
+    if not isinstance(data, dict):
+        raise ArgumentError(f"{path}: must hold one JSON object of names to string values")
+    for name, value in data.items():
+        if not isinstance(value, str):
+            raise ArgumentError(
+                f"{path}: argument {name!r} is a {type(value).__name__}; the platform passes only strings"
+            )
+    return data

@@ -1,0 +1,258 @@
+"""Running one process the way a Node runs an App, streaming its output in bounded memory.
+
+`ProcessRun` knows nothing of Apps: it starts a command in its own session,
+feeds its stdin, streams stdout and stderr separately as they arrive into log
+files and a sink, samples its memory, and ends its whole process tree on a
+timeout, a cancel, or when the main process exits.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import secrets
+import signal
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Protocol
+
+from .proctree import SAMPLE_INTERVAL, TAG_VARIABLE, ProcessTree
+
+READ_SIZE = 1 << 20
+PIPE_SIZE = 1 << 20
+"""Pipes are widened to this, where the system allows, so a chatty App rarely blocks."""
+BATCH_DELAY = 0.01
+"""After a small read, wait this long so the App's many small writes arrive as one chunk.
+
+An unbuffered `print` is two `write` calls; reading each as it comes costs a
+wake-up per write on both sides. Waiting 10 ms keeps output live to the eye and
+lets a flood through at nearly the speed of writing to a file.
+"""
+KILL_GRACE = 2.0
+"""Seconds between SIGTERM and SIGKILL when a run's process tree is ended."""
+_F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
+
+
+class OutputSink(Protocol):
+    """Receives a run's output as it arrives, from reader threads."""
+
+    def on_stdout(self, data: bytes) -> None: ...
+
+    def on_stderr(self, data: bytes) -> None: ...
+
+
+class Outcome(StrEnum):
+    EXITED = "exited"
+    TIMED_OUT = "timed_out"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class ProcessResult:
+    outcome: Outcome
+    exit_code: int | None
+    """The exit status; negative when a signal ended the process."""
+    duration_seconds: float
+    peak_memory_bytes: int | None
+    stdout_lines: int
+    stderr_lines: int
+    stragglers: int
+    """Processes of the run still alive after the main process ended (and then ended by us)."""
+
+
+class _Stream:
+    """Pumps one pipe into a log file and a callback, counting lines."""
+
+    def __init__(self, fd: int, log_path: Path, deliver) -> None:
+        self.fd = fd
+        self.log_path = log_path
+        self.deliver = deliver
+        self.lines = 0
+        self.bytes = 0
+        self._last = b"\n"
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._pump, name=f"workbench-read-{log_path.stem}", daemon=True)
+
+    def _pump(self) -> None:
+        try:
+            with open(self.log_path, "wb", buffering=0) as log:
+                while True:
+                    data = os.read(self.fd, READ_SIZE)
+                    if not data:
+                        break
+                    log.write(data)
+                    self.lines += data.count(b"\n")
+                    self.bytes += len(data)
+                    self._last = data[-1:]
+                    try:
+                        self.deliver(data)
+                    except Exception as error:  # a sink's failure must not stop the log
+                        self.error = error
+                        self.deliver = _discard
+                    if len(data) < READ_SIZE // 4:
+                        time.sleep(BATCH_DELAY)
+        except OSError as error:
+            self.error = error
+        finally:
+            os.close(self.fd)
+            if self._last != b"\n":
+                self.lines += 1  # a last line without a newline still counts
+
+
+def _discard(_data: bytes) -> None:
+    pass
+
+
+class ProcessRun:
+    """One process tree, started, streamed, measured and ended."""
+
+    def __init__(
+        self,
+        argv: list[str],
+        *,
+        cwd: Path,
+        env: dict[str, str],
+        stdin_data: bytes | None,
+        stdout_log: Path,
+        stderr_log: Path,
+        sink: OutputSink,
+        timeout: float | None = None,
+        kill_grace: float = KILL_GRACE,
+    ) -> None:
+        self.argv = argv
+        self.cwd = cwd
+        self.token = secrets.token_hex(8)
+        self.env = {**env, TAG_VARIABLE: self.token}
+        self.stdin_data = stdin_data
+        self.stdout_log = stdout_log
+        self.stderr_log = stderr_log
+        self.sink = sink
+        self.timeout = timeout
+        self.kill_grace = kill_grace
+        self._cancel = threading.Event()
+        self._exited = threading.Event()
+        self._peak = 0
+        self._started_at = 0.0
+        self._ended_at = 0.0
+        self.pid: int | None = None
+
+    def start(self) -> None:
+        """Start the process; raises OSError when it cannot be started."""
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        for fd in (out_w, err_w):
+            try:
+                fcntl.fcntl(fd, _F_SETPIPE_SZ, PIPE_SIZE)
+            except OSError:
+                pass  # the system's limit; the default size works, only slower
+        try:
+            self._proc = subprocess.Popen(
+                self.argv,
+                cwd=self.cwd,
+                env=self.env,
+                stdin=subprocess.PIPE if self.stdin_data is not None else subprocess.DEVNULL,
+                stdout=out_w,
+                stderr=err_w,
+                start_new_session=True,
+                close_fds=True,
+            )
+        except BaseException:
+            for fd in (out_r, out_w, err_r, err_w):
+                os.close(fd)
+            raise
+        os.close(out_w)
+        os.close(err_w)
+        self._started_at = time.monotonic()
+        self.pid = self._proc.pid
+        self.tree = ProcessTree(self._proc.pid, self.token)
+        self._out = _Stream(out_r, self.stdout_log, self.sink.on_stdout)
+        self._err = _Stream(err_r, self.stderr_log, self.sink.on_stderr)
+        self._out.thread.start()
+        self._err.thread.start()
+        if self.stdin_data is not None:
+            threading.Thread(target=self._feed_stdin, name="workbench-stdin", daemon=True).start()
+        threading.Thread(target=self._sample, name="workbench-sample", daemon=True).start()
+        threading.Thread(target=self._wait_main, name="workbench-wait", daemon=True).start()
+
+    def _feed_stdin(self) -> None:
+        stdin = self._proc.stdin
+        assert stdin is not None and self.stdin_data is not None
+        try:
+            stdin.write(self.stdin_data)
+        except (BrokenPipeError, OSError, ValueError):
+            pass  # the App exited or closed stdin without reading it all: as on a Node
+        finally:
+            try:
+                stdin.close()
+            except (BrokenPipeError, OSError):
+                pass
+
+    def _sample(self) -> None:
+        while not self._exited.is_set():
+            try:
+                self._peak = max(self._peak, self.tree.rss_bytes())
+            except OSError:
+                pass
+            self._exited.wait(SAMPLE_INTERVAL)
+
+    def cancel(self) -> None:
+        """End the run's whole process tree (thread-safe; returns at once)."""
+        self._cancel.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def _wait_main(self) -> None:
+        """Block until the main process exits; record its status and its own peak memory."""
+        _pid, status, rusage = os.wait4(self._proc.pid, 0)
+        self._ended_at = time.monotonic()
+        self._proc.returncode = os.waitstatus_to_exitcode(status)
+        self._peak = max(self._peak, rusage.ru_maxrss * 1024)  # kilobytes on Linux
+        self._exited.set()
+
+    def wait(self) -> ProcessResult:
+        """Wait for the run to end, enforcing the timeout and a cancel; end every straggler."""
+        outcome = Outcome.EXITED
+        deadline = None if self.timeout is None else self._started_at + self.timeout
+        while not self._exited.wait(0.05):
+            if self._cancel.is_set() and outcome is Outcome.EXITED:
+                outcome = Outcome.CANCELLED
+                self._end_tree()
+            elif deadline is not None and time.monotonic() >= deadline and outcome is Outcome.EXITED:
+                outcome = Outcome.TIMED_OUT
+                self._end_tree()
+        # Children the App left behind hold the pipes open and would outlive the run.
+        stragglers = len(self.tree.members())
+        if stragglers:
+            self._end_tree()
+        self._out.thread.join()
+        self._err.thread.join()
+        return ProcessResult(
+            outcome=outcome,
+            exit_code=self._proc.returncode,
+            duration_seconds=self._ended_at - self._started_at,
+            peak_memory_bytes=self._peak or None,
+            stdout_lines=self._out.lines,
+            stderr_lines=self._err.lines,
+            stragglers=stragglers,
+        )
+
+    def _end_tree(self) -> None:
+        """SIGTERM the whole tree, then SIGKILL whatever is left after the grace period."""
+        if not self.tree.signal_all(signal.SIGTERM):
+            return
+        deadline = time.monotonic() + self.kill_grace
+        while time.monotonic() < deadline:
+            if not self.tree.any_alive():
+                return
+            time.sleep(0.02)
+        for _ in range(50):
+            self.tree.signal_all(signal.SIGKILL)
+            if not self.tree.any_alive():
+                return
+            time.sleep(0.02)
