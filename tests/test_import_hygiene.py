@@ -1,0 +1,41 @@
+"""The core never imports Textual: it must run, and be tested, without a terminal."""
+
+from __future__ import annotations
+
+import pkgutil
+import subprocess
+import sys
+
+import pytest
+
+import workbench
+
+CORE_MODULES = sorted(
+    f"workbench.{info.name}"
+    for info in pkgutil.iter_modules(workbench.__path__)
+    if info.name != "ui" and info.name != "__main__"
+)
+
+
+def test_the_core_has_modules_to_check() -> None:
+    assert {"workbench.appdir", "workbench.job", "workbench.runner", "workbench.cli"} <= set(CORE_MODULES)
+
+
+@pytest.mark.parametrize("module", CORE_MODULES)
+def test_core_module_does_not_import_textual(module: str) -> None:
+    code = f"import sys, {module}; sys.exit(1 if any(m == 'textual' or m.startswith('textual.') for m in sys.modules) else 0)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, f"{module} imports textual\n{result.stderr}"
+
+
+def test_workbench_run_does_not_import_textual(sample_app) -> None:
+    app = sample_app("echo")
+    code = (
+        "import sys\n"
+        "from workbench.cli import main\n"
+        f"status = main(['run', {str(app)!r}, '-q', '-k', 'message_string=hi'])\n"
+        "sys.exit(90 if 'textual' in sys.modules else status)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "hi" in result.stdout
