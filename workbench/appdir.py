@@ -19,10 +19,15 @@ STATE_DIR = ".workbench"
 SYSTEM_DIRS = ("input", "output")
 """Folders the platform creates, wipes and owns in the App's working directory."""
 
+PRESETS_FILE = "presets.toml"
+"""The App's saved Job presets (see `workbench.presets`): the author's tests, not part of the App."""
+GOLDEN_DIR = "golden"
+"""Golden copies of the presets' expected outputs, beside PRESETS_FILE; not part of the App."""
+
 # Excluded wherever they appear in the tree.
 _EXCLUDED_ANYWHERE = frozenset({"__pycache__", ".git", ".hg", ".svn", ".bzr", ".DS_Store"})
 # Excluded only at the App's root.
-_EXCLUDED_AT_ROOT = frozenset({STATE_DIR, ".venv", *SYSTEM_DIRS})
+_EXCLUDED_AT_ROOT = frozenset({STATE_DIR, ".venv", *SYSTEM_DIRS, PRESETS_FILE, GOLDEN_DIR})
 
 
 class AppFolderError(Exception):
