@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import tomlkit
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from .appdir import GOLDEN_DIR, PRESETS_FILE, AppFolder
@@ -759,7 +758,9 @@ def accept_golden(preset: Preset, record: RunRecord, app_root: Path) -> list[Gol
 # Writing the file (keeping the author's comments and layout)
 
 
-def _load_document(app_root: Path) -> tomlkit.TOMLDocument:
+def _load_document(app_root: Path) -> Any:
+    import tomlkit  # only writing needs it; `workbench test` only reads
+
     path = presets_path(app_root)
     if path.exists():
         try:
@@ -773,13 +774,17 @@ def _load_document(app_root: Path) -> tomlkit.TOMLDocument:
     return document
 
 
-def _presets_table(document: tomlkit.TOMLDocument) -> Any:
+def _presets_table(document: Any) -> Any:
+    import tomlkit
+
     if "preset" not in document:
         document["preset"] = tomlkit.table(is_super_table=True)
     return document["preset"]
 
 
 def _golden_array(entries: list[GoldenFile]) -> Any:
+    import tomlkit
+
     array = tomlkit.array()
     for entry in entries:
         if entry.match == "exact":
@@ -793,6 +798,8 @@ def _golden_array(entries: list[GoldenFile]) -> Any:
 
 def preset_table(preset: Preset) -> Any:
     """A preset as a TOML table, leaving out what is at its default."""
+    import tomlkit
+
     table = tomlkit.table()
     if preset.description:
         table["description"] = preset.description
@@ -840,12 +847,14 @@ def set_golden_entries(app_root: Path, name: str, entries: list[GoldenFile]) -> 
         raise PresetError(f"{PRESETS_FILE}: no preset {name!r}")
     preset = table[name]
     if "expect" not in preset:
+        import tomlkit
+
         preset["expect"] = tomlkit.table()
     preset["expect"]["golden"] = _golden_array(entries)
     _write(app_root, document)
 
 
-def _write(app_root: Path, document: tomlkit.TOMLDocument) -> None:
+def _write(app_root: Path, document: Any) -> None:
     atomic_write_text(presets_path(app_root), document.as_string())
 
 
