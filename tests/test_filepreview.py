@@ -13,7 +13,9 @@ import pytest
 from workbench.filepreview import (
     PREVIEW_LIMIT,
     PreviewKind,
+    PREVIEW_MAX_LINES,
     decode_text,
+    head_lines,
     hex_lines,
     human_size,
     image_info,
@@ -212,3 +214,19 @@ def test_large_binary_shows_the_hex_limit_in_its_extent(tmp_path: Path) -> None:
     preview = preview_file(path)
     assert preview.kind is PreviewKind.BINARY
     assert preview.extent() == "showing the first 16 KiB of 1 MiB"
+
+
+def test_head_lines_caps_long_texts() -> None:
+    assert head_lines("a\nb\nc\n", 3) == ("a\nb\nc\n", False)
+    assert head_lines("a\nb\nc", 3) == ("a\nb\nc", False)
+    assert head_lines("a\nb\nc\nd", 2) == ("a\nb\n", True)
+    assert head_lines("", 2) == ("", False)
+
+
+def test_a_file_of_many_short_lines_is_previewed_up_to_the_line_cap(tmp_path: Path) -> None:
+    path = tmp_path / "many.txt"
+    path.write_text("x\n" * 10_000)
+    preview = preview_file(path)
+    assert preview.text.count("\n") == PREVIEW_MAX_LINES
+    assert preview.notes == [f"showing the first {PREVIEW_MAX_LINES} lines"]
+    assert not preview.truncated  # the whole 20 KB was read; only the drawing is capped

@@ -13,7 +13,7 @@ import json
 import os
 import stat
 import struct
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 
@@ -23,6 +23,8 @@ HEX_LIMIT = 16 * 1024
 """Bytes of a binary file shown as hex (1024 lines of 16 bytes)."""
 CSV_MAX_ROWS = 500
 CSV_MAX_COLUMNS = 40
+PREVIEW_MAX_LINES = 2000
+"""Lines of text shown at most (a 64 KiB file of short lines is long to draw)."""
 TAIL_LIMIT = 64 * 1024
 """Bytes read from the end of a log to show its tail."""
 
@@ -349,8 +351,29 @@ def preview_file(path: Path, *, limit: int = PREVIEW_LIMIT) -> FilePreview:
     return preview_bytes(path, data, size)
 
 
+def head_lines(text: str, max_lines: int = PREVIEW_MAX_LINES) -> tuple[str, bool]:
+    """At most `max_lines` lines of the text, and whether some were left out."""
+    end = -1
+    for _ in range(max_lines):
+        end = text.find("\n", end + 1)
+        if end < 0:
+            return text, False
+    if end == len(text) - 1:
+        return text, False
+    return text[: end + 1], True
+
+
 def preview_bytes(path: Path, data: bytes, size: int) -> FilePreview:
     """Classify the first bytes of a file (of `size` bytes) by its name and contents."""
+    preview = _classify(path, data, size)
+    if preview.text is not None and preview.kind is not PreviewKind.CSV:
+        text, cut = head_lines(preview.text)
+        if cut:
+            return replace(preview, text=text, notes=[*preview.notes, f"showing the first {PREVIEW_MAX_LINES} lines"])
+    return preview
+
+
+def _classify(path: Path, data: bytes, size: int) -> FilePreview:
     if size == 0:
         return FilePreview(path, PreviewKind.EMPTY)
     complete = len(data) >= size

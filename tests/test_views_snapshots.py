@@ -1,0 +1,63 @@
+"""Snapshots of the Outputs, History and Lifecycle views at 120x40 and 80x24.
+
+Runs are real (sample Apps through `Job`), then pinned to fixed ids, times and
+durations so the pictures do not change from one test run to the next.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from test_views import Harness, outputs_app, run_job, select_output, settle
+
+from workbench.ui.output_browser import OutputBrowser
+
+SIZES = [pytest.param((120, 40), id="120x40"), pytest.param((80, 24), id="80x24")]
+T0 = datetime(2026, 11, 28, 9, 30, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def outputs_record(sample_app):
+    record = run_job(outputs_app(sample_app))
+    assert record.status == "succeeded", record.message
+    return record
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_outputs_json_preview(snap_compare, outputs_record, size) -> None:
+    browser = OutputBrowser()
+
+    async def before(pilot) -> None:
+        browser.show_run(outputs_record)
+        await settle(pilot)
+        select_output(browser, "data.json")
+        await settle(pilot)
+
+    assert snap_compare(Harness(browser), terminal_size=size, run_before=before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_outputs_csv_preview(snap_compare, outputs_record, size) -> None:
+    browser = OutputBrowser()
+
+    async def before(pilot) -> None:
+        browser.show_run(outputs_record)
+        await settle(pilot)
+        select_output(browser, "table.csv")
+        await settle(pilot)
+
+    assert snap_compare(Harness(browser), terminal_size=size, run_before=before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_outputs_large_file_and_symlink(snap_compare, outputs_record, size) -> None:
+    browser = OutputBrowser()
+
+    async def before(pilot) -> None:
+        browser.show_run(outputs_record)
+        await settle(pilot)
+        select_output(browser, "escape-link" if size == (80, 24) else "big.log")
+        await settle(pilot)
+
+    assert snap_compare(Harness(browser), terminal_size=size, run_before=before)

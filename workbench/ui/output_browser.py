@@ -1,0 +1,271 @@
+"""The output browser: a tree of one run's kept `output/` and a preview of the selected file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, ScrollableContainer, Vertical
+from textual.content import Content
+from textual.highlight import highlight
+from textual.widget import Widget
+from textual.widgets import ContentSwitcher, DataTable, Static, Tree
+from textual.widgets.tree import TreeNode
+
+from ..filepreview import HEX_LIMIT, FilePreview, PreviewKind, hex_lines, human_size, preview_file
+from ..records import OutputRecord, RunRecord
+from .messages import OpenExternally
+
+
+@dataclass(frozen=True)
+class OutputEntry:
+    """What a node of the output tree stands for."""
+
+    path: str
+    """Path relative to `output/`, with forward slashes."""
+    record: OutputRecord | None
+    """None for a folder."""
+
+
+def _label(name: str, entry: OutputRecord | None) -> Text:
+    if entry is None:
+        return Text(f"{name}/", style="bold")
+    if entry.is_symlink:
+        return Text.assemble((name, "italic"), (" → ", "dim"), (entry.link_target or "?", "italic"))
+    return Text.assemble(name, (f"  {human_size(entry.size)}", "dim"))
+
+
+class OutputBrowser(Widget):
+    """A tree of a run's outputs (symlinks shown, never followed) and a bounded preview of the selected file."""
+
+    DEFAULT_CSS = """
+    OutputBrowser {
+        height: 1fr;
+        layout: horizontal;
+        #output-tree {
+            width: 36%;
+            min-width: 24;
+            max-width: 48;
+            height: 1fr;
+            border-right: tall $panel;
+        }
+        #output-preview {
+            width: 1fr;
+            height: 1fr;
+        }
+        #output-preview-title {
+            height: auto;
+            padding: 0 1;
+            background: $panel;
+            color: $text;
+        }
+        #output-preview-switcher {
+            height: 1fr;
+        }
+        #output-preview-scroll {
+            height: 1fr;
+        }
+        #output-preview-text {
+            width: auto;
+            min-width: 100%;
+            text-wrap: nowrap;
+            padding: 0 1;
+        }
+        #output-preview-table {
+            height: 1fr;
+        }
+        #output-preview-message {
+            padding: 1 2;
+            color: $text-muted;
+        }
+    }
+    """
+
+    BINDINGS = [
+        Binding("e", "open_editor", "Edit", id="outputs.open_editor", tooltip="Open the selected output in $EDITOR"),
+        Binding("v", "open_pager", "View", id="outputs.open_pager", tooltip="Open the selected output in $PAGER"),
+    ]
+
+    def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.record: RunRecord | None = None
+        """The run shown, if any."""
+        self.preview: FilePreview | None = None
+        """The preview shown, if any (set once it has loaded)."""
+
+    def compose(self) -> ComposeResult:
+        tree: Tree[OutputEntry] = Tree("output/", id="output-tree")
+        tree.show_root = False
+        tree.guide_depth = 3
+        yield tree
+        with Vertical(id="output-preview"):
+            yield Static("", id="output-preview-title")
+            with ContentSwitcher(initial="output-preview-message", id="output-preview-switcher"):
+                yield Static("No run selected.", id="output-preview-message")
+                with ScrollableContainer(id="output-preview-scroll"):
+                    yield Static("", id="output-preview-text")
+                yield DataTable(id="output-preview-table", zebra_stripes=True, cursor_type="row")
+
+    @property
+    def output_dir(self) -> Path | None:
+        return Path(self.record.output_dir) if self.record is not None else None
+
+    def show_run(self, record: RunRecord | None) -> None:
+        """Show the outputs of `record` (or nothing), and preview its first file."""
+        self.record = record
+        self.preview = None
+        tree = self.query_one("#output-tree", Tree)
+        tree.clear()
+        self._set_title("")
+        if record is None:
+            self._show_message("No run selected.")
+            return
+        if not record.outputs:
+            self._show_message(f"Run {record.id} left nothing in output/.")
+            return
+        folders: dict[str, TreeNode[OutputEntry]] = {"": tree.root}
+        for entry in sorted(record.outputs, key=lambda item: item.path.split("/")):
+            parts = entry.path.split("/")
+            for depth in range(1, len(parts)):
+                folder = "/".join(parts[:depth])
+                if folder not in folders:
+                    parent = folders["/".join(parts[: depth - 1])]
+                    folders[folder] = parent.add(_label(parts[depth - 1], None), OutputEntry(folder, None), expand=True)
+            folders["/".join(parts[:-1])].add_leaf(_label(parts[-1], entry), OutputEntry(entry.path, entry))
+        tree.root.expand()
+        self._show_message("Select an output to preview it.")
+        tree.cursor_line = _first_file_line(tree)
+
+    @on(Tree.NodeHighlighted, "#output-tree")
+    def _node_highlighted(self, event: Tree.NodeHighlighted[OutputEntry]) -> None:
+        event.stop()
+        entry = event.node.data
+        if entry is None or self.output_dir is None:
+            return
+        if entry.record is None:
+            self.preview = None
+            count = sum(1 for item in self.record.outputs if item.path.startswith(entry.path + "/")) if self.record else 0
+            self._set_title(f"{entry.path}/  ·  folder")
+            self._show_message(f"{count} output{'s' if count != 1 else ''} in this folder.")
+            return
+        self._load_preview(self.output_dir / entry.path, entry.path)
+
+    @work(thread=True, exclusive=True, group="output-preview", exit_on_error=False)
+    def _load_preview(self, path: Path, rel: str) -> None:
+        preview = preview_file(path)
+        self.app.call_from_thread(self._show_preview, preview, rel)
+
+    def _show_preview(self, preview: FilePreview, rel: str) -> None:
+        if self.output_dir is None or preview.path != self.output_dir / rel:
+            return  # a newer run was shown meanwhile
+        self.preview = preview
+        title = f"{rel}  ·  {_kind_name(preview)}"
+        if preview.kind not in (PreviewKind.SYMLINK, PreviewKind.UNREADABLE, PreviewKind.FOLDER):
+            title += f"  ·  {preview.extent()}"
+        notes = list(preview.notes)
+        if preview.table is not None:
+            notes += _table_notes(preview)
+        self._set_title(title, notes)
+        match preview.kind:
+            case PreviewKind.TEXT | PreviewKind.JSON:
+                self._show_text(highlight(preview.text or "", language=preview.language))
+            case PreviewKind.CSV:
+                self._show_table(preview)
+            case PreviewKind.IMAGE:
+                assert preview.image is not None
+                self._show_message(f"{preview.image.describe()}\n{human_size(preview.size)} on disk\n\nPress v to open it outside the workbench.")
+            case PreviewKind.BINARY:
+                self._show_text(Content("\n".join(hex_lines(preview.data[:HEX_LIMIT]))))
+            case PreviewKind.EMPTY:
+                self._show_message("An empty file.")
+            case PreviewKind.SYMLINK:
+                self._show_message(
+                    f"A symbolic link to {preview.link_target}\n\n"
+                    "The workbench never follows links the App left in output/:"
+                    " the Node uploads entries as they are."
+                )
+            case _:
+                self._show_message(preview.error or "Nothing to show.")
+
+    def _set_title(self, title: str, notes: list[str] | None = None) -> None:
+        content = Content.from_markup("[b]$title[/b]", title=title) if title else Content("")
+        for note in notes or []:
+            content += Content.from_markup("\n[$text-warning]$note[/]", note=note)
+        self.query_one("#output-preview-title", Static).update(content)
+        self.query_one("#output-preview-title").display = bool(title)
+
+    def _show_message(self, message: str) -> None:
+        self.query_one("#output-preview-message", Static).update(message)
+        self.query_one("#output-preview-switcher", ContentSwitcher).current = "output-preview-message"
+
+    def _show_text(self, content: Content) -> None:
+        self.query_one("#output-preview-text", Static).update(content)
+        self.query_one("#output-preview-switcher", ContentSwitcher).current = "output-preview-scroll"
+        self.query_one("#output-preview-scroll").scroll_home(animate=False)
+
+    def _show_table(self, preview: FilePreview) -> None:
+        assert preview.table is not None
+        table = self.query_one("#output-preview-table", DataTable)
+        table.clear(columns=True)
+        table.add_columns(*(cell or f"({index + 1})" for index, cell in enumerate(preview.table.header)))
+        table.add_rows(preview.table.rows)
+        self.query_one("#output-preview-switcher", ContentSwitcher).current = "output-preview-table"
+
+    def selected_path(self) -> Path | None:
+        """The file under the tree's cursor, if the cursor is on a file."""
+        node = self.query_one("#output-tree", Tree).cursor_node
+        if node is None or node.data is None or node.data.record is None or self.output_dir is None:
+            return None
+        return self.output_dir / node.data.path
+
+    def _open(self, pager: bool) -> None:
+        node = self.query_one("#output-tree", Tree).cursor_node
+        path = self.selected_path()
+        if path is None or node is None or node.data is None or node.data.record is None:
+            self.notify("Select a file in the output tree first.", severity="warning")
+            return
+        if node.data.record.is_symlink:
+            self.notify(f"{node.data.path} is a symlink; the workbench does not follow it.", severity="warning")
+            return
+        self.post_message(OpenExternally(path, pager=pager))
+
+    def action_open_editor(self) -> None:
+        self._open(pager=False)
+
+    def action_open_pager(self) -> None:
+        self._open(pager=True)
+
+
+def _table_notes(preview: FilePreview) -> list[str]:
+    table = preview.table
+    assert table is not None
+    notes = []
+    if table.more_rows:
+        notes.append(f"showing the first {len(table.rows)} rows")
+    if table.columns > len(table.header):
+        notes.append(f"showing {len(table.header)} of {table.columns} columns")
+    if table.problem:
+        notes.append(f"stopped reading at {table.problem}")
+    return notes
+
+
+def _first_file_line(tree: Tree[OutputEntry]) -> int:
+    for line in range(tree.last_line + 1):
+        node = tree.get_node_at_line(line)
+        if node is not None and node.data is not None and node.data.record is not None:
+            return line
+    return 0
+
+
+def _kind_name(preview: FilePreview) -> str:
+    if preview.image is not None:
+        return preview.image.format
+    if preview.kind in (PreviewKind.JSON, PreviewKind.CSV):
+        return preview.kind.value.upper()
+    if preview.kind is PreviewKind.TEXT and preview.language != "text":
+        return preview.language
+    return preview.kind.value
