@@ -27,9 +27,9 @@ import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from .appdir import GOLDEN_DIR, PRESETS_FILE, AppFolder
 from .draft import JobDraft
@@ -93,6 +93,29 @@ def _output_path_problem(value: str) -> str | None:
     return None
 
 
+def _check_input(value: str) -> str:
+    if problem := _relative_path_problem(value, "input path"):
+        raise ValueError(problem + " to the App folder, so the preset works on every checkout")
+    return value
+
+
+def _check_output(value: str) -> str:
+    if problem := _output_path_problem(value.rstrip("/")):
+        raise ValueError(problem)
+    return value
+
+
+def _check_text(value: str) -> str:
+    if value == "":
+        raise ValueError("an empty string matches everything; remove it")
+    return value
+
+
+InputPath = Annotated[str, AfterValidator(_check_input)]
+OutputPath = Annotated[str, AfterValidator(_check_output)]
+Text = Annotated[str, AfterValidator(_check_text)]
+
+
 class GoldenFile(_Model):
     """An output file that must match a golden copy kept in `golden/PRESET/PATH`."""
 
@@ -119,33 +142,18 @@ class Expectations(_Model):
 
     exit_status: int = 0
     """The App's exit status; a timeout, a cancel or a start failure never matches."""
-    stdout_contains: list[str] = []
+    stdout_contains: list[Text] = []
     """Text that must appear in stdout (each item on its own)."""
-    stdout_excludes: list[str] = []
+    stdout_excludes: list[Text] = []
     """Text that must not appear in stdout."""
-    stderr_contains: list[str] = []
+    stderr_contains: list[Text] = []
     """Text that must appear in stderr."""
-    stderr_excludes: list[str] = []
+    stderr_excludes: list[Text] = []
     """Text that must not appear in stderr."""
-    outputs_exist: list[str] = []
+    outputs_exist: list[OutputPath] = []
     """Paths relative to `output/` that the run must leave (files or folders)."""
     golden: list[GoldenFile] = []
     """Output files compared with their golden copies."""
-
-    @field_validator("stdout_contains", "stdout_excludes", "stderr_contains", "stderr_excludes")
-    @classmethod
-    def _no_empty_text(cls, values: list[str]) -> list[str]:
-        if any(value == "" for value in values):
-            raise ValueError("an empty string matches everything; remove it")
-        return values
-
-    @field_validator("outputs_exist")
-    @classmethod
-    def _check_outputs(cls, values: list[str]) -> list[str]:
-        for value in values:
-            if problem := _output_path_problem(value.rstrip("/")):
-                raise ValueError(problem)
-        return values
 
     @field_validator("golden")
     @classmethod
@@ -167,7 +175,7 @@ class Preset(_Model):
     """A sentence on what the preset checks, for people."""
     kwargs: dict[str, str] = {}
     """Keyword arguments, names to string values (the platform passes only strings)."""
-    inputs: list[str] = []
+    inputs: list[InputPath] = []
     """Files or folders placed in the run's `input/`, as paths relative to the App folder."""
     args_mode: ArgsMode = ArgsMode.STDIN
     """`stdin` (the documented contract) or `argv` (the Node software's behaviour)."""
@@ -191,14 +199,6 @@ class Preset(_Model):
             problems = argument_problems(values)
             if problems:
                 raise ValueError("; ".join(problems))
-        return values
-
-    @field_validator("inputs")
-    @classmethod
-    def _check_inputs(cls, values: list[str]) -> list[str]:
-        for value in values:
-            if problem := _relative_path_problem(value, "input path"):
-                raise ValueError(problem + " to the App folder, so the preset works on every checkout")
         return values
 
     @field_validator("timeout")
