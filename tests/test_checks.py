@@ -150,6 +150,13 @@ def test_the_first_bad_requirement_line_is_named(make_app, text: str, where: str
     assert "\n" not in check.detail
 
 
+def test_a_single_equals_sign_gets_a_hint(make_app) -> None:
+    check = _requirements(make_app, "flask=2.0\n")
+    assert "write '=='" in check.detail
+    check = check_requirements(AppFolder.open(make_app("x = 1\n", name="b", **{"requirements.txt": "flask==2.0 x\n"})))
+    assert not check.ok and "write '=='" not in check.detail
+
+
 def test_a_bad_line_after_a_continuation_reports_where_it_starts(make_app) -> None:
     check = _requirements(make_app, "numpy\nfoo \\\n  bar\n")
     assert "requirements.txt line 2" in check.detail

@@ -299,3 +299,43 @@ def test_an_unreadable_saved_state_falls_back_to_created(make_app, text: str) ->
     (root / STATE_DIR).mkdir()
     (root / STATE_DIR / LIFECYCLE_FILE).write_text(text)
     assert load_simulated_state(root) is State.CREATED
+
+
+def test_simulating_an_action_moves_the_saved_state(make_app) -> None:
+    from workbench.job import Job, JobSpec
+    from workbench.lifecycle import simulate
+    from workbench.records import RunHistory
+
+    class Quiet:
+        def on_stdout(self, data: bytes) -> None: ...
+        def on_stderr(self, data: bytes) -> None: ...
+
+    root = make_app("print('hi')\n")
+    app = AppFolder.open(root)
+    assert simulate(app, "start_testing").state is State.TESTING
+    assert load_simulated_state(root) is State.TESTING
+    with pytest.raises(LifecycleError, match=r"publish is refused in TESTING: .*check last_run fails"):
+        simulate(app, Action.PUBLISH)
+    assert load_simulated_state(root) is State.TESTING
+    Job(app, JobSpec(), Quiet(), history=RunHistory(root)).run()
+    assert simulate(app, "run_job_as_author").state is State.TESTING
+    assert simulate(app, "publish").state is State.PUBLISHED
+    with pytest.raises(LifecycleError, match="edit is refused in PUBLISHED: the docs"):
+        simulate(app, "edit")
+    assert simulate(app, "hide").state is State.HIDDEN
+    assert simulate(app, "unhide").state is State.PUBLISHED
+    assert simulate(app, "remove").state is State.REMOVED
+    assert load_simulated_state(root) is State.REMOVED
+
+
+def test_the_documented_table_matches_the_expected_one() -> None:
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "preview.md").read_text()
+    rows = [line for line in docs.splitlines() if line.startswith("| ") and line.split("|")[1].strip() in EXPECTED]
+    assert len(rows) == 6
+    for line in rows:
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        state, cells = cells[0], cells[1:]
+        for action, cell in zip(EXPECTED[state], cells, strict=True):
+            allowed, leads_to, assumed = EXPECTED[state][action]
+            text = (f"→ {leads_to}" if allowed else "no") + ("*" if assumed else "")
+            assert cell == text, (state, action)

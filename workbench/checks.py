@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import os
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -213,7 +214,12 @@ def parse_requirements(path: Path, root: Path, seen: frozenset[Path] = frozenset
             column = ""
             if len(message) >= 3 and "^" in message[-1]:
                 column = f", column {message[-1].index('^') - 3}"
-            raise RequirementsProblem(f"{where}{column}: {spec!r} is not a requirement specifier ({message[0]})") from None
+            hint = ""
+            if "=" in spec and not any(op in spec for op in ("==", ">=", "<=", "!=", "~=")):
+                hint = "; for an exact version write '=='"
+            raise RequirementsProblem(
+                f"{where}{column}: {spec!r} is not a requirement specifier ({message[0]}){hint}"
+            ) from None
         summary.names.append(requirement.name)
     return summary
 
@@ -457,7 +463,7 @@ def check_last_run(app: AppFolder, runs: list[RunRecord], app_hash: str) -> Chec
         older = " (earlier runs were of other contents)" if runs else ""
         return _failed(
             name, "error",
-            f"no run of the current contents yet{older}: run it with `workbench run {app.root}`",
+            f"no run of the current contents yet{older}: run it with `workbench run {shlex.quote(str(app.root))}`",
         )
     if record.status is RunStatus.SUCCEEDED:
         took = f" in {record.duration_seconds:.2f} s" if record.duration_seconds is not None else ""
@@ -482,15 +488,18 @@ def check_deploy_upload(app: AppFolder) -> CheckResult:
     return _passed(name, f"{_plural(len(files), 'file')}, {format_size(total)}: {shown}{more}", items=items)
 
 
-def _output_folders(record: RunRecord) -> list[str]:
-    folders = {item.path.split("/", 1)[0] for item in record.outputs if "/" in item.path}
-    kept = Path(record.output_dir)
+def _top_level_folders(path: Path) -> set[str]:
     try:
-        with os.scandir(kept) as entries:
-            folders |= {entry.name for entry in entries if entry.is_dir(follow_symlinks=False)}
-    except OSError:  # the kept copy was pruned or moved; the record's paths still tell
-        return sorted(folders)
-    return sorted(folders)
+        with os.scandir(path) as entries:
+            return {entry.name for entry in entries if entry.is_dir(follow_symlinks=False)}
+    except OSError:  # the kept copy was pruned or moved: the record's paths alone tell
+        return set()
+
+
+def _output_folders(record: RunRecord) -> list[str]:
+    """Folders the run left directly inside output/, from its record and its kept copy."""
+    folders = {item.path.split("/", 1)[0] for item in record.outputs if "/" in item.path}
+    return sorted(folders | _top_level_folders(Path(record.output_dir)))
 
 
 def check_output_folders(app: AppFolder, runs: list[RunRecord]) -> CheckResult:

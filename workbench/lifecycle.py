@@ -17,7 +17,6 @@ import json
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -222,7 +221,10 @@ def load_simulated_state(app_root: Path) -> State:
 
 
 def set_simulated_state(app_root: Path, state: State | str) -> State:
-    """Save the simulated state (a State or its name, any case) and return it."""
+    """Save the simulated state (a State or its name, any case) and return it.
+
+    Raises LifecycleError for an unknown name, OSError when `.workbench/` cannot be written.
+    """
     chosen = state if isinstance(state, State) else parse_state(state)
     text = json.dumps({"state": chosen.value}, indent=2) + "\n"
     atomic_write_text(ensure_state_dir(app_root) / LIFECYCLE_FILE, text)
@@ -243,7 +245,7 @@ class ActionPreview(BaseModel):
     """The state it leads to; None when refused."""
     assumed: bool
     """The platform rule behind it is the workbench's assumption, not the docs'."""
-    refused_by: Literal["platform"] | str | None = None
+    refused_by: str | None = None
     """`platform`, `check:NAME` (the first failing check that blocks it), or None when allowed."""
     blocked_by: list[str] = []
     """Every failing check that blocks it (empty when the platform refuses it or it is allowed)."""
@@ -280,27 +282,25 @@ def evaluate(state: State, checks: list[CheckResult]) -> list[ActionPreview]:
     found = []
     for action in Action:
         cell = rule(state, action)
-        if not cell.allowed:
-            found.append(ActionPreview(
-                name=action.value, allowed=False, reason=cell.reason, leads_to=None,
-                assumed=cell.assumed, refused_by="platform",
-            ))
-            continue
+        common = {"name": action.value, "assumed": cell.assumed}
         blockers = [failing[name] for name in GATES.get(action, ()) if name in failing]
-        if blockers:
+        if not cell.allowed:
+            found.append(ActionPreview(**common, allowed=False, reason=cell.reason, leads_to=None, refused_by="platform"))
+        elif blockers:
             first = blockers[0]
             names = ", ".join(check.name for check in blockers)
             leads = f"{state.value} -> {cell.leads_to.value}" if cell.leads_to else state.value
             which = f"check {names} fails" if len(blockers) == 1 else f"checks {names} fail"
-            reason = f"the platform allows it ({leads}) but {which}: {first.detail}"
             found.append(ActionPreview(
-                name=action.value, allowed=False, reason=reason, leads_to=None, assumed=cell.assumed,
-                refused_by=f"check:{first.name}", blocked_by=[check.name for check in blockers],
+                **common,
+                allowed=False,
+                reason=f"the platform allows it ({leads}) but {which}: {first.detail}",
+                leads_to=None,
+                refused_by=f"check:{first.name}",
+                blocked_by=[check.name for check in blockers],
             ))
-            continue
-        found.append(ActionPreview(
-            name=action.value, allowed=True, reason=cell.reason, leads_to=cell.leads_to, assumed=cell.assumed,
-        ))
+        else:
+            found.append(ActionPreview(**common, allowed=True, reason=cell.reason, leads_to=cell.leads_to))
     return found
 
 
@@ -318,3 +318,18 @@ def preview(app: AppFolder, state: State | str | None = None) -> Preview:
         for check in run_checks(app)
     ]
     return Preview(state=chosen, actions=evaluate(chosen, checks), checks=checks)
+
+
+def simulate(app: AppFolder, action: Action | str) -> Preview:
+    """Do `action` in the App's simulated state: save the state it leads to and return the new preview.
+
+    Raises LifecycleError with the action's reason when the platform or a check refuses it.
+    """
+    chosen = action if isinstance(action, Action) else parse_action(action)
+    before = preview(app)
+    item = before.action(chosen)
+    if not item.allowed or item.leads_to is None:
+        raise LifecycleError(f"{chosen.value} is refused in {before.state.value}: {item.reason}")
+    if item.leads_to is not before.state:
+        set_simulated_state(app.root, item.leads_to)
+    return preview(app)
