@@ -1,0 +1,332 @@
+"""Pilot tests: the workbench TUI driven by keys, as an author would use it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from pathlib import Path
+
+import pytest
+from textual import events
+from textual.widgets import Input, Label, Log
+
+from workbench.draft import load_draft
+from workbench.records import RunHistory, RunStatus
+from workbench.ui.app import WorkbenchApp, create_app
+from workbench.ui.arguments_editor import ArgumentRow, ArgumentsEditor
+from workbench.ui.header import WorkbenchHeader
+from workbench.ui.inputs_pane import InputsPane
+from workbench.ui.main_screen import MainScreen
+from workbench.ui.run_pane import RunPane
+from workbench.ui.settings import UISettings
+
+# anyio's pytest plugin (anyio comes with watchfiles) runs the async tests on asyncio.
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+SIZE = (120, 40)
+SETTINGS = UISettings(cursor_blink=False, animate=False, show_clock=False, watch_step_ms=20, watch_debounce_ms=200)
+
+
+def make(app_dir: Path, watch: bool = False) -> WorkbenchApp:
+    return create_app(app_dir, watch=watch, settings=SETTINGS)
+
+
+async def wait_for(pilot, predicate, timeout: float = 20.0) -> None:
+    """Let the app work until `predicate()` holds (failing the test after `timeout`)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("the condition never held")
+        await pilot.pause(0.05)
+
+
+def screen(app: WorkbenchApp) -> MainScreen:
+    assert isinstance(app.screen, MainScreen)
+    return app.screen
+
+
+def log_lines(app: WorkbenchApp, which: str) -> list[str]:
+    return list(app.screen.query_one(f"#log-{which}", Log).lines)
+
+
+def status_text(app: WorkbenchApp) -> str:
+    return str(app.screen.query_one("#run-status").render())
+
+
+def process_gone(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+async def test_edit_an_argument_and_run_shows_it_in_stdout(sample_app) -> None:
+    root = sample_app("echo")
+    app = make(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2", "ctrl+n")
+        await pilot.press(*"message_string")
+        await pilot.press("tab", *"Hello InfraX!")
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: screen(app).run_pane.last_record is not None and not screen(app).run_pane.running)
+        assert "Hello InfraX!" in log_lines(app, "stdout")
+        assert "Hello InfraX!" in log_lines(app, "combined")
+        assert "succeeded" in status_text(app) and "exit code 0" in status_text(app)
+        assert "stdout 2 lines" in status_text(app)
+        assert app.screen.query_one(WorkbenchHeader).run_status == "succeeded"
+    assert load_draft(root).kwargs == {"message_string": "Hello InfraX!"}
+
+
+async def test_the_draft_comes_back_after_a_restart(sample_app) -> None:
+    root = sample_app("echo")
+    async with make(root).run_test(size=SIZE) as pilot:
+        editor = pilot.app.screen.query_one(ArgumentsEditor)
+        await editor.add_argument("message_string", "kept")
+        await pilot.press("m")
+        await pilot.pause()
+    app = make(root)
+    async with app.run_test(size=SIZE) as pilot:
+        editor = app.screen.query_one(ArgumentsEditor)
+        assert editor.arguments() == {"message_string": "kept"}
+        assert editor.mode.value == "argv"
+        assert app.screen.query_one(WorkbenchHeader).args_mode == "argv"
+
+
+async def test_an_over_long_argument_is_refused_with_the_reason(sample_app) -> None:
+    root = sample_app("echo")
+    app = make(root)
+    async with app.run_test(size=SIZE) as pilot:
+        editor = app.screen.query_one(ArgumentsEditor)
+        await pilot.press("2")
+        row = await editor.add_argument("message_string", "x" * 1024)
+        await pilot.pause()
+        assert not row.has_class("-invalid")
+        assert str(row.query_one(".argument-counter", Label).render()) == "1024/1024"
+        await pilot.click(row.query_one(".argument-value", Input))
+        await pilot.press("end", "y")
+        assert row.has_class("-invalid")
+        assert str(row.query_one(".argument-counter", Label).render()) == "1025/1024"
+        assert "at most 1024" in str(row.query_one(".argument-reason", Label).render())
+        await pilot.press("f5")
+        await pilot.pause()
+        assert not screen(app).run_pane.running
+        assert "not run" in status_text(app) and "1025 characters" in status_text(app)
+    assert RunHistory(root).run_ids() == []
+
+
+async def test_a_blank_name_and_a_repeated_name_are_shown_on_their_rows(sample_app) -> None:
+    app = make(sample_app("echo"))
+    async with app.run_test(size=SIZE) as pilot:
+        editor = app.screen.query_one(ArgumentsEditor)
+        await editor.add_argument("a", "1")
+        await editor.add_argument("a", "2")
+        await editor.add_argument("", "orphan")
+        await pilot.pause()
+        rows = list(app.screen.query(ArgumentRow))
+        assert all(row.has_class("-invalid") for row in rows)
+        reasons = [str(row.query_one(".argument-reason", Label).render()) for row in rows]
+        assert "given twice" in reasons[0] and "empty" in reasons[2]
+
+
+async def test_pasting_several_paths_stages_them(sample_app, tmp_path: Path) -> None:
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    names = ["plain.txt", "with space.txt", "quoted one.txt", "uri café.txt"]
+    for name in names:
+        (drop / name).write_text(name * 3)
+    text = "\n".join(
+        [
+            f"{drop / 'plain.txt'} {str(drop / 'with space.txt').replace(' ', chr(92) + ' ')}",
+            f"'{drop / 'quoted one.txt'}'",
+            "file://" + str(drop / "uri café.txt").replace(" ", "%20").replace("é", "%C3%A9"),
+            str(drop / "missing.txt"),
+        ]
+    )
+    root = sample_app("concat")
+    app = make(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("3")
+        field = app.screen.query_one("#input-path", Input)
+        field.focus()
+        field.post_message(events.Paste(text))
+        await pilot.pause()
+        pane = app.screen.query_one(InputsPane)
+        assert pane.inputs == [str(drop / name) for name in names]
+        assert field.value == ""
+        report = str(app.screen.query_one("#inputs-report", Label).render())
+        assert "not found, not staged" in report and "missing.txt" in report
+    assert load_draft(root).inputs == [str(drop / name) for name in names]
+
+
+async def test_dropping_files_anywhere_stages_them_and_they_reach_the_run(sample_app, tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("alpha\n")
+    (tmp_path / "b.txt").write_text("beta\n")
+    root = sample_app("concat")
+    app = make(root)
+    async with app.run_test(size=SIZE) as pilot:
+        app.screen.set_focus(None)
+        app.screen.post_message(events.Paste(f"{tmp_path / 'a.txt'}\n{tmp_path / 'b.txt'}"))
+        await pilot.pause()
+        assert app.screen.query_one("#tabs").active == "inputs"
+        await pilot.press("r")
+        await wait_for(pilot, lambda: screen(app).run_pane.last_record is not None and not screen(app).run_pane.running)
+        record = screen(app).run_pane.last_record
+        assert [item.name for item in record.inputs] == ["a.txt", "b.txt"]
+        assert "concatenated 2 file(s) into output/result.txt" in log_lines(app, "stdout")
+
+
+async def test_removing_and_clearing_inputs(sample_app, tmp_path: Path) -> None:
+    for name in ("a.txt", "b.txt"):
+        (tmp_path / name).write_text(name)
+    root = sample_app("concat")
+    app = make(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("3")
+        pane = app.screen.query_one(InputsPane)
+        pane.stage_text(f"{tmp_path / 'a.txt'} {tmp_path / 'b.txt'}")
+        app.screen.query_one("#inputs-table").focus()
+        await pilot.press("delete")
+        assert pane.inputs == [str(tmp_path / "b.txt")]
+        await pilot.press("ctrl+l")
+        assert pane.inputs == []
+    assert load_draft(root).inputs == []
+
+
+async def test_watch_mode_reruns_after_a_save_and_not_after_the_runs_own_outputs(sample_app) -> None:
+    root = sample_app("outputs")
+    app = make(root, watch=True)
+    history = RunHistory(root)
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.screen.query_one(WorkbenchHeader).watching
+        await pilot.pause(0.4)  # the watcher registers
+        main = root / "main.py"
+        main.write_text(main.read_text() + "\nprint('saved again')\n")
+        await wait_for(pilot, lambda: len(history.run_ids()) == 1 and not screen(app).run_pane.running)
+        record = history.latest()
+        assert record is not None and record.status is RunStatus.SUCCEEDED
+        assert record.trigger == "saved main.py"
+        assert "started by saved main.py" in status_text(app)
+        assert "saved again" in log_lines(app, "stdout")
+        assert record.outputs  # the run wrote outputs, kept under .workbench/
+        # Files written where runs and the platform write never start a run.
+        for rel in ("output/x.txt", "input/y.txt", ".workbench/z.txt", "__pycache__/m.pyc"):
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            (root / rel).write_text("not the App")
+        await pilot.pause(1.0)
+        assert len(history.run_ids()) == 1
+        assert not screen(app).run_pane.running
+
+
+async def test_watch_mode_off_does_not_run(sample_app) -> None:
+    root = sample_app("echo")
+    app = make(root, watch=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("w")
+        assert not app.screen.query_one(WorkbenchHeader).watching
+        await pilot.pause(0.3)
+        (root / "main.py").write_text((root / "main.py").read_text() + "\n")
+        await pilot.pause(1.0)
+        assert RunHistory(root).run_ids() == []
+
+
+HANGING_APP = """
+import os, signal, subprocess, sys, time
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+child = subprocess.Popen([sys.executable, "-c", "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(600)"])
+print(f"child {child.pid}", flush=True)
+while True:
+    time.sleep(1)
+"""
+
+
+@pytest.mark.timeout(60)
+async def test_cancel_ends_a_hanging_app_and_its_child(make_app) -> None:
+    root = make_app(HANGING_APP)
+    app = make(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        await wait_for(pilot, lambda: any(line.startswith("child ") for line in log_lines(app, "stdout")))
+        child = int(next(line for line in log_lines(app, "stdout") if line.startswith("child ")).split()[1])
+        main_pid = screen(app).run_pane.job._process.pid
+        assert not process_gone(child)
+        await pilot.press("x")
+        await wait_for(pilot, lambda: not screen(app).run_pane.running, timeout=30)
+        record = screen(app).run_pane.last_record
+        assert record is not None and record.status is RunStatus.CANCELLED
+        assert "cancelled" in status_text(app)
+        assert process_gone(child) and process_gone(main_pid)
+
+
+@pytest.mark.timeout(60)
+async def test_a_save_during_a_run_restarts_it(make_app) -> None:
+    root = make_app(HANGING_APP.replace("signal.signal(signal.SIGTERM, signal.SIG_IGN)\nchild", "child"))
+    app = make(root, watch=True)
+    history = RunHistory(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.4)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: any(line.startswith("child ") for line in log_lines(app, "stdout")))
+        (root / "helper.py").write_text("X = 1\n")
+        await wait_for(pilot, lambda: len(history.run_ids()) == 2 and screen(app).run_pane.running, timeout=30)
+        first = history.load(history.run_ids()[1])
+        assert first is not None and first.status is RunStatus.CANCELLED
+        assert "started by added helper.py" in status_text(app)
+        await pilot.press("x")
+        await wait_for(pilot, lambda: not screen(app).run_pane.running, timeout=30)
+
+
+async def test_a_folder_that_is_not_an_app_says_why_and_another_can_be_opened(tmp_path: Path, sample_app) -> None:
+    good = sample_app("echo")
+    (tmp_path / "empty").mkdir()
+    app = make(tmp_path / "empty")
+    async with app.run_test(size=SIZE) as pilot:
+        assert "not an InfraX App" in str(app.screen.query_one("#open-reason").render())
+        field = app.screen.query_one("#open-path", Input)
+        field.value = str(tmp_path / "nowhere")
+        await pilot.press("enter")
+        assert "no such folder" in str(app.screen.query_one("#open-error").render())
+        field.value = str(good)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        assert app.screen.app_folder.root == good.resolve()
+
+
+async def test_every_screen_binding_is_in_the_command_palette() -> None:
+    from workbench.ui.commands import COMMANDS
+
+    actions = {command.action for command in COMMANDS}
+    for binding in MainScreen.BINDINGS:
+        assert binding.id and binding.tooltip, binding
+        assert binding.action in actions or f"app.{binding.action}" in actions, binding.action
+
+
+async def test_the_palette_runs_an_action(sample_app) -> None:
+    app = make(sample_app("echo"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.press(*"toggle watch")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.query_one(WorkbenchHeader).watching is True  # started off, toggled on
+
+
+async def test_opening_a_log_without_a_pager_is_a_notification_not_a_crash(sample_app, monkeypatch) -> None:
+    monkeypatch.setenv("PAGER", "no-such-pager-program")
+    app = make(sample_app("echo"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        await wait_for(pilot, lambda: screen(app).run_pane.last_record is not None and not screen(app).run_pane.running)
+        await pilot.press("o")
+        await pilot.pause()
+        assert any("no-such-pager-program" in str(n.message) for n in app._notifications)
+        assert isinstance(app.screen, MainScreen)

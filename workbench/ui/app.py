@@ -1,0 +1,105 @@
+"""The workbench TUI's app: wiring only. `create_app` is shared by the CLI and the tests."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+from pathlib import Path
+
+from textual import events, on
+from textual.app import App, SuspendNotSupported
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Input
+
+from ..appdir import AppFolder, AppFolderError
+from .app_pane import OpenFolderScreen
+from .commands import WorkbenchCommands
+from .main_screen import MainScreen
+from .messages import OpenExternally
+from .settings import UISettings
+
+
+class WorkbenchApp(App[int]):
+    """InfraX Workbench: write, run and preview an InfraX App."""
+
+    CSS_PATH = "workbench.tcss"
+    TITLE = "InfraX Workbench"
+    COMMANDS = App.COMMANDS | {WorkbenchCommands}
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", id="quit", tooltip="Leave the workbench (a run going is cancelled)", priority=True),
+    ]
+
+    def __init__(self, app_dir: Path, settings: UISettings) -> None:
+        super().__init__()
+        self.app_dir = app_dir
+        self.settings = settings
+        self.animation_level = "full" if settings.animate else "none"
+
+    def get_default_screen(self) -> Screen:
+        try:
+            folder = AppFolder.open(self.app_dir)
+        except AppFolderError as error:
+            return OpenFolderScreen(str(error), Path(self.app_dir).expanduser().absolute())
+        return MainScreen(folder, self.settings)
+
+    def action_open_folder(self) -> None:
+        """Ask for another App folder, and open it."""
+        current = self.screen
+        start = current.app_folder.root.parent if isinstance(current, MainScreen) else Path.cwd()
+        self.push_screen(OpenFolderScreen(None, start, can_go_back=True))
+
+    @on(OpenFolderScreen.FolderChosen)
+    def open_app(self, message: OpenFolderScreen.FolderChosen) -> None:
+        """Show the chosen App in a fresh main screen, in place of what was shown."""
+        if isinstance(self.screen, OpenFolderScreen) and self.screen.can_go_back:
+            self.pop_screen()
+        screen = MainScreen(message.folder, self.settings)
+        if isinstance(self.screen, MainScreen):
+            self.switch_screen(screen)
+        else:  # the first screen was the folder picker: it stays underneath
+            self.push_screen(screen)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        if not self.settings.cursor_blink and isinstance(event.widget, Input):
+            event.widget.cursor_blink = False
+
+    @on(OpenExternally)
+    def open_externally(self, message: OpenExternally) -> None:
+        """Open a file in $EDITOR (or $PAGER), suspending the UI; come back to the same place."""
+        path = Path(message.path)
+        if not path.exists():
+            self.notify(f"{path}: no such file (the run may have been pruned)", severity="error")
+            return
+        variable = "PAGER" if message.pager else "EDITOR"
+        fallback = "less" if message.pager else "vi"
+        command = shlex.split(os.environ.get(variable) or os.environ.get("VISUAL" if not message.pager else "", "") or fallback)
+        if not command or shutil.which(command[0]) is None:
+            self.notify(
+                f"cannot open {path.name}: ${variable} ({' '.join(command) or 'unset'}) is not a program here; set ${variable}",
+                severity="error",
+            )
+            return
+        try:
+            with self.suspend():
+                subprocess.run([*command, str(path)], check=False)
+        except OSError as error:
+            self.notify(f"cannot open {path.name}: {error.strerror or error}", severity="error")
+        except SuspendNotSupported:
+            self.notify(f"cannot suspend the workbench here to open {path.name}", severity="warning")
+        self.refresh()
+
+
+def create_app(app_dir: Path | str, *, watch: bool = True, settings: UISettings | None = None) -> WorkbenchApp:
+    """The workbench app for a folder; `settings` (tests pass their own) override the defaults."""
+    chosen = (settings or UISettings()).model_copy(update={"watch": watch})
+    return WorkbenchApp(Path(app_dir), chosen)
+
+
+def run_tui(path: Path, watch: bool = True) -> int:
+    """Run the TUI in the terminal until the author quits; the exit status."""
+    app = create_app(path, watch=watch)
+    app.run()
+    return app.return_code or 0

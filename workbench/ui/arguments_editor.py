@@ -1,0 +1,213 @@
+"""The keyword-arguments editor: rows of name and value, validated as the author types."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
+
+from ..kwargs import MAX_VALUE_CHARS, ArgsMode, argument_problems, name_problem, value_problem
+
+
+class ArgumentRow(Vertical):
+    """One keyword argument: its name, its value, a character counter and what is wrong."""
+
+    def __init__(self, name: str = "", value: str = "") -> None:
+        super().__init__(classes="argument-row")
+        self._name = name
+        self._value = value
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(classes="argument-fields"):
+            yield Input(self._name, placeholder="name", classes="argument-name")
+            yield Input(self._value, placeholder="value", classes="argument-value")
+            yield Label("", classes="argument-counter")
+            yield Button("✕", classes="argument-remove", tooltip="Remove this argument", compact=True)
+        yield Label("", classes="argument-reason")
+
+    def on_mount(self) -> None:
+        self.validate()
+
+    @on(Input.Changed, ".argument-name")
+    def _name_changed(self, event: Input.Changed) -> None:
+        self._name = event.value
+
+    @on(Input.Changed, ".argument-value")
+    def _value_changed(self, event: Input.Changed) -> None:
+        self._value = event.value
+
+    @property
+    def name_text(self) -> str:
+        return self._name
+
+    @property
+    def value_text(self) -> str:
+        return self._value
+
+    @property
+    def is_blank(self) -> bool:
+        return not self._name and not self._value
+
+    def problem(self, duplicate: bool = False) -> str | None:
+        """The first thing wrong with this row (a blank row is simply left out)."""
+        if self.is_blank:
+            return None
+        problem = name_problem(self._name) or value_problem(self._value)
+        if problem is None and duplicate:
+            problem = f"the name {self._name!r} is given twice; the App would see only the last value"
+        return problem
+
+    def validate(self, duplicate: bool = False) -> str | None:
+        """Show the counter and the first problem of this row; return the problem."""
+        problem = self.problem(duplicate)
+        self.set_class(problem is not None, "-invalid")
+        counters = self.query(".argument-counter").results(Label)
+        reasons = self.query(".argument-reason").results(Label)
+        for counter in counters:
+            counter.update(f"{len(self._value)}/{MAX_VALUE_CHARS}")
+            counter.set_class(len(self._value) > MAX_VALUE_CHARS, "-over")
+        for reason in reasons:
+            reason.update(problem or "")
+            reason.display = problem is not None
+        return problem
+
+
+class ArgumentsEditor(Vertical):
+    """Edit the next Job's keyword arguments and how they reach the App."""
+
+    @dataclass
+    class Changed(Message):
+        """The arguments changed (they are kept even while invalid, so no typing is lost)."""
+
+        editor: ArgumentsEditor
+        kwargs: dict[str, str]
+        problems: list[str]
+
+        @property
+        def control(self) -> ArgumentsEditor:
+            return self.editor
+
+    @dataclass
+    class ModeChanged(Message):
+        """The author picked another args mode."""
+
+        mode: ArgsMode
+
+    def __init__(self, kwargs: dict[str, str], mode: ArgsMode, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._initial = dict(kwargs)
+        self._mode = mode
+        self._ready = False
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="args-mode-bar"):
+            yield Label("Arguments reach the App", id="args-mode-label")
+            with RadioSet(id="args-mode"):
+                yield RadioButton("on stdin as JSON (the docs)", value=self._mode is ArgsMode.STDIN, id="mode-stdin")
+                yield RadioButton("as --key value (the Node)", value=self._mode is ArgsMode.ARGV, id="mode-argv")
+        with VerticalScroll(id="argument-rows"):
+            for name, value in self._initial.items():
+                yield ArgumentRow(name, value)
+        with Horizontal(id="arguments-actions"):
+            yield Button("Add argument", id="add-argument", tooltip="Add a keyword argument row (ctrl+n)")
+            yield Static(
+                f"Each value is at most {MAX_VALUE_CHARS} characters; larger data belongs in an input file.",
+                id="arguments-hint",
+            )
+        yield Label("", id="arguments-summary")
+
+    def on_mount(self) -> None:
+        self._ready = True
+        self.revalidate(post=False)
+
+    # -- reading -------------------------------------------------------------------------
+
+    def rows(self) -> list[ArgumentRow]:
+        return list(self.query(ArgumentRow))
+
+    def arguments(self) -> dict[str, str]:
+        """The arguments as the next Job would get them (blank rows left out)."""
+        return {row.name_text: row.value_text for row in self.rows() if not row.is_blank}
+
+    def problems(self) -> list[str]:
+        """Every problem with the arguments, each naming the argument; empty when a run may start."""
+        problems = argument_problems(self.arguments())  # type: ignore[arg-type]
+        names = [row.name_text for row in self.rows() if not row.is_blank]
+        for name in sorted({n for n in names if names.count(n) > 1}):
+            problems.append(f"argument {name!r}: given twice")
+        return problems
+
+    @property
+    def mode(self) -> ArgsMode:
+        return self._mode
+
+    # -- changing ------------------------------------------------------------------------
+
+    def revalidate(self, post: bool = True) -> None:
+        """Check every row again, show what is wrong, and tell the screen (to save the draft)."""
+        if not self._ready:
+            return
+        names = [row.name_text for row in self.rows() if not row.is_blank]
+        for row in self.rows():
+            row.validate(duplicate=not row.is_blank and names.count(row.name_text) > 1)
+        problems = self.problems()
+        summary = self.query_one("#arguments-summary", Label)
+        count = len(self.arguments())
+        if problems:
+            summary.update(f"✗ {len(problems)} problem(s): a run is refused until they are fixed")
+        else:
+            summary.update(f"✓ {count} argument(s), ready to run")
+        summary.set_class(bool(problems), "-invalid")
+        if post:
+            self.post_message(self.Changed(self, self.arguments(), problems))
+
+    def set_mode(self, mode: ArgsMode) -> None:
+        """Switch the args mode (from a key or the command palette)."""
+        if mode is self._mode:
+            return
+        self._mode = mode
+        self.query_one("#mode-stdin", RadioButton).value = mode is ArgsMode.STDIN
+        self.query_one("#mode-argv", RadioButton).value = mode is ArgsMode.ARGV
+        self.post_message(self.ModeChanged(mode))
+
+    async def action_add_argument(self) -> None:
+        """Add an empty row and put the cursor in its name."""
+        row = ArgumentRow()
+        await self.query_one("#argument-rows", VerticalScroll).mount(row)
+        row.query_one(".argument-name", Input).focus()
+        row.scroll_visible()
+
+    async def add_argument(self, name: str, value: str) -> ArgumentRow:
+        """Add a filled row (used by tests and presets)."""
+        row = ArgumentRow(name, value)
+        await self.query_one("#argument-rows", VerticalScroll).mount(row)
+        self.revalidate()
+        return row
+
+    @on(Button.Pressed, "#add-argument")
+    async def _add_pressed(self) -> None:
+        await self.action_add_argument()
+
+    @on(Button.Pressed, ".argument-remove")
+    async def _remove_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        row = next(a for a in event.button.ancestors if isinstance(a, ArgumentRow))
+        await row.remove()
+        self.revalidate()
+
+    @on(Input.Changed, ".argument-name, .argument-value")
+    def _field_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.call_after_refresh(self.revalidate)
+
+    @on(RadioSet.Changed, "#args-mode")
+    def _mode_picked(self, event: RadioSet.Changed) -> None:
+        event.stop()
+        mode = ArgsMode.STDIN if event.pressed.id == "mode-stdin" else ArgsMode.ARGV
+        if mode is not self._mode:
+            self._mode = mode
+            self.post_message(self.ModeChanged(mode))

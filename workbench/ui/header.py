@@ -1,0 +1,41 @@
+"""The workbench's header: the App, its simulated lifecycle state, the args mode and watch mode."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+
+class WorkbenchHeader(Widget):
+    """One line naming the App and the switches that change how the next run happens."""
+
+    DEFAULT_CSS = """
+    WorkbenchHeader {
+        dock: top;
+        height: 1;
+        background: $panel;
+        color: $foreground;
+    }
+    """
+
+    app_name: reactive[str] = reactive("")
+    lifecycle_state: reactive[str | None] = reactive(None)
+    args_mode: reactive[str] = reactive("stdin")
+    watching: reactive[bool] = reactive(True)
+    on_save: reactive[str] = reactive("restart")
+    run_status: reactive[str] = reactive("idle")
+
+    def render(self) -> Text:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(" InfraX Workbench ", style="bold reverse")
+        text.append(f" {self.app_name} ", style="bold")
+        sep = ("│", "dim")
+        if self.lifecycle_state:
+            text.append_text(Text.assemble(sep, " state ", (self.lifecycle_state, "bold"), " "))
+        text.append_text(Text.assemble(sep, " args ", (self.args_mode, "bold"), " "))
+        watch = (f"on·{self.on_save}", "bold green") if self.watching else ("off", "bold yellow")
+        text.append_text(Text.assemble(sep, " watch ", watch, " "))
+        status_style = {"running": "bold cyan", "failed": "bold red", "succeeded": "bold green"}
+        text.append_text(Text.assemble(sep, " run ", (self.run_status, status_style.get(self.run_status, "bold"))))
+        return text

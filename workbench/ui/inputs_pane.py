@@ -1,0 +1,246 @@
+"""The Inputs pane: the files staged into `input/` for the next run."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.suggester import Suggester
+from textual.widgets import Button, DataTable, Input, Label
+
+from ..paste import resolve_pasted
+from ..staging import StagingError, check_inputs
+
+_SIZE_WALK_LIMIT = 20_000
+
+
+def human_size(size: int) -> str:
+    """A byte count for people: 512 B, 1.5 KB, 3.2 MB."""
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"
+
+
+def path_size(path: Path) -> str:
+    """The size of a file, or of a folder's files (walking at most a bounded number of entries)."""
+    try:
+        if not path.is_dir():
+            return human_size(path.stat().st_size)
+    except OSError:
+        return "?"
+    total = 0
+    seen = 0
+    for folder, _dirs, files in os.walk(path):
+        for name in files:
+            seen += 1
+            if seen > _SIZE_WALK_LIMIT:
+                return f"> {human_size(total)}"
+            try:
+                total += os.stat(os.path.join(folder, name), follow_symlinks=False).st_size
+            except OSError:
+                continue
+    return f"{human_size(total)} (folder)"
+
+
+class PathSuggester(Suggester):
+    """Completes a typed path with the first matching entry of its folder."""
+
+    def __init__(self, cwd: Path | None = None) -> None:
+        super().__init__(use_cache=False, case_sensitive=True)
+        self.cwd = cwd
+
+    async def get_suggestion(self, value: str) -> str | None:
+        if not value:
+            return None
+        expanded = os.path.expanduser(value)
+        folder, prefix = os.path.split(expanded)
+        base = Path(folder or ".")
+        if not base.is_absolute() and self.cwd is not None:
+            base = self.cwd / base
+        try:
+            names = sorted(entry.name for entry in os.scandir(base) if entry.name.startswith(prefix))
+        except OSError:
+            return None
+        names = [name for name in names if name != prefix and (prefix.startswith(".") or not name.startswith("."))]
+        if not names:
+            return None
+        completion = names[0]
+        if (base / completion).is_dir():
+            completion += "/"
+        return value + completion[len(prefix) :]
+
+
+class PathInput(Input):
+    """An Input for a path that stages pasted or dropped files instead of inserting the text."""
+
+    @dataclass
+    class PathsPasted(Message):
+        text: str
+
+    def _on_paste(self, event: events.Paste) -> None:
+        text = event.text.strip()
+        if text and ("\n" in text or resolve_pasted(text).found):
+            event.prevent_default()  # not Input's own insertion of the first line
+            event.stop()
+            self.post_message(self.PathsPasted(event.text))
+        # otherwise Input's handler (next in the MRO) inserts the text as typed
+
+
+class InputsPane(Vertical):
+    """Stage files and folders for the next run: type a path, paste it, or drop files on the terminal."""
+
+    BINDINGS = [
+        Binding("delete", "remove_input", "Remove input", id="remove_input", tooltip="Unstage the selected input"),
+        Binding("ctrl+l", "clear_inputs", "Clear inputs", id="clear_inputs", tooltip="Unstage every input"),
+    ]
+
+    @dataclass
+    class Changed(Message):
+        """The staged inputs changed."""
+
+        pane: InputsPane
+        inputs: list[str]
+
+        @property
+        def control(self) -> InputsPane:
+            return self.pane
+
+    def __init__(self, inputs: list[str], *, cwd: Path | None = None, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.cwd = cwd or Path.cwd()
+        self._inputs: list[str] = []
+        self._initial = list(inputs)
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="input-path-bar"):
+            yield PathInput(
+                placeholder="a file or folder to stage (tab completes; or paste / drop files here)",
+                suggester=PathSuggester(self.cwd),
+                id="input-path",
+            )
+            yield Button("Stage", id="stage-input", tooltip="Stage the typed path")
+        table: DataTable[str] = DataTable(id="inputs-table", cursor_type="row", zebra_stripes=True)
+        table.add_columns("name in input/", "size", "from")
+        yield table
+        with Horizontal(id="inputs-actions"):
+            yield Button("Remove", id="remove-input", tooltip="Unstage the selected input (delete)")
+            yield Button("Clear", id="clear-inputs", tooltip="Unstage every input (ctrl+l)")
+            yield Label("", id="inputs-report")
+
+    def on_mount(self) -> None:
+        missing = [raw for raw in self._initial if not os.path.lexists(raw)]
+        self._inputs = [raw for raw in self._initial if raw not in missing]
+        self._refresh_table()
+        if missing:
+            self.report(f"no longer there, unstaged: {', '.join(missing)}", error=True)
+            self._post_changed()
+
+    @property
+    def inputs(self) -> list[str]:
+        return list(self._inputs)
+
+    def report(self, message: str, error: bool = False) -> None:
+        label = self.query_one("#inputs-report", Label)
+        label.update(message)
+        label.set_class(error, "-error")
+
+    def stage(self, paths: list[Path], missing: list[str] | tuple[str, ...] = ()) -> list[str]:
+        """Stage existing paths; report what was staged, what does not exist and what clashes."""
+        staged: list[str] = []
+        refused: list[str] = []
+        for path in paths:
+            raw = str(path)
+            if raw in self._inputs:
+                continue
+            try:
+                check_inputs([*self._inputs, raw])
+            except StagingError as error:
+                refused.append(str(error))
+                continue
+            self._inputs.append(raw)
+            staged.append(raw)
+        parts = []
+        if staged:
+            parts.append(f"staged {len(staged)}: " + ", ".join(Path(p).name for p in staged))
+        if missing:
+            parts.append("not found, not staged: " + ", ".join(missing))
+        parts += refused
+        if parts:
+            self.report("; ".join(parts), error=bool(missing or refused))
+        if staged:
+            self._refresh_table()
+            self._post_changed()
+        return staged
+
+    def stage_text(self, text: str) -> list[str]:
+        """Stage the paths in typed, pasted or dropped text (quoted, escaped, `file://`, many)."""
+        pasted = resolve_pasted(text, self.cwd)
+        if not pasted.found and not pasted.missing:
+            self.report("nothing to stage: give a path", error=True)
+            return []
+        return self.stage(pasted.found, pasted.missing)
+
+    def clear(self) -> None:
+        self._inputs.clear()
+        self._refresh_table()
+        self.report("cleared")
+        self._post_changed()
+
+    def _post_changed(self) -> None:
+        self.post_message(self.Changed(self, self.inputs))
+
+    def _refresh_table(self) -> None:
+        table = self.query_one("#inputs-table", DataTable)
+        table.clear()
+        for raw in self._inputs:
+            path = Path(raw)
+            table.add_row(path.name + ("/" if path.is_dir() else ""), path_size(path), str(path.parent), key=raw)
+
+    # -- events --------------------------------------------------------------------------
+
+    def on_paste(self, event: events.Paste) -> None:
+        event.stop()
+        self.stage_text(event.text)
+
+    @on(PathInput.PathsPasted)
+    def _paths_pasted(self, event: PathInput.PathsPasted) -> None:
+        event.stop()
+        self.stage_text(event.text)
+
+    @on(Input.Submitted, "#input-path")
+    @on(Button.Pressed, "#stage-input")
+    def _stage_typed(self, event: Message) -> None:
+        field = self.query_one("#input-path", Input)
+        if self.stage_text(field.value):
+            field.value = ""
+
+    @on(Button.Pressed, "#remove-input")
+    def _remove_pressed(self) -> None:
+        self.action_remove_input()
+
+    @on(Button.Pressed, "#clear-inputs")
+    def _clear_pressed(self) -> None:
+        self.action_clear_inputs()
+
+    def action_remove_input(self) -> None:
+        """Unstage the input under the table's cursor."""
+        table = self.query_one("#inputs-table", DataTable)
+        if not self._inputs or table.cursor_row < 0:
+            return
+        raw = self._inputs.pop(min(table.cursor_row, len(self._inputs) - 1))
+        self._refresh_table()
+        self.report(f"unstaged {Path(raw).name}")
+        self._post_changed()
+
+    def action_clear_inputs(self) -> None:
+        """Unstage every input."""
+        self.clear()

@@ -1,0 +1,349 @@
+"""The main screen: one open App, its panes as tabs, runs and watch mode wired together."""
+
+from __future__ import annotations
+
+import asyncio
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Button, Footer, Static, TabbedContent, TabPane
+
+from ..appdir import AppFolder
+from ..draft import JobDraft, load_draft, save_draft
+from ..job import JobSpec
+from ..kwargs import ArgsMode
+from ..lifecycle import load_simulated_state
+from ..records import RunHistory
+from ..watch import watch_app
+from .app_pane import AppPane
+from .arguments_editor import ArgumentsEditor
+from .header import WorkbenchHeader
+from .inputs_pane import InputsPane
+from .run_pane import RunPane
+from .settings import OnSave, UISettings
+
+TABS = ("app", "arguments", "inputs", "run", "outputs", "history", "lifecycle")
+
+
+def _not_available(name: str, error: Exception) -> Widget:
+    return Static(f"{name} is not available yet ({error})", classes="not-available")
+
+
+def _output_browser() -> Widget:
+    try:
+        from .output_browser import OutputBrowser
+    except ImportError as error:
+        return _not_available("The output browser", error)
+    return OutputBrowser(id="output-browser")
+
+
+def _history_view(history: RunHistory) -> Widget:
+    try:
+        from .history_view import HistoryView
+    except ImportError as error:
+        return _not_available("The run history", error)
+    return HistoryView(history, id="history-view")
+
+
+def _lifecycle_panel(app_folder: AppFolder) -> Widget:
+    try:
+        from .lifecycle_panel import LifecyclePanel
+    except ImportError as error:
+        return _not_available("The lifecycle panel", error)
+    return LifecyclePanel(app_folder, id="lifecycle-panel")
+
+
+class MainScreen(Screen[None]):
+    """Everything about one App: edit the next Job, run it, read what it did."""
+
+    BINDINGS = [
+        Binding("r,f5", "run", "Run", id="run", tooltip="Run the App with the arguments and inputs"),
+        Binding("x", "cancel_run", "Cancel", id="cancel_run", tooltip="End the run's whole process tree"),
+        Binding("R", "rerun", "Re-run", id="rerun", tooltip="Run again exactly as last time"),
+        Binding("w", "toggle_watch", "Watch", id="toggle_watch", tooltip="Run again whenever an App file is saved"),
+        Binding("m", "toggle_args_mode", "Args mode", id="toggle_args_mode", tooltip="Pass arguments on stdin (JSON) or as --key value"),
+        Binding("s", "toggle_on_save", "On save", id="toggle_on_save", show=False, tooltip="A save during a run restarts it, or queues one more run"),
+        Binding("ctrl+n", "add_argument", "Add argument", id="add_argument", show=False, tooltip="Add a keyword argument row"),
+        Binding("o", "open_log('stdout')", "stdout log", id="open_stdout", show=False, tooltip="Open the last run's full stdout log in $PAGER"),
+        Binding("O", "open_log('stderr')", "stderr log", id="open_stderr", show=False, tooltip="Open the last run's full stderr log in $PAGER"),
+        Binding("1", "show_tab('app')", "App", id="tab_app", show=False, tooltip="The App's files and problems"),
+        Binding("2", "show_tab('arguments')", "Arguments", id="tab_arguments", show=False, tooltip="Keyword arguments"),
+        Binding("3", "show_tab('inputs')", "Inputs", id="tab_inputs", show=False, tooltip="Files staged into input/"),
+        Binding("4", "show_tab('run')", "Run", id="tab_run", show=False, tooltip="The run's live output"),
+        Binding("5", "show_tab('outputs')", "Outputs", id="tab_outputs", show=False, tooltip="The run's output/ files"),
+        Binding("6", "show_tab('history')", "History", id="tab_history", show=False, tooltip="Past runs"),
+        Binding("7", "show_tab('lifecycle')", "Lifecycle", id="tab_lifecycle", show=False, tooltip="Lifecycle actions"),
+        Binding("ctrl+o", "open_folder", "Open folder", id="open_folder", show=False, tooltip="Open another App folder"),
+    ]
+
+    def __init__(self, app_folder: AppFolder, settings: UISettings) -> None:
+        super().__init__()
+        self.app_folder = app_folder
+        self.settings = settings
+        self.history = RunHistory(app_folder.root)
+        self.draft: JobDraft = load_draft(app_folder.root)
+        self.watching = settings.watch
+        self.on_save = settings.on_save
+        self._pending_trigger: str | None = None
+        self._watch_stop: asyncio.Event | None = None
+
+    # -- building ------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield WorkbenchHeader(id="header")
+        with TabbedContent(initial="run", id="tabs"):
+            with TabPane("App", id="app"):
+                yield AppPane(self.app_folder, id="app-pane")
+            with TabPane("Arguments", id="arguments"):
+                yield ArgumentsEditor(self.draft.kwargs, self.draft.args_mode, id="arguments-editor")
+            with TabPane("Inputs", id="inputs"):
+                yield InputsPane(self.draft.inputs, id="inputs-pane")
+            with TabPane("Run", id="run"):
+                yield RunPane(self.app_folder, self.history, self.settings, id="run-pane")
+            with TabPane("Outputs", id="outputs"):
+                yield _output_browser()
+            with TabPane("History", id="history"):
+                yield _history_view(self.history)
+            with TabPane("Lifecycle", id="lifecycle"):
+                yield _lifecycle_panel(self.app_folder)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        header = self.query_one(WorkbenchHeader)
+        header.app_name = self.app_folder.name
+        header.args_mode = self.draft.args_mode.value
+        header.on_save = self.on_save.value
+        header.lifecycle_state = load_simulated_state(self.app_folder.root).value
+        self._set_watch(self.watching, announce=False)
+        latest = self.history.latest()
+        if latest is not None:
+            self._show_in_browser(latest)
+            self.query_one(RunPane).last_record = latest
+
+    def on_unmount(self) -> None:
+        if self._watch_stop is not None:
+            self._watch_stop.set()
+        run_pane = self.query(RunPane)
+        if run_pane:
+            run_pane.first().cancel()
+
+    @property
+    def run_pane(self) -> RunPane:
+        return self.query_one(RunPane)
+
+    # -- the draft -----------------------------------------------------------------------
+
+    def _save_draft(self) -> None:
+        try:
+            save_draft(self.app_folder.root, self.draft)
+        except OSError as error:
+            self.notify(f"the draft could not be saved in .workbench/: {error.strerror or error}", severity="error")
+
+    @on(ArgumentsEditor.Changed)
+    def _arguments_changed(self, event: ArgumentsEditor.Changed) -> None:
+        self.draft.kwargs = event.kwargs
+        self._save_draft()
+
+    @on(ArgumentsEditor.ModeChanged)
+    def _mode_changed(self, event: ArgumentsEditor.ModeChanged) -> None:
+        self.draft.args_mode = event.mode
+        self.query_one(WorkbenchHeader).args_mode = event.mode.value
+        self._save_draft()
+
+    @on(InputsPane.Changed)
+    def _inputs_changed(self, event: InputsPane.Changed) -> None:
+        self.draft.inputs = event.inputs
+        self._save_draft()
+
+    def on_paste(self, event: events.Paste) -> None:
+        """Files dropped or pasted anywhere that is not a text field are staged as inputs."""
+        event.stop()
+        self.action_show_tab("inputs")
+        self.query_one(InputsPane).stage_text(event.text)
+
+    # -- running -------------------------------------------------------------------------
+
+    def spec_from_draft(self, trigger: str) -> JobSpec:
+        editor = self.query_one(ArgumentsEditor)
+        return JobSpec(
+            kwargs=editor.arguments(),
+            inputs=list(self.query_one(InputsPane).inputs),
+            args_mode=editor.mode,
+            timeout=self.draft.timeout,
+            trigger=trigger,
+        )
+
+    def start_run(self, trigger: str = "manual") -> bool:
+        """Run the App with the draft; the reason is shown when the run is refused."""
+        editor = self.query_one(ArgumentsEditor)
+        problems = editor.problems()
+        if problems:
+            reason = "; ".join(problems)
+            self.run_pane._show_refusal(reason)
+            self.notify(f"not run: {reason}", severity="error", title="Arguments")
+            return False
+        started = self.run_pane.start(self.spec_from_draft(trigger))
+        if started:
+            self.query_one(WorkbenchHeader).run_status = "running"
+        return started
+
+    def action_run(self) -> None:
+        """Run the App (or, when one is running, say so)."""
+        if self.run_pane.running:
+            self.notify("a run is going: cancel it (x) first, or wait", severity="warning")
+            return
+        self.action_show_tab("run")
+        self.start_run("manual")
+
+    def action_rerun(self) -> None:
+        """Run again with exactly the last run's arguments, inputs and args mode."""
+        pane = self.run_pane
+        if pane.running:
+            self.notify("a run is going: cancel it (x) first, or wait", severity="warning")
+            return
+        if pane.last_spec is None:
+            self.action_run()
+            return
+        spec = pane.last_spec
+        self.action_show_tab("run")
+        if pane.start(JobSpec(spec.kwargs, spec.inputs, spec.args_mode, spec.timeout, trigger="re-run")):
+            self.query_one(WorkbenchHeader).run_status = "running"
+
+    def action_cancel_run(self) -> None:
+        """End the run's whole process tree."""
+        self._pending_trigger = None
+        if self.run_pane.running:
+            self.run_pane.cancel()
+        else:
+            self.notify("no run is going", severity="information")
+
+    @on(Button.Pressed, "#run-start")
+    def _run_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_run()
+
+    @on(Button.Pressed, "#run-rerun")
+    def _rerun_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_rerun()
+
+    @on(RunPane.RunFinished)
+    def _run_finished(self, event: RunPane.RunFinished) -> None:
+        record = event.record
+        self.query_one(WorkbenchHeader).run_status = record.status.value
+        self._show_in_browser(record)
+        self._reload("history-view")
+        self._reload("lifecycle-panel")
+        if self._pending_trigger is not None:
+            trigger, self._pending_trigger = self._pending_trigger, None
+            self.start_run(trigger)
+
+    @on(RunPane.RunRefused)
+    def _run_refused(self, event: RunPane.RunRefused) -> None:
+        self.query_one(WorkbenchHeader).run_status = "refused"
+        self.notify(f"not run: {event.reason}", severity="error")
+
+    @on(RunPane.Note)
+    def _run_note(self, event: RunPane.Note) -> None:
+        self.notify(event.text, severity="warning")
+
+    def _show_in_browser(self, record) -> None:
+        browser = self.query("#output-browser")
+        if browser and hasattr(browser.first(), "show_run"):
+            browser.first().show_run(record)
+
+    def _reload(self, widget_id: str) -> None:
+        found = self.query(f"#{widget_id}")
+        if found and hasattr(found.first(), "reload"):
+            found.first().reload()
+
+    # -- other panes' messages ------------------------------------------------------------
+
+    def on_history_view_run_selected(self, event) -> None:
+        record = getattr(event, "record", None)
+        if record is not None:
+            self._show_in_browser(record)
+
+    def on_lifecycle_panel_state_changed(self, event) -> None:
+        self.query_one(WorkbenchHeader).lifecycle_state = str(getattr(event, "state", "")) or None
+
+    # -- watch mode ----------------------------------------------------------------------
+
+    def _set_watch(self, on: bool, announce: bool = True) -> None:
+        self.watching = on
+        self.query_one(WorkbenchHeader).watching = on
+        if on and self._watch_stop is None:
+            self._watch_stop = asyncio.Event()
+            self._watch(self._watch_stop)
+        elif not on and self._watch_stop is not None:
+            self._watch_stop.set()
+            self._watch_stop = None
+        if announce:
+            self.notify("watch mode on: a save runs the App again" if on else "watch mode off")
+
+    def action_toggle_watch(self) -> None:
+        """Switch watch mode on or off."""
+        self._set_watch(not self.watching)
+
+    def action_toggle_on_save(self) -> None:
+        """Switch what a save during a run does: restart it, or queue one more run."""
+        self.on_save = OnSave.QUEUE if self.on_save is OnSave.RESTART else OnSave.RESTART
+        self.query_one(WorkbenchHeader).on_save = self.on_save.value
+        self.notify(
+            "a save during a run restarts it" if self.on_save is OnSave.RESTART else "a save during a run queues one more run"
+        )
+
+    @work(exclusive=True, group="watch", exit_on_error=False)
+    async def _watch(self, stop: asyncio.Event) -> None:
+        async for change in watch_app(
+            self.app_folder,
+            stop_event=stop,
+            step_ms=self.settings.watch_step_ms,
+            debounce_ms=self.settings.watch_debounce_ms,
+        ):
+            if stop.is_set():
+                return
+            self.app_changed(change.reason)
+
+    def app_changed(self, reason: str) -> None:
+        """The App's files changed: refresh the file list and, in watch mode, run again."""
+        self.query_one(AppPane).refresh_files()
+        self._reload("lifecycle-panel")
+        if not self.watching:
+            return
+        if self.run_pane.running:
+            self._pending_trigger = reason
+            if self.on_save is OnSave.RESTART:
+                self.run_pane.cancel()
+        else:
+            self.start_run(reason)
+
+    # -- other actions -------------------------------------------------------------------
+
+    def action_toggle_args_mode(self) -> None:
+        """Pass the arguments on stdin as JSON, or as --key value words."""
+        editor = self.query_one(ArgumentsEditor)
+        editor.set_mode(ArgsMode.ARGV if editor.mode is ArgsMode.STDIN else ArgsMode.STDIN)
+
+    def action_show_tab(self, tab: str) -> None:
+        """Show one of the tabs."""
+        self.query_one("#tabs", TabbedContent).active = tab
+
+    def action_open_folder(self) -> None:
+        """Open another App folder."""
+        self.app.action_open_folder()  # type: ignore[attr-defined]
+
+    def action_add_argument(self) -> None:
+        """Add a keyword argument row and put the cursor in its name."""
+        self.action_show_tab("arguments")
+        self.call_later(self.query_one(ArgumentsEditor).action_add_argument)
+
+    def action_clear_inputs(self) -> None:
+        """Unstage every input."""
+        self.query_one(InputsPane).clear()
+
+    def action_open_log(self, stream: str) -> None:
+        """Open the last run's full log of one stream in $PAGER."""
+        self.run_pane.action_open_log(stream)

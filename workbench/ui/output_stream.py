@@ -1,0 +1,120 @@
+"""The bounded, thread-safe buffer between a run's reader threads and the UI.
+
+The runner calls `on_stdout`/`on_stderr` from its reader threads with chunks
+of bytes. Nothing here touches a widget: the chunks are decoded incrementally,
+split into lines and appended to bounded deques, and a UI timer calls `drain()`
+now and then to take what is new. However fast an App prints, memory stays
+bounded by `tail_lines` and the UI does work per drain, never per chunk or line.
+
+This module imports no Textual, so it is tested (and benchmarked) on its own.
+"""
+
+from __future__ import annotations
+
+import codecs
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from itertools import repeat
+
+DEFAULT_TAIL_LINES = 5000
+STDOUT = "stdout"
+STDERR = "stderr"
+
+
+@dataclass
+class Drained:
+    """The lines that arrived since the last drain (at most the tail of them)."""
+
+    stdout: list[str] = field(default_factory=list)
+    stderr: list[str] = field(default_factory=list)
+    combined: list[tuple[str, str]] = field(default_factory=list)
+    """(stream, line) pairs in the order they arrived."""
+    stdout_lines: int = 0
+    stderr_lines: int = 0
+    """Complete lines counted so far, per stream."""
+
+    @property
+    def empty(self) -> bool:
+        return not (self.stdout or self.stderr)
+
+
+class _Decoder:
+    """Bytes to complete lines for one stream, keeping a partial last line."""
+
+    def __init__(self) -> None:
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._partial = ""
+
+    def feed(self, data: bytes, final: bool = False) -> list[str]:
+        text = self._partial + self._decoder.decode(data, final=final)
+        if not text:
+            return []
+        lines = text.split("\n")
+        self._partial = lines.pop()
+        if final and self._partial:
+            lines.append(self._partial)
+            self._partial = ""
+        if "\r" in text:
+            lines = [line.rstrip("\r") for line in lines]
+        return lines
+
+
+class OutputBuffer:
+    """An `OutputSink` that keeps a bounded tail of a run's lines for the UI to drain."""
+
+    def __init__(self, tail_lines: int = DEFAULT_TAIL_LINES) -> None:
+        self.tail_lines = tail_lines
+        self._lock = threading.Lock()
+        self._decoders = {STDOUT: _Decoder(), STDERR: _Decoder()}
+        self._counts = {STDOUT: 0, STDERR: 0}
+        # What the UI has not drained yet; bounded, so a flood only keeps its tail.
+        self._pending = {STDOUT: deque(maxlen=tail_lines), STDERR: deque(maxlen=tail_lines)}
+        self._pending_combined: deque[tuple[str, str]] = deque(maxlen=tail_lines)
+
+    # -- the sink side, called from reader threads -------------------------------------
+
+    def on_stdout(self, data: bytes) -> None:
+        self._add(STDOUT, data)
+
+    def on_stderr(self, data: bytes) -> None:
+        self._add(STDERR, data)
+
+    def _add(self, stream: str, data: bytes, final: bool = False) -> None:
+        with self._lock:
+            lines = self._decoders[stream].feed(data, final=final)
+            if not lines:
+                return
+            self._counts[stream] += len(lines)
+            if len(lines) > self.tail_lines:
+                lines = lines[-self.tail_lines :]
+            self._pending[stream].extend(lines)
+            self._pending_combined.extend(zip(repeat(stream), lines))
+
+    def close(self) -> None:
+        """Flush partial last lines (an App's output need not end with a newline)."""
+        self._add(STDOUT, b"", final=True)
+        self._add(STDERR, b"", final=True)
+
+    # -- the UI side -------------------------------------------------------------------
+
+    def drain(self) -> Drained:
+        """Take the lines that arrived since the last drain."""
+        with self._lock:
+            drained = Drained(
+                stdout=list(self._pending[STDOUT]),
+                stderr=list(self._pending[STDERR]),
+                combined=list(self._pending_combined),
+                stdout_lines=self._counts[STDOUT],
+                stderr_lines=self._counts[STDERR],
+            )
+            self._pending[STDOUT].clear()
+            self._pending[STDERR].clear()
+            self._pending_combined.clear()
+        return drained
+
+    @property
+    def counts(self) -> tuple[int, int]:
+        """Lines of stdout and stderr seen so far."""
+        with self._lock:
+            return self._counts[STDOUT], self._counts[STDERR]

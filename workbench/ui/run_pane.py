@@ -1,0 +1,267 @@
+"""The Run pane: start, cancel and re-run the App, with its output live."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import Button, Log, Static, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState
+
+from ..appdir import AppFolder
+from ..job import Job, JobError, JobSpec
+from ..records import RunHistory, RunRecord, RunStatus
+from .messages import OpenExternally
+from .output_stream import STDERR, OutputBuffer
+from .settings import UISettings
+
+_STATUS_MARK = {
+    RunStatus.SUCCEEDED: ("✓", "green"),
+    RunStatus.FAILED: ("✗", "red"),
+    RunStatus.TIMED_OUT: ("⌛", "red"),
+    RunStatus.CANCELLED: ("■", "yellow"),
+    RunStatus.ERROR: ("✗", "red"),
+}
+
+
+class RunPane(Vertical):
+    """Runs the App through the core's `Job`, showing stdout, stderr and both as they arrive."""
+
+    @dataclass
+    class RunStarted(Message):
+        """The App's process started (posted from the run's thread)."""
+
+        record: RunRecord
+        started: float
+        """`time.monotonic()` when the process had started."""
+
+    @dataclass
+    class RunFinished(Message):
+        """A run ended and its record is saved."""
+
+        record: RunRecord
+
+    @dataclass
+    class RunRefused(Message):
+        """A run was not started: the reason says what to fix."""
+
+        reason: str
+
+    @dataclass
+    class Note(Message):
+        """Something the run wants the author to know (a warning from the core)."""
+
+        text: str
+
+    def __init__(self, app_folder: AppFolder, history: RunHistory, settings: UISettings, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.app_folder = app_folder
+        self.history = history
+        self.settings = settings
+        self.job: Job | None = None
+        self.buffer: OutputBuffer | None = None
+        self.last_spec: JobSpec | None = None
+        self.last_record: RunRecord | None = None
+        self._started_at: float | None = None
+        self._requested_at: float | None = None
+        self._trigger: str | None = None
+        self._cancelling = False
+        self._timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("No run yet. Press r to run the App.", style="dim"), id="run-status")
+        with Horizontal(id="run-actions"):
+            yield Button("Run", id="run-start", variant="primary", compact=True, tooltip="Run the App with the arguments and inputs (r)")
+            yield Button("Cancel", id="run-cancel", variant="error", disabled=True, compact=True, tooltip="End the run's whole process tree (x)")
+            yield Button("Re-run", id="run-rerun", disabled=True, compact=True, tooltip="Run again exactly as last time (R)")
+            yield Button("stdout log", id="open-stdout", disabled=True, compact=True, tooltip="Open the full stdout log in $PAGER (o)")
+            yield Button("stderr log", id="open-stderr", disabled=True, compact=True, tooltip="Open the full stderr log in $PAGER (O)")
+        with TabbedContent(id="run-logs"):
+            with TabPane("combined", id="tab-combined"):
+                yield Log(max_lines=self.settings.tail_lines, id="log-combined")
+            with TabPane("stdout", id="tab-stdout"):
+                yield Log(max_lines=self.settings.tail_lines, id="log-stdout")
+            with TabPane("stderr", id="tab-stderr"):
+                yield Log(max_lines=self.settings.tail_lines, id="log-stderr")
+
+    def on_mount(self) -> None:
+        self._timer = self.set_interval(self.settings.drain_interval, self._drain, pause=True)
+
+    # -- state ---------------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return self.job is not None
+
+    def start(self, spec: JobSpec) -> bool:
+        """Start a run of the App; False (with the reason shown) when it is refused or one is going."""
+        if self.running:
+            return False
+        self._requested_at = time.monotonic()
+        buffer = OutputBuffer(self.settings.tail_lines)
+        try:
+            job = Job(
+                self.app_folder,
+                spec,
+                buffer,
+                history=self.history,
+                notify=lambda text: self.post_message(self.Note(text)),
+                on_started=lambda record: self.post_message(self.RunStarted(record, time.monotonic())),
+            )
+        except JobError as error:
+            self._show_refusal(str(error))
+            self.post_message(self.RunRefused(str(error)))
+            return False
+        self.job, self.buffer, self.last_spec = job, buffer, spec
+        self._trigger = spec.trigger
+        self._started_at = None
+        self._cancelling = False
+        for log in self.query(Log):
+            log.clear()
+        self._set_buttons()
+        self._show_status()
+        assert self._timer is not None
+        self._timer.resume()
+        self._run_worker(job)
+        return True
+
+    def cancel(self) -> None:
+        """End the current run's process tree (SIGTERM, then SIGKILL after the grace period)."""
+        if self.job is not None:
+            self._cancelling = True
+            self.job.cancel()
+            self._show_status()
+
+    @work(thread=True, exclusive=True, group="run", exit_on_error=False)
+    def _run_worker(self, job: Job) -> RunRecord:
+        record = job.run()
+        self.post_message(self.RunFinished(record))
+        return record
+
+    # -- draining output ------------------------------------------------------------------
+
+    def _drain(self) -> None:
+        if self.buffer is None:
+            return
+        drained = self.buffer.drain()
+        if drained.stdout:
+            self.query_one("#log-stdout", Log).write_lines(drained.stdout)
+        if drained.stderr:
+            self.query_one("#log-stderr", Log).write_lines(drained.stderr)
+        if drained.combined:
+            self.query_one("#log-combined", Log).write_lines(
+                [f"! {line}" if stream == STDERR else line for stream, line in drained.combined]
+            )
+        if self.running:
+            self._show_status(drained.stdout_lines, drained.stderr_lines)
+
+    # -- status line ----------------------------------------------------------------------
+
+    def _set_buttons(self) -> None:
+        running = self.running
+        self.query_one("#run-start", Button).disabled = running
+        self.query_one("#run-cancel", Button).disabled = not running
+        self.query_one("#run-rerun", Button).disabled = running or self.last_spec is None
+        has_logs = self.last_record is not None and not running
+        self.query_one("#open-stdout", Button).disabled = not has_logs
+        self.query_one("#open-stderr", Button).disabled = not has_logs
+
+    def _show_status(self, stdout_lines: int | None = None, stderr_lines: int | None = None) -> None:
+        text = Text()
+        if self._cancelling:
+            text.append("■ cancelling… ", style="bold yellow")
+        elif self._started_at is None:
+            text.append("● starting… ", style="bold cyan")
+        else:
+            text.append("● running ", style="bold cyan")
+            if self.settings.show_clock:
+                text.append(f"· {time.monotonic() - self._started_at:.1f} s ")
+        if stdout_lines is not None:
+            text.append(f"· stdout {stdout_lines} lines · stderr {stderr_lines} lines ")
+        text.append(f"· started by {self._trigger or 'manual'}", style="dim")
+        self.query_one("#run-status", Static).update(text)
+
+    def _show_refusal(self, reason: str) -> None:
+        text = Text.assemble(("✗ not run: ", "bold red"), reason)
+        self.query_one("#run-status", Static).update(text)
+
+    def show_record(self, record: RunRecord) -> None:
+        """Show how a run ended: status, exit code, duration, line counts, why it started."""
+        mark, colour = _STATUS_MARK.get(record.status, ("?", "white"))
+        text = Text()
+        text.append(f"{mark} {record.status.value}", style=f"bold {colour}")
+        if record.message:
+            text.append(f" ({record.message})")
+        if record.exit_code is not None:
+            text.append(f" · exit code {record.exit_code}")
+        if record.duration_seconds is not None:
+            text.append(f" · {record.duration_seconds:.2f} s")
+        text.append(f" · stdout {record.stdout_lines} lines · stderr {record.stderr_lines} lines")
+        text.append(f" · started by {record.trigger or 'manual'}", style="dim")
+        self.query_one("#run-status", Static).update(text)
+
+    # -- events ---------------------------------------------------------------------------
+
+    @on(RunStarted)
+    def _started(self, event: RunStarted) -> None:
+        self._started_at = event.started
+        if self.running:
+            self._show_status(*(self.buffer.counts if self.buffer else (0, 0)))
+
+    @on(RunFinished)
+    def _finished(self, event: RunFinished) -> None:
+        if self.buffer is not None:
+            self.buffer.close()
+        self._drain()
+        self.job = None
+        self.buffer = None
+        self.last_record = event.record
+        self._cancelling = False
+        if self._timer is not None:
+            self._timer.pause()
+        self.show_record(event.record)
+        self._set_buttons()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "run" or event.state is not WorkerState.ERROR:
+            return
+        # job.run() failed in a way the core did not expect: say so, and be ready for another run.
+        self.job = None
+        self.buffer = None
+        if self._timer is not None:
+            self._timer.pause()
+        error = event.worker.error
+        self._show_refusal(f"the run failed inside the workbench: {error}")
+        self._set_buttons()
+        self.post_message(self.RunRefused(f"the run failed inside the workbench: {error}"))
+
+    @on(Button.Pressed, "#run-cancel")
+    def _cancel_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.cancel()
+
+    @on(Button.Pressed, "#open-stdout")
+    def _open_stdout(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_open_log("stdout")
+
+    @on(Button.Pressed, "#open-stderr")
+    def _open_stderr(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_open_log("stderr")
+
+    def action_open_log(self, stream: str) -> None:
+        """Open the last run's full log of one stream in the author's $PAGER."""
+        from pathlib import Path
+
+        record = self.last_record
+        if record is None:
+            self.notify("no run yet: nothing to open", severity="warning")
+            return
+        self.post_message(OpenExternally(Path(record.stdout_log if stream == "stdout" else record.stderr_log), pager=True))

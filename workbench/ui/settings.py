@@ -1,0 +1,41 @@
+"""The TUI's settings: typed, each documented, unknown keys refused."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+
+class OnSave(StrEnum):
+    """What a save does while a run is going, in watch mode."""
+
+    RESTART = "restart"
+    """Cancel the run (its whole process tree) and start again with the saved files."""
+    QUEUE = "queue"
+    """Let the run finish, then run once more."""
+
+
+class UISettings(BaseModel):
+    """How the workbench TUI behaves; the CLI and the tests each build one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    watch: bool = True
+    """Watch mode on at start: a save to the App's files runs it again."""
+    on_save: OnSave = OnSave.RESTART
+    """What a save does while a run is going."""
+    watch_step_ms: int = 20
+    """Milliseconds of quiet that end a burst of saves."""
+    watch_debounce_ms: int = 400
+    """The longest a burst of saves is gathered before a run starts."""
+    tail_lines: int = 5000
+    """Lines of each stream (and of the combined view) kept in memory and shown."""
+    drain_interval: float = 0.08
+    """Seconds between moves of new output lines into the panes."""
+    cursor_blink: bool = True
+    """Blinking text cursors (off in tests, for steady snapshots)."""
+    animate: bool = True
+    """Animations (off in tests)."""
+    show_clock: bool = True
+    """The running run's elapsed time ticks (off in snapshot tests)."""
