@@ -78,6 +78,20 @@ def _add_job_options(parser: argparse.ArgumentParser) -> None:
         default="stdin",
         help="stdin: one JSON object on stdin, as the docs say (default); argv: --key value pairs, as the Node software does",
     )
+    parser.add_argument(
+        "--python",
+        metavar="PATH",
+        help="the Python the App's environment is made from (default: the workbench's); a Node runs 3.10 to 3.11",
+    )
+    install = parser.add_mutually_exclusive_group()
+    install.add_argument(
+        "--reinstall", action="store_true", help="rebuild the App's requirements.txt environment before the run"
+    )
+    install.add_argument(
+        "--no-install",
+        action="store_true",
+        help="do not install requirements.txt: run with the interpreter as it is (a warning says so)",
+    )
 
 
 def _run_parser() -> argparse.ArgumentParser:
@@ -109,8 +123,14 @@ def collect_kwargs(pairs: list[str], kwargs_file: Path | None) -> dict[str, str]
 
 def command_run(argv: list[str]) -> int:
     options = _run_parser().parse_args(argv)
+
+    def installer_output(line: str) -> None:  # live, indented under the workbench's own lines; never stdout
+        sys.stderr.write(f"  {line}\n")
+        sys.stderr.flush()
     from .appdir import AppFolder, AppFolderError
+    from .envs import InterpreterError, environment_provider
     from .job import Job, JobError, JobSpec, exit_status
+    from .records import RunStatus
     from .kwargs import ArgsMode, ArgumentError
     from .records import DEFAULT_KEEP_RUNS, RunHistory
 
@@ -126,8 +146,13 @@ def command_run(argv: list[str]) -> int:
         keep = options.keep if options.keep is not None else DEFAULT_KEEP_RUNS
         if keep < 1:
             raise JobError(f"--keep {keep}: must be at least 1")
-        job = Job(app, spec, PassThrough(), history=RunHistory(app.root, keep=keep), notify=say)
-    except (AppFolderError, ArgumentError, JobError) as error:
+        environment = environment_provider(
+            options.python, reinstall=options.reinstall, install=not options.no_install, output=installer_output
+        )
+        job = Job(
+            app, spec, PassThrough(), history=RunHistory(app.root, keep=keep), environment=environment, notify=say
+        )
+    except (AppFolderError, ArgumentError, JobError, InterpreterError) as error:
         say(str(error))
         return USAGE_ERROR
     except OSError as error:
@@ -150,6 +175,8 @@ def command_run(argv: list[str]) -> int:
             say(f"--record {options.record}: could not be written ({error.strerror or error})")
     if not options.quiet:
         say(summary_line(record))
+    elif record.status is RunStatus.ERROR and record.message:
+        say(record.message)  # the App did not run: say why even when quiet
     return exit_status(record)
 
 

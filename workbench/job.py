@@ -59,6 +59,17 @@ def current_interpreter(_app: AppFolder, _log: Callable[[str], None]) -> Prepare
     return PreparedEnvironment(sys.executable)
 
 
+def requirements_environment() -> EnvironmentProvider:
+    """The default provider: the App's requirements.txt environment (see `workbench.envs`).
+
+    An App without requirements.txt runs with the workbench's Python; installer
+    output goes to the Job's `notify`.
+    """
+    from .envs import environment_provider
+
+    return environment_provider()
+
+
 @dataclass
 class JobSpec:
     """What to run: the Job's arguments, inputs and how they are passed."""
@@ -122,7 +133,7 @@ class Job:
         sink: OutputSink,
         *,
         history: RunHistory | None = None,
-        environment: EnvironmentProvider = current_interpreter,
+        environment: EnvironmentProvider | None = None,
         notify: Callable[[str], None] = lambda message: None,
         on_started: Callable[[RunRecord], None] = lambda record: None,
     ) -> None:
@@ -130,7 +141,7 @@ class Job:
         self.spec = spec
         self.sink = sink
         self.history = history or RunHistory(app.root)
-        self.environment = environment
+        self.environment = environment if environment is not None else requirements_environment()
         self.notify = notify
         self.on_started = on_started
         self.prepared = prepare(spec)
@@ -141,6 +152,9 @@ class Job:
     def cancel(self) -> None:
         """End the run (its whole process tree); safe from any thread, at any stage."""
         self._cancelled.set()
+        cancel_environment = getattr(self.environment, "cancel", None)
+        if callable(cancel_environment):  # an install in progress ends too
+            cancel_environment()
         if self._process is not None:
             self._process.cancel()
 
@@ -166,10 +180,14 @@ class Job:
         try:
             for warning in self.app.warnings():
                 self.notify(warning)
+            if self._cancelled.is_set():
+                return self._finish(record, RunStatus.CANCELLED, "cancelled before the App started")
             try:
                 env = self.environment(self.app, self.notify)
             except EnvironmentFailed as error:
                 record.environment = error.record
+                if self._cancelled.is_set():
+                    return self._finish(record, RunStatus.CANCELLED, str(error))
                 return self._finish(record, RunStatus.ERROR, str(error))
             record.interpreter = env.interpreter
             record.environment = env.record

@@ -78,6 +78,10 @@ class EnvironmentRecord(_Record):
     """`uv` or `pip`, when something was installed."""
     log: str | None = None
     """Path of the installer's full log, when something was installed."""
+    python_version: str | None = None
+    """The version of the Python the environment was made from (`3.11.7`)."""
+    skipped: bool = False
+    """True when the App has requirements but ran without them (`--no-install`)."""
 
 
 class RunRecord(_Record):
