@@ -20,13 +20,9 @@ def cli_env() -> dict[str, str]:
 
 def run_workbench(*args: object, timeout: float = 60, **kwargs) -> subprocess.CompletedProcess[bytes]:
     """Run `workbench run ARGS...` to its end, capturing stdout and stderr as bytes."""
-    return subprocess.run(
-        [*WORKBENCH, *map(str, args)],
-        capture_output=True,
-        timeout=timeout,
-        env=cli_env(),
-        **kwargs,
-    )
+    kwargs.setdefault("stdout", subprocess.PIPE)
+    kwargs.setdefault("stderr", subprocess.PIPE)
+    return subprocess.run([*WORKBENCH, *map(str, args)], timeout=timeout, env=cli_env(), **kwargs)
 
 
 def start_workbench(*args: object, **kwargs) -> subprocess.Popen[bytes]:

@@ -30,11 +30,21 @@ _PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 @dataclass(frozen=True)
 class ProcInfo:
+    """One process, as `/proc/<pid>/stat` describes it."""
+
     pid: int
     ppid: int
     start_time: int
     """Clock ticks since boot; with the pid, identifies a process across pid reuse."""
     rss_bytes: int
+    state: str = "R"
+    """The kernel's one-letter state; `Z` is a zombie (ended, not yet reaped)."""
+    pgrp: int = 0
+    session: int = 0
+
+    @property
+    def zombie(self) -> bool:
+        return self.state in ("Z", "X")
 
 
 def _read_stat(pid: int) -> ProcInfo | None:
@@ -46,12 +56,13 @@ def _read_stat(pid: int) -> ProcInfo | None:
     # The command name is in parentheses and may itself hold spaces or ')'.
     fields = data[data.rfind(b")") + 2 :].split()
     try:
-        ppid = int(fields[1])
+        state = fields[0].decode("ascii", "replace")
+        ppid, pgrp, session = int(fields[1]), int(fields[2]), int(fields[3])
         start_time = int(fields[19])
         rss_pages = int(fields[21])
     except (IndexError, ValueError):
         return None
-    return ProcInfo(pid, ppid, start_time, rss_pages * _PAGE_SIZE)
+    return ProcInfo(pid, ppid, start_time, rss_pages * _PAGE_SIZE, state, pgrp, session)
 
 
 def _has_tag(pid: int, tag: bytes) -> bool:
@@ -70,6 +81,18 @@ class ProcessTree:
         self._tag = f"{TAG_VARIABLE}={token}".encode()
         self._verdicts: dict[tuple[int, int], bool] = {}
         self.available = os.path.isdir(f"{_PROC}/self")
+        root = _read_stat(root_pid) if self.available else None
+        self._root_start: int | None = root.start_time if root is not None else None
+
+    def _in_root_group(self, info: ProcInfo) -> bool:
+        """In the run's own session or process group (both named by the main process's pid).
+
+        Only processes of the run can be there, even after their parent died;
+        the start time guards against the pid being reused after the run.
+        """
+        if self.root_pid not in (info.pgrp, info.session):
+            return False
+        return self._root_start is not None and info.start_time >= self._root_start
 
     def members(self) -> list[ProcInfo]:
         """The run's live processes (the main one included while it lives)."""
@@ -89,7 +112,11 @@ class ProcessTree:
             key = (info.pid, info.start_time)
             verdict = self._verdicts.get(key)
             if verdict is None:
-                verdict = info.pid == self.root_pid or _has_tag(info.pid, self._tag)
+                verdict = (
+                    info.pid == self.root_pid
+                    or self._in_root_group(info)
+                    or _has_tag(info.pid, self._tag)
+                )
                 if verdict or len(self._verdicts) < 100_000:
                     self._verdicts[key] = verdict
             if verdict:
@@ -124,22 +151,23 @@ class ProcessTree:
                 pass
         return alive
 
+    def living(self) -> list[ProcInfo]:
+        """The run's processes that still run: members that are not zombies."""
+        return [info for info in self.members() if not info.zombie]
+
     def any_alive(self) -> bool:
+        """Whether any process of the run still runs.
+
+        Zombies do not count: they have ended, and a zombie whose parent died
+        waits for the system's init to reap it, which may take seconds.
+        """
+        if self.available:
+            return bool(self.living())
         try:
             os.killpg(self.root_pid, 0)
             return True
         except (ProcessLookupError, PermissionError):
-            pass
-        return any(not _is_zombie(info.pid) for info in self.members())
-
-
-def _is_zombie(pid: int) -> bool:
-    try:
-        with open(f"{_PROC}/{pid}/stat", "rb") as handle:
-            data = handle.read()
-        return data[data.rfind(b")") + 2 : data.rfind(b")") + 3] == b"Z"
-    except OSError:
-        return True
+            return False
 
 
 def describe_signal(signum: int) -> str:

@@ -173,8 +173,10 @@ class ProcessRun:
         self._err = _Stream(err_r, self.stderr_log, self.sink.on_stderr)
         self._out.thread.start()
         self._err.thread.start()
+        self._feeder: threading.Thread | None = None
         if self.stdin_data is not None:
-            threading.Thread(target=self._feed_stdin, name="workbench-stdin", daemon=True).start()
+            self._feeder = threading.Thread(target=self._feed_stdin, name="workbench-stdin", daemon=True)
+            self._feeder.start()
         threading.Thread(target=self._sample, name="workbench-sample", daemon=True).start()
         threading.Thread(target=self._wait_main, name="workbench-wait", daemon=True).start()
 
@@ -227,11 +229,15 @@ class ProcessRun:
                 outcome = Outcome.TIMED_OUT
                 self._end_tree()
         # Children the App left behind hold the pipes open and would outlive the run.
-        stragglers = len(self.tree.members())
+        stragglers = len(self.tree.living())
         if stragglers:
             self._end_tree()
         self._out.thread.join()
         self._err.thread.join()
+        if self._feeder is not None:
+            # Ends at once, as every process that could hold stdin has ended; the bound
+            # only matters for one that escaped the tree (the thread is a daemon).
+            self._feeder.join(timeout=1.0)
         return ProcessResult(
             outcome=outcome,
             exit_code=self._proc.returncode,

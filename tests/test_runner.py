@@ -1,0 +1,269 @@
+"""The process engine without the CLI: ProcessRun and ProcessTree, with a short kill grace."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from workbench.proctree import TAG_VARIABLE, ProcessTree, describe_signal
+from workbench.runner import Outcome, ProcessRun
+
+from cli_helpers import pid_alive, read_pids
+
+
+class Collect:
+    """A sink that keeps everything it is given, in order, per stream."""
+
+    def __init__(self) -> None:
+        self.stdout = bytearray()
+        self.stderr = bytearray()
+        self.threads: set[str] = set()
+
+    def on_stdout(self, data: bytes) -> None:
+        self.threads.add(threading.current_thread().name)
+        self.stdout += data
+
+    def on_stderr(self, data: bytes) -> None:
+        self.stderr += data
+
+
+def make_run(tmp_path: Path, source: str, *, stdin: bytes | None = None, sink=None, **options) -> ProcessRun:
+    (tmp_path / "main.py").write_text(source)
+    return ProcessRun(
+        [sys.executable, "main.py", *options.pop("args", [])],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        stdin_data=stdin,
+        stdout_log=tmp_path / "stdout.log",
+        stderr_log=tmp_path / "stderr.log",
+        sink=sink or Collect(),
+        **options,
+    )
+
+
+def open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_streams_are_separate_logged_and_counted(tmp_path: Path) -> None:
+    sink = Collect()
+    run = make_run(
+        tmp_path,
+        "import sys\nprint('a')\nprint('b', file=sys.stderr)\nsys.stdout.write('c')\n",
+        sink=sink,
+    )
+    run.start()
+    result = run.wait()
+    assert result.outcome is Outcome.EXITED and result.exit_code == 0
+    assert bytes(sink.stdout) == b"a\nc" and bytes(sink.stderr) == b"b\n"
+    assert (tmp_path / "stdout.log").read_bytes() == b"a\nc"
+    assert (tmp_path / "stderr.log").read_bytes() == b"b\n"
+    assert (result.stdout_lines, result.stderr_lines) == (2, 1)
+    assert result.stragglers == 0
+    assert result.duration_seconds > 0
+    assert sink.threads and all(name.startswith("workbench-read") for name in sink.threads)
+
+
+def test_no_output_is_zero_lines(tmp_path: Path) -> None:
+    run = make_run(tmp_path, "")
+    run.start()
+    result = run.wait()
+    assert (result.stdout_lines, result.stderr_lines) == (0, 0)
+    assert (tmp_path / "stdout.log").read_bytes() == b""
+
+
+@pytest.mark.parametrize(("source", "code"), [("raise SystemExit(7)", 7), ("import os\nos.kill(os.getpid(), 9)", -9)])
+def test_exit_codes(tmp_path: Path, source: str, code: int) -> None:
+    run = make_run(tmp_path, source)
+    run.start()
+    assert run.wait().exit_code == code
+
+
+def test_stdin_payload_and_argv(tmp_path: Path) -> None:
+    sink = Collect()
+    source = "import sys\nprint(sys.argv[1:], repr(sys.stdin.read()))\n"
+    run = make_run(tmp_path, source, stdin=b'{"a": "1"}', sink=sink, args=["--x", "y"])
+    run.start()
+    run.wait()
+    assert bytes(sink.stdout) == b"['--x', 'y'] '{\"a\": \"1\"}'\n"
+
+
+def test_no_stdin_data_means_empty_stdin(tmp_path: Path) -> None:
+    sink = Collect()
+    run = make_run(tmp_path, "import sys\nprint(repr(sys.stdin.read()))\n", stdin=None, sink=sink)
+    run.start()
+    run.wait()
+    assert bytes(sink.stdout) == b"''\n"
+
+
+def test_unread_stdin_far_over_a_pipe_buffer_does_not_block(tmp_path: Path) -> None:
+    run = make_run(tmp_path, "import time\ntime.sleep(0.2)\nprint('done')\n", stdin=b"x" * (4 << 20))
+    run.start()
+    result = run.wait()
+    assert result.outcome is Outcome.EXITED and result.exit_code == 0
+
+
+def test_timeout_ends_a_process_that_ignores_sigterm(tmp_path: Path) -> None:
+    pids = tmp_path / "pids"
+    source = f"""
+import os, signal, subprocess, sys, time
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+child = subprocess.Popen([sys.executable, "-c",
+    "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(60)"])
+open({str(pids)!r}, "w").write(f"{{os.getpid()}} {{child.pid}}")
+while True:
+    time.sleep(0.01)
+"""
+    run = make_run(tmp_path, source, timeout=1.0, kill_grace=0.3)
+    run.start()
+    result = run.wait()
+    assert result.outcome is Outcome.TIMED_OUT
+    assert result.exit_code == -signal.SIGKILL
+    for pid in read_pids(pids):
+        assert not pid_alive(pid)
+
+
+def test_cancel_from_another_thread(tmp_path: Path) -> None:
+    sink = Collect()
+    run = make_run(tmp_path, "import time\nprint('up', flush=True)\ntime.sleep(60)\n", sink=sink, kill_grace=0.3)
+    run.start()
+    assert not run.cancelled
+
+    def cancel_when_up() -> None:
+        while b"up" not in sink.stdout:
+            time.sleep(0.01)
+        run.cancel()
+
+    threading.Thread(target=cancel_when_up, daemon=True).start()
+    result = run.wait()
+    assert run.cancelled
+    assert result.outcome is Outcome.CANCELLED
+    assert result.exit_code == -signal.SIGTERM
+
+
+def test_stragglers_are_counted_and_ended(tmp_path: Path) -> None:
+    pids = tmp_path / "pids"
+    source = f"""
+import subprocess, sys
+child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], stdout=subprocess.DEVNULL)
+open({str(pids)!r}, "w").write(str(child.pid))
+"""
+    run = make_run(tmp_path, source, kill_grace=0.3)
+    run.start()
+    result = run.wait()
+    assert result.exit_code == 0
+    assert result.stragglers == 1
+    assert not pid_alive(read_pids(pids)[0])
+
+
+def test_a_failing_sink_does_not_lose_the_log(tmp_path: Path) -> None:
+    class Broken(Collect):
+        def on_stdout(self, data: bytes) -> None:
+            raise RuntimeError("the screen went away")
+
+    run = make_run(tmp_path, "for i in range(1000):\n    print(i)\n", sink=Broken())
+    run.start()
+    result = run.wait()
+    assert result.exit_code == 0 and result.stdout_lines == 1000
+    assert (tmp_path / "stdout.log").read_bytes() == b"".join(b"%d\n" % i for i in range(1000))
+
+
+def test_peak_memory_of_the_tree_is_sampled(tmp_path: Path) -> None:
+    # A child holds 200 MB for a second: only sampling the tree sees it (the main process stays small).
+    source = """
+import subprocess, sys
+subprocess.run([sys.executable, "-c", "import time; b = bytearray(200 << 20); time.sleep(1)"])
+"""
+    run = make_run(tmp_path, source)
+    run.start()
+    result = run.wait()
+    assert result.peak_memory_bytes is not None
+    assert result.peak_memory_bytes >= 200 << 20
+
+
+def test_peak_memory_of_a_short_spike_in_the_main_process(tmp_path: Path) -> None:
+    run = make_run(tmp_path, "b = bytearray(150 << 20)\ndel b\n")
+    run.start()
+    assert run.wait().peak_memory_bytes >= 150 << 20
+
+
+def test_the_app_gets_the_run_tag(tmp_path: Path) -> None:
+    sink = Collect()
+    run = make_run(tmp_path, f"import os\nprint(os.environ[{TAG_VARIABLE!r}])\n", sink=sink)
+    run.start()
+    run.wait()
+    assert bytes(sink.stdout).decode().strip() == run.token
+
+
+def test_start_failure_raises_and_leaks_no_descriptors(tmp_path: Path) -> None:
+    before = open_fds()
+    run = ProcessRun(
+        [str(tmp_path / "no-such-python"), "main.py"],
+        cwd=tmp_path,
+        env=dict(os.environ),
+        stdin_data=b"{}",
+        stdout_log=tmp_path / "o.log",
+        stderr_log=tmp_path / "e.log",
+        sink=Collect(),
+    )
+    with pytest.raises(OSError):
+        run.start()
+    assert open_fds() == before
+
+
+def test_runs_leak_no_descriptors(tmp_path: Path) -> None:
+    run = make_run(tmp_path, "print('x')\n", stdin=b"{}")
+    run.start()
+    run.wait()
+    before = open_fds()
+    for _ in range(3):
+        run = make_run(tmp_path, "print('x')\n", stdin=b"{}")
+        run.start()
+        run.wait()
+    assert open_fds() == before
+
+
+def test_a_group_of_zombies_is_not_alive() -> None:
+    # An ended process that nobody has reaped yet still names its process group.
+    process = subprocess.Popen(["true"], start_new_session=True)
+    tree = ProcessTree(process.pid, "token")
+    try:
+        while not any(info.zombie for info in tree.members()):
+            time.sleep(0.01)
+        assert not tree.any_alive()
+        assert tree.living() == []
+    finally:
+        process.wait()
+
+
+def test_tree_finds_processes_in_its_session_and_by_tag(tmp_path: Path) -> None:
+    env = {**os.environ, TAG_VARIABLE: "abc"}
+    process = subprocess.Popen(
+        [sys.executable, "-c", "import subprocess, sys; subprocess.run([sys.executable, '-c', 'import time; time.sleep(60)'])"],
+        start_new_session=True,
+        env=env,
+    )
+    tree = ProcessTree(process.pid, "abc")
+    try:
+        while len(tree.living()) < 2:
+            time.sleep(0.01)
+        assert tree.any_alive()
+        assert os.getpid() not in {info.pid for info in tree.members()}
+        assert tree.rss_bytes() > 0
+        tree.signal_all(signal.SIGKILL)
+    finally:
+        process.wait()
+    while tree.any_alive():
+        time.sleep(0.01)
+
+
+def test_describe_signal() -> None:
+    assert describe_signal(9) == "SIGKILL"
+    assert describe_signal(200) == "signal 200"
