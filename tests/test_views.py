@@ -6,6 +6,7 @@ The run records come from running real Apps through `workbench.job.Job`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import os
 import shutil
@@ -16,11 +17,13 @@ import pytest
 from textual import on
 from textual.app import App, ComposeResult
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Static, Tree
+from textual.worker import WorkerCancelled, WorkerState
+from textual.widgets import DataTable, Footer, Log, Static, Tree
 
 from workbench.appdir import AppFolder
 from workbench.job import Job, JobSpec
 from workbench.records import RunHistory, RunRecord
+from workbench.ui.history_view import HistoryView
 from workbench.ui.messages import OpenExternally
 from workbench.ui.output_browser import OutputBrowser
 
@@ -72,6 +75,10 @@ class Harness(App[None]):
     def _open(self, message: OpenExternally) -> None:
         self.opened.append(message)
 
+    @on(HistoryView.RunSelected)
+    def _run_selected(self, message: HistoryView.RunSelected) -> None:
+        self.messages.append(message)
+
 
 def run_job(root: Path, trigger: str = "manual", **kwargs: str) -> RunRecord:
     """Run the App at `root` once, as the UI would, and return its saved record."""
@@ -114,11 +121,17 @@ def outputs_run(sample_app) -> RunRecord:
 
 
 async def settle(pilot) -> None:
-    """Let workers finish and their results be drawn."""
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    """Let workers finish, and the workers their results start, and everything be drawn."""
+    for _ in range(10):
+        await pilot.pause()
+        busy = [worker for worker in pilot.app.workers if worker.state in (WorkerState.PENDING, WorkerState.RUNNING)]
+        if not busy:
+            await pilot.pause()
+            return
+        for worker in busy:
+            with contextlib.suppress(WorkerCancelled):  # replaced by a newer exclusive worker
+                await worker.wait()
+    raise AssertionError(f"workers still busy: {busy}")
 
 
 def tree_labels(browser: OutputBrowser) -> list[str]:
@@ -302,3 +315,162 @@ async def test_an_output_deleted_after_the_run_is_reported(outputs_run: RunRecor
         select_output(browser, "summary.txt")
         await settle(pilot)
         assert "the file is gone" in preview_message(browser)
+
+
+# ---------------------------------------------------------------- History
+
+GREETING_APP = """
+import json, os, sys
+kwargs = json.loads(sys.stdin.read())
+name = kwargs.get("name", "nobody")
+print("hello", name)
+print("done")
+print("a warning about", name, file=sys.stderr)
+os.makedirs("output", exist_ok=True)
+open("output/greeting.txt", "w").write(f"hello {name}\\n")
+open(f"output/{name}.txt", "w").write(name)
+open("output/constant.txt", "w").write("same every time\\n")
+if name == "fail":
+    sys.exit(3)
+"""
+
+
+T0 = datetime(2025, 11, 28, 9, 30, 0, tzinfo=timezone.utc)
+"""When the pinned runs started: earlier than any real run, so real runs sort before them."""
+RUN_IDS = ["20251128-093000-000000-0001", "20251128-093100-000000-0002", "20251128-093200-000000-0003"]
+
+
+def make_history(make_app) -> tuple[RunHistory, list[RunRecord]]:
+    """Three runs of one App (ada, grace, then a failing one), pinned to fixed ids and times; newest first."""
+    root = make_app(GREETING_APP, name="greeter")
+    history = RunHistory(root)
+    pinned = []
+    for index, (name, trigger) in enumerate([("ada", "manual"), ("grace", "saved main.py"), ("fail", "preset smoke")]):
+        record = run_job(root, trigger=trigger, name=name)
+        pinned.append(pin_run(history, record, RUN_IDS[index], T0 + timedelta(minutes=index), 0.25 + index))
+    return history, pinned[::-1]
+
+
+def table_rows(view: HistoryView) -> list[list[str]]:
+    table = view.query_one("#history-table", DataTable)
+    return [[str(cell) for cell in table.get_row_at(row)] for row in range(table.row_count)]
+
+
+def log_lines(view: HistoryView, log_id: str) -> list[str]:
+    return list(view.query_one(log_id, Log).lines)
+
+
+@pytest.fixture
+def utc(monkeypatch):
+    """Show times in UTC, whatever the machine's zone."""
+    import time
+
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pilot_test
+async def test_history_lists_runs_newest_first(make_app, utc) -> None:
+    history, records = make_history(make_app)
+    view = HistoryView(history)
+    async with Harness(view).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert table_rows(view) == [
+            ["", "✗ failed", "11-28 09:32:00", "2.25 s", "name=fail", "preset smoke"],
+            ["", "✓ succeeded", "11-28 09:31:00", "1.25 s", "name=grace", "saved main.py"],
+            ["", "✓ succeeded", "11-28 09:30:00", "0.25 s", "name=ada", "manual"],
+        ]
+        # The newest run is shown: its logs and outputs.
+        assert log_lines(view, "#history-stdout") == ["hello fail", "done"]
+        assert log_lines(view, "#history-stderr") == ["a warning about fail"]
+        summary = str(view.query_one("#history-summary", Static).content)
+        assert summary == "11-28 09:32:00 · failed · exit 3 · 3 outputs · args via stdin"
+        browser = view.query_one(OutputBrowser)
+        assert browser.record is not None and browser.record.id == RUN_IDS[2]
+
+
+@pilot_test
+async def test_history_highlight_shows_a_run_and_enter_selects_it(make_app) -> None:
+    history, records = make_history(make_app)
+    view = HistoryView(history)
+    app = Harness(view)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        view.query_one("#history-table").focus()
+        await pilot.press("down")
+        await settle(pilot)
+        assert log_lines(view, "#history-stdout") == ["hello grace", "done"]
+        assert view.query_one(OutputBrowser).record.id == RUN_IDS[1]
+        assert app.messages == []
+        await pilot.press("enter")
+        await pilot.pause()
+        assert [message.record.id for message in app.messages] == [RUN_IDS[1]]
+        await pilot.press("l", "L")
+        await pilot.pause()
+        assert [(m.path.name, m.pager) for m in app.opened] == [("stdout.log", True), ("stderr.log", True)]
+        assert app.opened[0].path.parent.name == RUN_IDS[1]
+
+
+@pilot_test
+async def test_history_compare_two_runs(make_app) -> None:
+    history, records = make_history(make_app)
+    view = HistoryView(history)
+    async with Harness(view).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = view.query_one("#history-table", DataTable)
+        table.focus()
+        await pilot.press("c")  # nothing marked yet: refused with a hint
+        await pilot.pause()
+        assert view.comparison is None
+        await pilot.press("down", "down", "m")  # mark ada's run
+        await pilot.pause()
+        assert view.marked == RUN_IDS[0]
+        assert table_rows(view)[2][0] == "●"
+        await pilot.press("up", "c")  # compare with grace's run
+        await settle(pilot)
+        result = view.comparison
+        assert result is not None and (result.old.id, result.new.id) == (RUN_IDS[0], RUN_IDS[1])
+        assert view.query_one("#history-detail").active == "history-tab-compare"
+        shown = str(view.query_one("#history-compare-text", Static).content)
+        assert "stdout: +1 −1 lines · outputs: 1 added, 1 removed, 1 changed, 1 unchanged" in shown
+        assert "added    grace.txt" in shown
+        assert "removed  ada.txt" in shown
+        assert "changed  greeting.txt" in shown
+        assert "-hello ada\n+hello grace" in shown
+        # Marking the same run again unmarks it.
+        await pilot.press("down", "m")
+        await pilot.pause()
+        assert view.marked is None and table_rows(view)[2][0] == ""
+
+
+@pilot_test
+async def test_history_reload_picks_up_new_runs_and_keeps_the_cursor(make_app) -> None:
+    history, records = make_history(make_app)
+    view = HistoryView(history)
+    async with Harness(view).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        view.query_one("#history-table").focus()
+        await pilot.press("down")
+        await settle(pilot)
+        run_job(history.app_root, name="linus")
+        view.reload()
+        await settle(pilot)
+        assert len(table_rows(view)) == 4
+        assert table_rows(view)[0][4] == "name=linus"
+        assert view.highlighted.id == RUN_IDS[1]
+
+
+@pilot_test
+async def test_history_of_an_app_never_run(make_app) -> None:
+    root = make_app("print('hi')\n")
+    view = HistoryView(RunHistory(root))
+    async with Harness(view).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert table_rows(view) == []
+        assert str(view.query_one("#history-summary", Static).content) == "No runs yet: every run of the App appears here."
+        await pilot.press("m", "c", "l")
+        await pilot.pause()
+        assert view.marked is None and view.comparison is None

@@ -9,8 +9,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
-from test_views import Harness, outputs_app, run_job, select_output, settle
+from test_views import Harness, make_history, outputs_app, run_job, select_output, settle, utc  # noqa: F401
 
+from workbench.ui.history_view import HistoryView
 from workbench.ui.output_browser import OutputBrowser
 
 SIZES = [pytest.param((120, 40), id="120x40"), pytest.param((80, 24), id="80x24")]
@@ -61,3 +62,31 @@ def test_outputs_large_file_and_symlink(snap_compare, outputs_record, size) -> N
         await settle(pilot)
 
     assert snap_compare(Harness(browser), terminal_size=size, run_before=before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_history_logs(snap_compare, make_app, utc, size) -> None:  # noqa: F811
+    history, _records = make_history(make_app)
+    view = HistoryView(history)
+
+    async def before(pilot) -> None:
+        await settle(pilot)
+        view.query_one("#history-table").focus()
+        await pilot.press("down")
+        await settle(pilot)
+
+    assert snap_compare(Harness(view), terminal_size=size, run_before=before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_history_compare(snap_compare, make_app, utc, size) -> None:  # noqa: F811
+    history, _records = make_history(make_app)
+    view = HistoryView(history)
+
+    async def before(pilot) -> None:
+        await settle(pilot)
+        view.query_one("#history-table").focus()
+        await pilot.press("down", "down", "m", "up", "c")
+        await settle(pilot)
+
+    assert snap_compare(Harness(view), terminal_size=size, run_before=before)

@@ -1,0 +1,351 @@
+"""The history: past runs of the App, one run's logs and outputs, and a comparison of two runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import DataTable, Log, Static, TabbedContent, TabPane
+
+from ..compare import Change, RunComparison, compare_runs, ordered
+from ..filepreview import read_tail
+from ..records import RunHistory, RunRecord, RunStatus
+from .messages import OpenExternally
+from .output_browser import OutputBrowser
+
+ARGS_WIDTH = 36
+"""Characters of a run's arguments shown in the table."""
+
+_STATUS_STYLES = {
+    RunStatus.SUCCEEDED: ("✓ succeeded", "green"),
+    RunStatus.FAILED: ("✗ failed", "red"),
+    RunStatus.TIMED_OUT: ("⏱ timed out", "yellow"),
+    RunStatus.CANCELLED: ("■ cancelled", "yellow"),
+    RunStatus.ERROR: ("! error", "red"),
+}
+_CHANGE_STYLES = {Change.ADDED: "$text-success", Change.REMOVED: "$text-error", Change.CHANGED: "$text-warning"}
+
+
+def format_duration(seconds: float | None) -> str:
+    """`0.12 s`, `41.3 s`, `2 m 05 s`, or `—` when unknown."""
+    if seconds is None:
+        return "—"
+    if seconds < 10:
+        return f"{seconds:.2f} s"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(int(round(seconds)), 60)
+    return f"{minutes} m {rest:02d} s"
+
+
+def format_arguments(kwargs: dict[str, str], width: int = ARGS_WIDTH) -> str:
+    """The arguments as `key=value, ...` on one line, cut to `width` characters."""
+    text = ", ".join(f"{key}={value}" for key, value in kwargs.items()).replace("\n", "⏎")
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def format_started(record: RunRecord) -> str:
+    """The run's start in local time: `11-28 09:30:05`."""
+    return record.started_at.astimezone().strftime("%m-%d %H:%M:%S")
+
+
+class HistoryView(Widget):
+    """The runs of one App, newest first; the highlighted run's logs and outputs; comparing two runs."""
+
+    DEFAULT_CSS = """
+    HistoryView {
+        height: 1fr;
+        #history-table {
+            height: auto;
+            max-height: 40%;
+            min-height: 3;
+        }
+        #history-summary {
+            height: auto;
+            max-height: 3;
+            padding: 0 1;
+            background: $panel;
+        }
+        #history-detail {
+            height: 1fr;
+            min-height: 6;
+        }
+        #history-detail TabPane {
+            padding: 0;
+        }
+        #history-logs {
+            height: 1fr;
+        }
+        #history-logs Log {
+            width: 1fr;
+            height: 1fr;
+            overflow: auto;
+            border: round $panel-lighten-1;
+            border-title-color: $text-muted;
+        }
+        #history-compare-text {
+            padding: 0 1;
+            width: auto;
+            min-width: 100%;
+            text-wrap: nowrap;
+        }
+        #history-empty {
+            padding: 1 2;
+            color: $text-muted;
+        }
+    }
+    """
+
+    BINDINGS = [
+        Binding("m", "mark", "Mark", id="history.mark", tooltip="Mark the highlighted run to compare another with it"),
+        Binding("c", "compare", "Compare", id="history.compare", tooltip="Compare the marked run with the highlighted one"),
+        Binding("l", "open_log('stdout')", "stdout", id="history.open_stdout", tooltip="Open the run's stdout.log in $PAGER"),
+        Binding("L", "open_log('stderr')", "stderr", id="history.open_stderr", tooltip="Open the run's stderr.log in $PAGER"),
+    ]
+
+    @dataclass
+    class RunSelected(Message):
+        """The author chose a past run (Enter or a click on its row)."""
+
+        record: RunRecord
+
+    def __init__(self, history: RunHistory, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.history = history
+        self.records: dict[str, RunRecord] = {}
+        """The runs shown, by id, newest first."""
+        self.marked: str | None = None
+        """The id of the run marked for comparison."""
+        self.comparison: RunComparison | None = None
+        """The last comparison shown."""
+
+    def compose(self) -> ComposeResult:
+        table: DataTable[str | Text] = DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
+        table.add_column(" ", key="mark", width=1)
+        table.add_column("Status", key="status", width=11)
+        table.add_column("Started", key="started", width=14)
+        table.add_column("Duration", key="duration", width=8)
+        table.add_column("Arguments", key="arguments")
+        table.add_column("Trigger", key="trigger")
+        yield table
+        yield Static("No runs yet: every run of the App appears here.", id="history-summary")
+        with TabbedContent(id="history-detail"):
+            with TabPane("Logs", id="history-tab-logs"):
+                with Horizontal(id="history-logs"):
+                    yield Log(id="history-stdout", auto_scroll=True)
+                    yield Log(id="history-stderr", auto_scroll=True)
+            with TabPane("Outputs", id="history-tab-outputs"):
+                yield OutputBrowser(id="history-outputs")
+            with TabPane("Compare", id="history-tab-compare"):
+                with VerticalScroll(id="history-compare"):
+                    yield Static("Mark a run with m, highlight another, then press c.", id="history-compare-text")
+
+    def on_mount(self) -> None:
+        self.query_one("#history-stdout", Log).border_title = "stdout"
+        self.query_one("#history-stderr", Log).border_title = "stderr"
+        self.reload()
+
+    # ------------------------------------------------------------- loading
+
+    def reload(self) -> None:
+        """Read the history again (in a worker) and redraw the table, keeping the cursor on the same run."""
+        self._load_records()
+
+    @work(thread=True, exclusive=True, group="history-load", exit_on_error=False)
+    def _load_records(self) -> None:
+        records = self.history.records()
+        self.app.call_from_thread(self._show_records, records)
+
+    def _show_records(self, records: list[RunRecord]) -> None:
+        table = self.query_one("#history-table", DataTable)
+        current = self.highlighted
+        self.records = {record.id: record for record in records}
+        if self.marked not in self.records:
+            self.marked = None
+        table.clear()
+        for record in records:
+            table.add_row(*self._cells(record), key=record.id)
+        if not records:
+            self._set_summary(Content("No runs yet: every run of the App appears here."))
+            self._show_detail(None)
+            return
+        ids = list(self.records)
+        row = ids.index(current.id) if current is not None and current.id in self.records else 0
+        table.move_cursor(row=row)
+        self._show_detail(self.records[ids[row]])
+
+    def _cells(self, record: RunRecord) -> tuple[Text, ...]:
+        label, style = _STATUS_STYLES[record.status]
+        return (
+            Text("●" if record.id == self.marked else "", style="bold"),
+            Text(label, style=style),
+            Text(format_started(record)),
+            Text(format_duration(record.duration_seconds), justify="right"),
+            Text(format_arguments(record.kwargs)),
+            Text(record.trigger or "—", style="dim"),
+        )
+
+    @property
+    def highlighted(self) -> RunRecord | None:
+        """The run under the table's cursor."""
+        table = self.query_one("#history-table", DataTable)
+        if not self.records or table.row_count == 0:
+            return None
+        ids = list(self.records)
+        row = table.cursor_row
+        return self.records[ids[row]] if 0 <= row < len(ids) else None
+
+    # ------------------------------------------------------------- one run
+
+    @on(DataTable.RowHighlighted, "#history-table")
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        record = self.records.get(str(event.row_key.value))
+        if record is not None:
+            self._show_detail(record)
+
+    @on(DataTable.RowSelected, "#history-table")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        record = self.records.get(str(event.row_key.value))
+        if record is not None:
+            self.post_message(self.RunSelected(record))
+
+    def _show_detail(self, record: RunRecord | None) -> None:
+        self.query_one("#history-outputs", OutputBrowser).show_run(record)
+        if record is None:
+            for log in self.query(Log):
+                log.clear()
+            return
+        self._set_summary(_summary(record, self.records.get(self.marked or "")))
+        self._load_tails(record)
+
+    @work(thread=True, exclusive=True, group="history-tails", exit_on_error=False)
+    def _load_tails(self, record: RunRecord) -> None:
+        stdout = read_tail(Path(record.stdout_log))
+        stderr = read_tail(Path(record.stderr_log))
+        self.app.call_from_thread(self._show_tails, record, stdout, stderr)
+
+    def _show_tails(self, record: RunRecord, stdout: tuple[str, bool], stderr: tuple[str, bool]) -> None:
+        current = self.highlighted
+        if current is not None and current.id != record.id:
+            return
+        for log_id, (text, cut), lines, key in (
+            ("#history-stdout", stdout, record.stdout_lines, "l"),
+            ("#history-stderr", stderr, record.stderr_lines, "L"),
+        ):
+            log = self.query_one(log_id, Log)
+            log.clear()
+            if cut:
+                log.write_line(f"… the last lines of {lines}; press {key} to read it all")
+            if text:
+                log.write(text.removesuffix("\n"))
+            name = log_id.removeprefix("#history-")
+            log.border_subtitle = f"{lines} line{'s' if lines != 1 else ''}"
+            log.border_title = name
+
+    def _set_summary(self, content: Content) -> None:
+        self.query_one("#history-summary", Static).update(content)
+
+    # ------------------------------------------------------------- compare
+
+    def action_mark(self) -> None:
+        record = self.highlighted
+        if record is None:
+            return
+        previous = self.marked
+        self.marked = None if previous == record.id else record.id
+        table = self.query_one("#history-table", DataTable)
+        for run_id in {previous, record.id} - {None}:
+            if run_id in self.records:
+                table.update_cell(run_id, "mark", Text("●" if run_id == self.marked else "", style="bold"))
+        self._set_summary(_summary(record, self.records.get(self.marked or "")))
+
+    def action_compare(self) -> None:
+        record = self.highlighted
+        if record is None:
+            return
+        if self.marked is None or self.marked not in self.records:
+            self.notify("Mark a run with m first, then highlight the run to compare it with.", severity="warning")
+            return
+        if self.marked == record.id:
+            self.notify("Highlight another run than the marked one to compare them.", severity="warning")
+            return
+        old, new = ordered(self.records[self.marked], record)
+        self._compare(old, new)
+
+    @work(thread=True, exclusive=True, group="history-compare", exit_on_error=False)
+    def _compare(self, old: RunRecord, new: RunRecord) -> None:
+        result = compare_runs(old, new)
+        self.app.call_from_thread(self._show_comparison, result)
+
+    def _show_comparison(self, result: RunComparison) -> None:
+        self.comparison = result
+        self.query_one("#history-compare-text", Static).update(_comparison_content(result))
+        self.query_one("#history-detail", TabbedContent).active = "history-tab-compare"
+        self.query_one("#history-compare", VerticalScroll).scroll_home(animate=False)
+
+    # ------------------------------------------------------------- opening logs
+
+    def action_open_log(self, stream: str) -> None:
+        record = self.highlighted
+        if record is None:
+            return
+        self.post_message(OpenExternally(Path(record.stdout_log if stream == "stdout" else record.stderr_log), pager=True))
+
+
+def _summary(record: RunRecord, marked: RunRecord | None) -> Content:
+    label, _style = _STATUS_STYLES[record.status]
+    parts = [f"{format_started(record)}", label.split(" ", 1)[1]]
+    if record.exit_code is not None:
+        parts.append(f"exit {record.exit_code}")
+    if record.message and record.message != f"exit code {record.exit_code}":
+        parts.append(record.message)
+    parts.append(f"{len(record.outputs)} output{'s' if len(record.outputs) != 1 else ''}")
+    parts.append(f"args via {record.args_mode}")
+    content = Content(" · ".join(parts))
+    if marked is not None:
+        hint = " · marked ●" if marked.id == record.id else f" · c: compare with ● {format_started(marked)}"
+        content += Content.from_markup("[$text-accent]$hint[/]", hint=hint)
+    return content
+
+
+def _comparison_content(result: RunComparison) -> Content:
+    content = Content.from_markup(
+        "[b]$old[/b] → [b]$new[/b]\n$summary\n",
+        old=format_started(result.old),
+        new=format_started(result.new),
+        summary=result.summary(),
+    )
+    for note in result.notes:
+        content += Content.from_markup("[$text-warning]$note[/]\n", note=note)
+    if result.outputs:
+        content += Content("\n")
+        for change in result.outputs:
+            content += Content.from_markup(f"[{_CHANGE_STYLES[change.change]}]$line[/]\n", line=change.describe())
+    content += Content("\n")
+    if result.stdout_same:
+        content += Content.from_markup("[dim]stdout is the same in both runs.[/dim]")
+    else:
+        content += Content("\n").join(_diff_line(line) for line in result.stdout_diff)
+    return content
+
+
+def _diff_line(line: str) -> Content:
+    if line.startswith(("---", "+++")):
+        return Content.styled(line, "bold")
+    if line.startswith("@@"):
+        return Content.styled(line, "$text-accent")
+    if line.startswith("+"):
+        return Content.styled(line, "$text-success")
+    if line.startswith("-"):
+        return Content.styled(line, "$text-error")
+    return Content(line)
