@@ -1,0 +1,487 @@
+"""The Presets view: the App's saved Jobs, run one or all, keep the draft as one, accept golden copies.
+
+A thin layer over `workbench.presets`: the file, the runs and the checks all
+live in the core; this widget lists, starts workers and shows results.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Button, DataTable, Input, Static
+
+from ..appdir import AppFolder
+from ..draft import JobDraft, load_draft, save_draft
+from ..job import Job
+from ..presets import (
+    GoldenChange,
+    NoPresetsFile,
+    Preset,
+    PresetError,
+    PresetFile,
+    PresetResult,
+    accept_golden,
+    draft_from_preset,
+    golden_changes,
+    load_presets,
+    preset_from_draft,
+    run_preset,
+    save_preset,
+)
+from ..records import RunHistory, RunRecord
+
+_COLUMNS = (("preset", "preset"), ("arguments", "args"), ("inputs", "inputs"), ("expects", "expects"), ("result", "result"), ("time", "time"))
+
+
+def _expects_summary(preset: Preset) -> str:
+    expect = preset.expect
+    parts = [f"exit {expect.exit_status}"]
+    texts = len(expect.stdout_contains) + len(expect.stdout_excludes) + len(expect.stderr_contains) + len(expect.stderr_excludes)
+    if texts:
+        parts.append(f"{texts} text")
+    if expect.outputs_exist:
+        parts.append(f"{len(expect.outputs_exist)} output(s)")
+    if expect.golden:
+        parts.append(f"{len(expect.golden)} golden")
+    return " · ".join(parts)
+
+
+def _arguments_summary(preset: Preset, width: int = 32) -> str:
+    text = " ".join(f"{name}={value}" for name, value in preset.kwargs.items()) or "—"
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _verdict(result: PresetResult) -> Text:
+    if result.passed:
+        return Text("PASS", style="bold green")
+    return Text.assemble(("FAIL", "bold red"), f" {result.failures[0].expectation}")
+
+
+class GoldenDiffScreen(ModalScreen[bool]):
+    """Shows what accepting a run's outputs would change; dismisses with True to accept."""
+
+    BINDINGS = [
+        Binding("escape", "dismiss(False)", "Cancel", id="golden_cancel", tooltip="Keep the golden copies as they are"),
+    ]
+
+    DEFAULT_CSS = """
+    GoldenDiffScreen { align: center middle; }
+    GoldenDiffScreen > Vertical { width: 90%; height: 80%; border: thick $accent; background: $surface; padding: 0 1; }
+    GoldenDiffScreen #golden-diff { height: 1fr; }
+    GoldenDiffScreen Horizontal { height: auto; }
+    """
+
+    def __init__(self, preset_name: str, changes: list[GoldenChange]) -> None:
+        super().__init__()
+        self.preset_name = preset_name
+        self.changes = changes
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(f"Accept this run's outputs as the golden copies of {self.preset_name}?", style="bold"))
+            with VerticalScroll(id="golden-diff"):
+                yield Static(self._diff_text(), id="golden-diff-text")
+            with Horizontal():
+                yield Button("Accept", id="golden-accept", variant="warning", compact=True, disabled=not self.writes)
+                yield Button("Cancel", id="golden-cancel", compact=True)
+
+    @property
+    def writes(self) -> bool:
+        """Whether accepting would change any golden copy."""
+        return any(change.kind in ("new", "changed") for change in self.changes)
+
+    def _diff_text(self) -> Text:
+        text = Text()
+        if not self.changes:
+            text.append("The run left no output files to keep.\n", style="dim")
+        for change in self.changes:
+            style = {"new": "bold green", "changed": "bold yellow", "unchanged": "dim", "missing": "bold red"}[change.kind]
+            note = {"missing": " (the run did not write it; it stays as it is)", "unchanged": ""}.get(change.kind, "")
+            text.append(f"{change.kind:>9} {change.path} ({change.match}){note}\n", style=style)
+            for row in change.diff:
+                row_style = "green" if row.startswith("+") else "red" if row.startswith("-") else "dim" if row.startswith("@@") else ""
+                text.append(f"          {row}\n", style=row_style)
+        return text
+
+    @on(Button.Pressed, "#golden-accept")
+    def _accept(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#golden-cancel")
+    def _cancel(self) -> None:
+        self.dismiss(False)
+
+
+class PresetsView(Vertical):
+    """The App's Job presets: list, save the draft as one, load one, run one or all, accept golden copies."""
+
+    DEFAULT_CSS = """
+    PresetsView { height: 1fr; }
+    PresetsView #presets-actions { height: auto; }
+    PresetsView #preset-name { width: 24; }
+    PresetsView #presets-table { height: 1fr; min-height: 5; }
+    PresetsView #presets-detail { height: auto; max-height: 12; }
+    """
+
+    BINDINGS = [
+        Binding("A", "run_all", "Run all", id="preset_run_all", tooltip="Run every preset, one after another, with a summary"),
+        Binding("L", "load_selected", "Load", id="preset_load", tooltip="Load the highlighted preset into the Job draft"),
+        Binding("S", "save_draft", "Save draft", id="preset_save", tooltip="Save the Job draft as a preset (the name typed, or the highlighted one)"),
+        Binding("G", "accept_golden", "Accept golden", id="preset_accept", tooltip="Show how the last run's outputs differ from the golden copies, then accept them"),
+        Binding("X", "cancel", "Cancel", id="preset_cancel", tooltip="End the running preset and skip the rest"),
+    ]
+
+    @dataclass
+    class DraftLoaded(Message):
+        """A preset was loaded into the Job draft (already saved): the app's form should show it."""
+
+        draft: JobDraft
+        preset: str
+
+    @dataclass
+    class PresetFinished(Message):
+        """One preset ran and was checked (posted from the worker's thread)."""
+
+        result: PresetResult
+
+    @dataclass
+    class RunAllFinished(Message):
+        """A run of several presets ended; `results` in the order they ran."""
+
+        results: list[PresetResult]
+        cancelled: bool = False
+
+    def __init__(self, app: AppFolder, *, history: RunHistory | None = None, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.app_folder = app
+        self.history = history or RunHistory(app.root)
+        self.preset_file: PresetFile | None = None
+        self.problem: str | None = None
+        self.results: dict[str, PresetResult] = {}
+        self.job: Job | None = None
+        self._busy = False
+        self._cancel_requested = False
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="presets-status")
+        with Horizontal(id="presets-actions"):
+            yield Input(placeholder="new preset name", id="preset-name", compact=True)
+            yield Button("Save draft", id="preset-save", compact=True, tooltip="Save the Job draft as a preset (S)")
+            yield Button("Load", id="preset-load", compact=True, tooltip="Load the highlighted preset into the Job draft (L)")
+            yield Button("Run", id="preset-run", variant="primary", compact=True, tooltip="Run the highlighted preset (enter on its row)")
+            yield Button("Run all", id="preset-run-all", compact=True, tooltip="Run every preset with a summary (A)")
+            yield Button("Accept outputs", id="preset-accept", compact=True, tooltip="Accept the last run's outputs as golden copies, after a diff (G)")
+            yield Button("Cancel", id="preset-cancel", variant="error", compact=True, disabled=True, tooltip="End the running preset (X)")
+        table: DataTable[str | Text] = DataTable(id="presets-table", cursor_type="row", zebra_stripes=True)
+        yield table
+        yield Static(id="presets-summary")
+        with VerticalScroll(id="presets-detail"):
+            yield Static(id="presets-detail-text")
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for label, key in _COLUMNS:
+            table.add_column(label, key=key)
+        self.reload()
+
+    # -- the file --------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Read presets.toml again and redraw the list (keeping this session's results)."""
+        try:
+            self.preset_file = load_presets(self.app_folder.root, check_inputs=False)
+            self.problem = None
+        except NoPresetsFile:  # not a problem: the first Save draft creates the file
+            self.preset_file = PresetFile(self.app_folder.root)
+            self.problem = None
+        except PresetError as error:
+            self.preset_file = None
+            self.problem = str(error)
+        table = self.query_one(DataTable)
+        selected = self.selected_name
+        table.clear()
+        if self.preset_file is not None:
+            for preset in self.preset_file.presets.values():
+                result = self.results.get(preset.name)
+                table.add_row(
+                    preset.name,
+                    _arguments_summary(preset),
+                    str(len(preset.inputs)),
+                    _expects_summary(preset),
+                    _verdict(result) if result else Text("not run", style="dim"),
+                    f"{result.duration_seconds:.2f} s" if result else "",
+                    key=preset.name,
+                )
+            if selected in self.preset_file.presets:
+                table.move_cursor(row=table.get_row_index(selected))
+        self._show_status()
+        self._show_detail()
+        self._set_buttons()
+
+    @property
+    def presets(self) -> dict[str, Preset]:
+        return self.preset_file.presets if self.preset_file is not None else {}
+
+    @property
+    def selected_name(self) -> str | None:
+        """The highlighted preset's name, if any."""
+        table = self.query_one(DataTable)
+        if table.row_count == 0:
+            return None
+        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+        return row_key.value
+
+    @property
+    def running(self) -> bool:
+        return self._busy
+
+    # -- status and detail -----------------------------------------------------------------
+
+    def _show_status(self, note: Text | None = None) -> None:
+        status = self.query_one("#presets-status", Static)
+        if note is not None:
+            status.update(note)
+        elif self.problem:
+            status.update(Text.assemble(("✗ ", "bold red"), self.problem))
+        elif not self.presets:
+            status.update(Text("No presets yet: set arguments and inputs, type a name, and press Save draft.", style="dim"))
+        else:
+            status.update(Text(f"{len(self.presets)} preset(s) in presets.toml", style="dim"))
+
+    def _show_summary(self) -> None:
+        ran = [self.results[name] for name in self.presets if name in self.results]
+        summary = self.query_one("#presets-summary", Static)
+        if not ran:
+            summary.update("")
+            return
+        passed = sum(result.passed for result in ran)
+        style = "bold green" if passed == len(ran) else "bold red"
+        summary.update(Text(f"{passed} passed, {len(ran) - passed} failed", style=style))
+
+    def _show_detail(self) -> None:
+        name = self.selected_name
+        detail = self.query_one("#presets-detail-text", Static)
+        if name is None or name not in self.presets:
+            detail.update("")
+            return
+        preset = self.presets[name]
+        text = Text()
+        if preset.description:
+            text.append(preset.description + "\n", style="italic")
+        result = self.results.get(name)
+        if result is None:
+            text.append("Not run in this session.", style="dim")
+        elif result.passed:
+            text.append("Every expectation met", style="green")
+            if result.record is not None:
+                text.append(f" · run {result.record.id}", style="dim")
+        else:
+            for failure in result.failures:
+                text.append(f"✗ {failure.expectation}: ", style="bold red")
+                text.append(failure.message + "\n")
+                for row in failure.detail:
+                    text.append(row + "\n", style="dim")
+        detail.update(text)
+
+    def _set_buttons(self) -> None:
+        has_selection = self.selected_name is not None
+        for button_id, enabled in (
+            ("#preset-save", not self._busy),
+            ("#preset-load", has_selection and not self._busy),
+            ("#preset-run", has_selection and not self._busy),
+            ("#preset-run-all", bool(self.presets) and not self._busy),
+            ("#preset-accept", has_selection and not self._busy),
+            ("#preset-cancel", self._busy),
+        ):
+            self.query_one(button_id, Button).disabled = not enabled
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self) -> None:
+        self._show_detail()
+        self._set_buttons()
+
+    # -- actions ---------------------------------------------------------------------------
+
+    @on(Button.Pressed, "#preset-run")
+    def action_run_selected(self) -> None:
+        """Run the highlighted preset."""
+        name = self.selected_name
+        if name is not None and not self._busy:
+            self._start([self.presets[name]])
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self) -> None:
+        self.action_run_selected()
+
+    @on(Button.Pressed, "#preset-run-all")
+    def action_run_all(self) -> None:
+        """Run every preset, one after another."""
+        if self.presets and not self._busy:
+            self._start(list(self.presets.values()))
+
+    @on(Button.Pressed, "#preset-cancel")
+    def action_cancel(self) -> None:
+        """End the running preset; the rest of a run-all is skipped."""
+        if self._busy:
+            self._cancel_requested = True
+            if self.job is not None:
+                self.job.cancel()
+
+    @on(Button.Pressed, "#preset-load")
+    def action_load_selected(self) -> None:
+        """Load the highlighted preset into the Job draft (saved in .workbench/draft.json)."""
+        name = self.selected_name
+        if name is None:
+            return
+        preset = self.presets[name]
+        draft = draft_from_preset(self.app_folder.root, preset)
+        missing = [value for value, path in zip(preset.inputs, preset.input_paths(self.app_folder.root)) if not path.exists()]
+        try:
+            save_draft(self.app_folder.root, draft)
+        except OSError as error:
+            self.notify(f"The draft could not be saved: {error.strerror or error}", severity="error")
+            return
+        self.post_message(self.DraftLoaded(draft, name))
+        if missing:
+            self.notify(f"Loaded {name}; its input {missing[0]!r} does not exist", severity="warning")
+        else:
+            self.notify(f"Loaded preset {name} into the Job draft")
+
+    @on(Input.Submitted, "#preset-name")
+    @on(Button.Pressed, "#preset-save")
+    def action_save_draft(self) -> None:
+        """Save the Job draft as the preset named in the box, or over the highlighted one (keeping its expectations)."""
+        if self._busy:
+            return
+        name_input = self.query_one("#preset-name", Input)
+        name = name_input.value.strip() or self.selected_name
+        if not name:
+            self.notify("Type a name for the new preset first", severity="warning")
+            name_input.focus()
+            return
+        if self.problem:
+            self.notify(f"presets.toml has a problem; fix it first: {self.problem}", severity="error")
+            return
+        existing = self.presets.get(name)
+        try:
+            preset = preset_from_draft(self.app_folder.root, name, load_draft(self.app_folder.root), keep=existing)
+            save_preset(self.app_folder.root, preset)
+        except PresetError as error:
+            self.notify(str(error), severity="error")
+            return
+        except OSError as error:
+            self.notify(f"presets.toml could not be written: {error.strerror or error}", severity="error")
+            return
+        name_input.value = ""
+        self.reload()
+        table = self.query_one(DataTable)
+        table.move_cursor(row=table.get_row_index(name))
+        verb = "Updated" if existing else "Saved"
+        kept = " (its expectations kept)" if existing else ""
+        self.notify(f"{verb} preset {name}{kept}")
+
+    @on(Button.Pressed, "#preset-accept")
+    def action_accept_golden(self) -> None:
+        """Show how the last run's outputs differ from the golden copies; accept them if the author agrees."""
+        name = self.selected_name
+        if name is None or self._busy:
+            return
+        preset = self.presets[name]
+        record = self._last_record(name)
+        if record is None:
+            self.notify(f"Run {name} first: there are no outputs to accept", severity="warning")
+            return
+        try:
+            changes = golden_changes(preset, record, self.app_folder.root)
+        except OSError as error:
+            self.notify(f"The outputs could not be compared: {error.strerror or error}", severity="error")
+            return
+
+        def decided(accept: bool | None) -> None:
+            if not accept:
+                return
+            try:
+                accept_golden(preset, record, self.app_folder.root)
+            except (PresetError, OSError) as error:
+                self.notify(f"The golden copies were not written: {error}", severity="error")
+                return
+            self.results.pop(name, None)  # judged against the old copies
+            self.reload()
+            written = sum(change.kind in ("new", "changed") for change in changes)
+            self.notify(f"Accepted {written} golden cop{'y' if written == 1 else 'ies'} for {name}")
+
+        self.app.push_screen(GoldenDiffScreen(name, changes), decided)
+
+    def _last_record(self, name: str) -> RunRecord | None:
+        result = self.results.get(name)
+        if result is not None and result.record is not None:
+            return result.record
+        for record in self.history.records():
+            if record.preset == name:
+                return record
+        return None
+
+    # -- running ---------------------------------------------------------------------------
+
+    def _start(self, presets: list[Preset]) -> None:
+        self._busy = True
+        self._cancel_requested = False
+        self._set_buttons()
+        names = ", ".join(preset.name for preset in presets[:3]) + ("…" if len(presets) > 3 else "")
+        self._show_status(Text.assemble(("● running ", "bold cyan"), names))
+        self._run_worker(presets)
+
+    @work(thread=True, exclusive=True, group="presets", exit_on_error=False)
+    def _run_worker(self, presets: list[Preset]) -> None:
+        results = []
+        for preset in presets:
+            if self._cancel_requested:
+                break
+            result = run_preset(
+                self.app_folder,
+                preset,
+                history=self.history,
+                notify=lambda text: self.app.call_from_thread(self.notify, text, severity="warning"),
+                on_job=self._set_job,
+            )
+            self.job = None
+            results.append(result)
+            self.post_message(self.PresetFinished(result))
+        self.post_message(self.RunAllFinished(results, cancelled=self._cancel_requested))
+
+    def _set_job(self, job: Job) -> None:
+        self.job = job
+        if self._cancel_requested:
+            job.cancel()
+
+    @on(PresetFinished)
+    def _preset_finished(self, message: PresetFinished) -> None:
+        result = message.result
+        self.results[result.preset.name] = result
+        table = self.query_one(DataTable)
+        if result.preset.name in self.presets:
+            table.update_cell(result.preset.name, "result", _verdict(result), update_width=True)
+            table.update_cell(result.preset.name, "time", f"{result.duration_seconds:.2f} s")
+        self._show_summary()
+        self._show_detail()
+
+    @on(RunAllFinished)
+    def _all_finished(self, message: RunAllFinished) -> None:
+        self._busy = False
+        self.job = None
+        passed = sum(result.passed for result in message.results)
+        failed = len(message.results) - passed
+        text = Text.assemble(
+            ("✓ " if not failed else "✗ ", "bold green" if not failed else "bold red"),
+            f"{passed} passed, {failed} failed",
+            (" · cancelled" if message.cancelled else "", "yellow"),
+        )
+        self._show_status(text)
+        self._set_buttons()
