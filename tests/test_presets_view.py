@@ -219,3 +219,24 @@ async def test_an_app_without_presets_says_how_to_make_one(make_app) -> None:
         await pilot.pause()
         assert not (root / "presets.toml").exists()
         assert app.focused is app.query_one("#preset-name", Input)
+
+
+async def test_cancel_ends_the_running_preset_and_skips_the_rest(make_app) -> None:
+    presets = "[preset.slow]\ntimeout = 60\n\n[preset.after]\n"
+    root = make_app("import time\nprint('started', flush=True)\ntime.sleep(60)\n", **{"presets.toml": presets})
+    app = PresetsApp(root)
+    async with app.run_test(size=SIZE) as pilot:
+        app.query_one(DataTable).focus()
+        await pilot.press("A")
+        await wait_for(pilot, lambda: view(app).job is not None)
+        assert app.query_one("#preset-run-all").disabled
+        await pilot.press("X")
+        await wait_for(pilot, lambda: finished_runs(app) == 1)
+        await pilot.pause()
+        finished = [m for m in app.messages if isinstance(m, PresetsView.RunAllFinished)][0]
+        assert finished.cancelled
+        assert [result.preset.name for result in finished.results] == ["slow"]
+        assert column(app, "result") == ["FAIL run", "not run"]
+        assert "the run was cancelled" in text_of(app, "#presets-detail-text")
+        assert "cancelled" in text_of(app, "#presets-status")
+        assert not app.query_one("#preset-run-all").disabled

@@ -64,6 +64,12 @@ def _verdict(result: PresetResult) -> Text:
     return Text.assemble(("FAIL", "bold red"), f" {result.failures[0].expectation}")
 
 
+def _diff_style(row: str) -> str:
+    if row.startswith(("---", "+++", "@@")):
+        return "dim"
+    return "green" if row.startswith("+") else "red" if row.startswith("-") else ""
+
+
 class GoldenDiffScreen(ModalScreen[bool]):
     """Shows what accepting a run's outputs would change; dismisses with True to accept."""
 
@@ -106,7 +112,7 @@ class GoldenDiffScreen(ModalScreen[bool]):
             note = {"missing": " (the run did not write it; it stays as it is)", "unchanged": ""}.get(change.kind, "")
             text.append(f"{change.kind:>9} {change.path} ({change.match}){note}\n", style=style)
             for row in change.diff:
-                row_style = "green" if row.startswith("+") else "red" if row.startswith("-") else "dim" if row.startswith("@@") else ""
+                row_style = _diff_style(row)
                 text.append(f"          {row}\n", style=row_style)
         return text
 
@@ -287,7 +293,7 @@ class PresetsView(Vertical):
                 text.append(f"✗ {failure.expectation}: ", style="bold red")
                 text.append(failure.message + "\n")
                 for row in failure.detail:
-                    text.append(row + "\n", style="dim")
+                    text.append(row + "\n", style=_diff_style(row.strip()) or "dim")
         detail.update(text)
 
     def _set_buttons(self) -> None:
@@ -468,7 +474,7 @@ class PresetsView(Vertical):
         table = self.query_one(DataTable)
         if result.preset.name in self.presets:
             table.update_cell(result.preset.name, "result", _verdict(result), update_width=True)
-            table.update_cell(result.preset.name, "time", f"{result.duration_seconds:.2f} s")
+            table.update_cell(result.preset.name, "time", f"{result.duration_seconds:.2f} s", update_width=True)
         self._show_summary()
         self._show_detail()
 
