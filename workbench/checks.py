@@ -91,7 +91,8 @@ def parse_main(app: AppFolder) -> tuple[ast.Module | None, CheckResult]:
         kind = type(error).__name__
         return None, _failed(name, "error", f"{ENTRY_POINT} {where}: {error.msg} ({kind}); fix it and check again")
     except (ValueError, RecursionError, MemoryError) as error:
-        return None, _failed(name, "error", f"{ENTRY_POINT} does not compile: {error}")
+        why = str(error) or type(error).__name__
+        return None, _failed(name, "error", f"{ENTRY_POINT} does not compile: {why}")
     return tree, _passed(name, f"{ENTRY_POINT} compiles")
 
 
@@ -337,9 +338,22 @@ def find_argument_reads(tree: ast.Module) -> ArgumentReads:
     through a name holding the stdin text) are the arguments object, tracked by name across
     the module; `obj["key"]`, `obj.get("key")` and `"key" in obj` are reads.
     """
+    # One walk over the tree (a generated main.py can hold a million nodes); the rest works on what it keeps.
+    assignments: list[tuple[str, ast.AST]] = []
+    candidates: list[ast.AST] = []
+    name_loads: list[ast.Name] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Load):
+                name_loads.append(node)
+        elif isinstance(node, (ast.Subscript, ast.Compare)) or (
+            isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+        ):
+            candidates.append(node)
+        assignments += _assigned_names(node)
+
     stdin_names: set[str] = set()
     payload_names: set[str] = set()
-    assignments = [(name, value) for node in ast.walk(tree) for name, value in _assigned_names(node)]
 
     def is_payload(node: ast.AST) -> bool:
         """`json.loads(...stdin...)`, a name bound to one, or `that or {}`."""
@@ -365,14 +379,12 @@ def find_argument_reads(tree: ast.Module) -> ArgumentReads:
 
     reads: list[ArgumentRead] = []
     accounted: set[int] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Subscript) and is_payload(node.value):
-            accounted.add(id(node.value))
-            if isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
+    for node in candidates:
+        if isinstance(node, ast.Subscript):
+            if is_payload(node.value) and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
+                accounted.add(id(node.value))
                 reads.append(ArgumentRead(node.slice.value, node.lineno, "stdin JSON"))
-            else:
-                accounted.discard(id(node.value))
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        elif isinstance(node, ast.Call):
             if node.func.attr in _KEY_METHODS and is_payload(node.func.value):
                 first = node.args[0] if node.args else None
                 if isinstance(first, ast.Constant) and isinstance(first.value, str):
@@ -386,7 +398,7 @@ def find_argument_reads(tree: ast.Module) -> ArgumentReads:
                 if flags:
                     has_default = any(keyword.arg == "default" for keyword in node.keywords)
                     reads.append(ArgumentRead(flags[0][2:], node.lineno, "argparse", has_default=has_default))
-        elif isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], (ast.In, ast.NotIn)):
+        elif len(node.ops) == 1 and isinstance(node.ops[0], (ast.In, ast.NotIn)):
             left, right = node.left, node.comparators[0]
             if is_payload(right) and isinstance(left, ast.Constant) and isinstance(left.value, str):
                 accounted.add(id(right))
@@ -395,11 +407,8 @@ def find_argument_reads(tree: ast.Module) -> ArgumentReads:
         if isinstance(value, ast.Name) and name in payload_names:
             accounted.add(id(value))  # an alias, tracked by its own name
     # Any other load of the object (printed, iterated, passed on) may read any key.
-    dynamic_line = None
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in payload_names:
-            if id(node) not in accounted and (dynamic_line is None or node.lineno < dynamic_line):
-                dynamic_line = node.lineno
+    dynamic = [node.lineno for node in name_loads if node.id in payload_names and id(node) not in accounted]
+    dynamic_line = min(dynamic, default=None)
     reads.sort(key=lambda read: (read.line, read.key))
     return ArgumentReads(reads, dynamic_line)
 
