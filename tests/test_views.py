@@ -23,7 +23,9 @@ from textual.widgets import DataTable, Footer, Log, Static, Tree
 from workbench.appdir import AppFolder
 from workbench.job import Job, JobSpec
 from workbench.records import RunHistory, RunRecord
+from workbench.lifecycle import load_simulated_state
 from workbench.ui.history_view import HistoryView
+from workbench.ui.lifecycle_panel import LifecyclePanel
 from workbench.ui.messages import OpenExternally
 from workbench.ui.output_browser import OutputBrowser
 
@@ -76,7 +78,8 @@ class Harness(App[None]):
         self.opened.append(message)
 
     @on(HistoryView.RunSelected)
-    def _run_selected(self, message: HistoryView.RunSelected) -> None:
+    @on(LifecyclePanel.StateChanged)
+    def _record(self, message: HistoryView.RunSelected | LifecyclePanel.StateChanged) -> None:
         self.messages.append(message)
 
 
@@ -474,3 +477,102 @@ async def test_history_of_an_app_never_run(make_app) -> None:
         await pilot.press("m", "c", "l")
         await pilot.pause()
         assert view.marked is None and view.comparison is None
+
+
+# ---------------------------------------------------------------- Lifecycle
+
+
+def action_rows(panel: LifecyclePanel) -> dict[str, list[str]]:
+    table = panel.query_one("#lifecycle-actions", DataTable)
+    rows = [[str(cell) for cell in table.get_row_at(row)] for row in range(table.row_count)]
+    return {row[0]: row[1:4] for row in rows}
+
+
+def check_rows(panel: LifecyclePanel) -> dict[str, list[str]]:
+    table = panel.query_one("#lifecycle-checks", DataTable)
+    rows = [[str(cell) for cell in table.get_row_at(row)] for row in range(table.row_count)]
+    return {row[0]: row[1:] for row in rows}
+
+
+def detail(panel: LifecyclePanel) -> str:
+    return str(panel.query_one("#lifecycle-detail", Static).content)
+
+
+@pilot_test
+async def test_lifecycle_shows_actions_and_checks_for_the_saved_state(sample_app) -> None:
+    root = sample_app("echo")
+    panel = LifecyclePanel(AppFolder.open(root))
+    async with Harness(panel).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert panel.query_one("#lifecycle-state").value == "CREATED"
+        rows = action_rows(panel)
+        assert list(rows) == [
+            "edit", "start testing", "run job as author", "run job as user", "publish", "hide", "unhide", "remove",
+        ]
+        assert rows["start testing"] == ["✓ allowed", "TESTING", "assumed *"]
+        assert rows["run job as user"] == ["✗ refused", "—", "docs"]
+        checks = check_rows(panel)
+        assert checks["main py"][0] == "✓ ok"
+        assert checks["main py"][1] == "start testing, publish"
+        assert "last run" in checks
+        # The highlighted (first) action is explained in full below the tables.
+        assert detail(panel).startswith("edit in CREATED: allowed. an App is editable until it is published")
+        assert detail(panel).endswith("(* assumed by the workbench)")
+        panel.query_one("#lifecycle-checks").focus()
+        await pilot.pause()
+        assert detail(panel) == "main py: main.py compiles"
+        await pilot.press("down")
+        await pilot.pause()
+        assert detail(panel).startswith("requirements: no requirements.txt")
+
+
+@pilot_test
+async def test_lifecycle_state_keys_save_the_state_and_post_it(sample_app) -> None:
+    root = sample_app("echo")
+    panel = LifecyclePanel(AppFolder.open(root))
+    app = Harness(panel)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        panel.query_one("#lifecycle-actions").focus()
+        await pilot.press("]")
+        await settle(pilot)
+        assert load_simulated_state(root) == "TESTING"
+        assert [message.state for message in app.messages] == ["TESTING"]
+        assert panel.query_one("#lifecycle-state").value == "TESTING"
+        assert action_rows(panel)["run job as author"][0] == "✓ allowed"
+        await pilot.press("[", "[")
+        await settle(pilot)
+        assert load_simulated_state(root) == "REMOVED"
+        assert action_rows(panel)["remove"] == ["✗ refused", "—", "docs"]
+
+
+@pilot_test
+async def test_lifecycle_select_sets_the_state(sample_app) -> None:
+    root = sample_app("echo")
+    panel = LifecyclePanel(AppFolder.open(root))
+    app = Harness(panel)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        panel.query_one("#lifecycle-state").value = "HIDDEN"
+        await settle(pilot)
+        assert load_simulated_state(root) == "HIDDEN"
+        assert [message.state for message in app.messages] == ["HIDDEN"]
+        assert action_rows(panel)["unhide"] == ["✓ allowed", "PUBLISHED", "assumed *"]
+
+
+@pilot_test
+async def test_lifecycle_enter_simulates_an_allowed_action_and_refuses_others(sample_app) -> None:
+    root = sample_app("echo")
+    panel = LifecyclePanel(AppFolder.open(root))
+    app = Harness(panel)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        panel.query_one("#lifecycle-actions").focus()
+        await pilot.press("down", "down", "enter")  # run job as author: refused in CREATED
+        await settle(pilot)
+        assert load_simulated_state(root) == "CREATED" and app.messages == []
+        await pilot.press("up", "enter")  # start testing
+        await settle(pilot)
+        assert load_simulated_state(root) == "TESTING"
+        assert [message.state for message in app.messages] == ["TESTING"]
+        assert panel.query_one("#lifecycle-state").value == "TESTING"

@@ -11,7 +11,9 @@ from datetime import datetime, timezone
 import pytest
 from test_views import Harness, make_history, outputs_app, run_job, select_output, settle, utc  # noqa: F401
 
+from workbench.appdir import AppFolder
 from workbench.ui.history_view import HistoryView
+from workbench.ui.lifecycle_panel import LifecyclePanel
 from workbench.ui.output_browser import OutputBrowser
 
 SIZES = [pytest.param((120, 40), id="120x40"), pytest.param((80, 24), id="80x24")]
@@ -90,3 +92,16 @@ def test_history_compare(snap_compare, make_app, utc, size) -> None:  # noqa: F8
         await settle(pilot)
 
     assert snap_compare(Harness(view), terminal_size=size, run_before=before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_lifecycle_panel(snap_compare, sample_app, size) -> None:
+    panel = LifecyclePanel(AppFolder.open(sample_app("echo")))
+
+    async def before(pilot) -> None:
+        await settle(pilot)
+        panel.query_one("#lifecycle-actions").focus()
+        await pilot.press("]", "down")
+        await settle(pilot)
+
+    assert snap_compare(Harness(panel), terminal_size=size, run_before=before)
