@@ -212,7 +212,32 @@ class TestReuse:
         assert record.environment is not None and record.environment.reused
 
 
+class TestPythonOption:
+    def test_python_given_as_a_path_to_the_same_interpreter_reuses_the_environment(self, built, tmp_path) -> None:
+        record_path = tmp_path / "record.json"
+        done = run_workbench(built["app"], "--python", sys.executable, "--record", record_path)
+        assert done.returncode == 0, done.stderr.decode()
+        environment = load_record(record_path)["environment"]
+        assert environment["reused"] is True and environment["path"] == str(built["env_dir"])
+
+    def test_a_python_a_node_does_not_run_is_warned_about_on_every_run(self, make_app) -> None:
+        app = AppFolder.open(make_app("print('hi')\n"))
+        notes = Lines()
+        provider = envs.RequirementsEnvironment(Interpreter(sys.executable, (3, 12, 1)))
+        prepared = provider(app, notes)
+        assert prepared.interpreter == sys.executable
+        assert len(notes.lines) == 1 and "Python 3.12.1" in notes.lines[0] and "3.10 to 3.11" in notes.lines[0]
+
+
 class TestRebuild:
+    def test_included_requirement_files_are_installed_from_the_app_folder(self, tmp_path) -> None:
+        root = write_app(tmp_path / "app", "-r deps/base.txt\n", **{"deps/base.txt": "six\n"})
+        prepared = environment_provider(output=Lines())(AppFolder.open(root), Lines())
+        done = subprocess.run([prepared.interpreter, "main.py"], cwd=root, capture_output=True, timeout=60)
+        assert done.returncode == 0, done.stderr.decode()
+        assert done.stdout.startswith(b"six 1.")
+
+
     def test_a_changed_requirements_file_builds_a_new_environment(self, built, tmp_path) -> None:
         app_root = tmp_path / "changed"
         shutil.copytree(built["app"], app_root)

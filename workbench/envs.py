@@ -36,11 +36,24 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .appdir import REQUIREMENTS, AppFolder
 from .fsutil import atomic_write_text, remove_tree
 from .job import EnvironmentFailed, PreparedEnvironment
-from .records import EnvironmentRecord
+if TYPE_CHECKING:
+    from . import records
+
+
+def EnvironmentRecord(**fields: Any) -> records.EnvironmentRecord:  # noqa: N802  (stands in for the model)
+    """The record of how the run's environment was provided.
+
+    The pydantic model is imported on first use, so that `workbench run` starts an
+    App without requirements before paying for pydantic (see `workbench.history`).
+    """
+    from .records import EnvironmentRecord as Model
+
+    return Model(**fields)
 
 ENVS_DIR = "envs"
 """Folder of `.workbench/` that holds an App's environments."""
@@ -484,21 +497,20 @@ class RequirementsEnvironment:
     def __call__(self, app: AppFolder, notify: Callable[[str], None]) -> PreparedEnvironment:
         started = time.perf_counter()
         self._cancel.clear()
+        mismatch = self.interpreter.node_mismatch()
+        if mismatch:
+            notify(mismatch)
         if app.requirements is None:
             return PreparedEnvironment(self.interpreter.executable)
-        mismatch = self.interpreter.node_mismatch()
         if not self.install:
             notify(
                 f"--no-install: {REQUIREMENTS} was not installed; the App runs with"
                 f" {self.interpreter.executable} and whatever that Python has installed"
             )
-            if mismatch:
-                notify(mismatch)
-            sha = _file_sha256_or_none(app.root / REQUIREMENTS)
             return PreparedEnvironment(
                 self.interpreter.executable,
                 EnvironmentRecord(
-                    requirements_sha256=sha,
+                    requirements_sha256=_file_sha256_or_none(app.root / REQUIREMENTS),
                     skipped=True,
                     python_version=self.interpreter.version_text,
                     seconds=round(time.perf_counter() - started, 6),
@@ -511,13 +523,17 @@ class RequirementsEnvironment:
                 f"{REQUIREMENTS}: cannot be read ({error.strerror or error}); fix it or run with --no-install",
                 EnvironmentRecord(python_version=self.interpreter.version_text),
             ) from None
-        root = envs_root(app)
+        try:
+            root = envs_root(app)
+        except OSError as error:
+            raise EnvironmentFailed(
+                f"{app.root / '.workbench' / ENVS_DIR}: cannot be created ({error.strerror or error})",
+                EnvironmentRecord(requirements_sha256=key.requirements_sha256),
+            ) from None
         env_dir = root / key.name
         if not self.reinstall and is_complete(env_dir):
             _touch(env_dir)
             return self._prepared(env_dir, key, reused=True, started=started)
-        if mismatch:
-            notify(mismatch)
         with self._locked(root, notify):
             if not self.reinstall and is_complete(env_dir):  # another run built it while we waited
                 _touch(env_dir)
@@ -552,7 +568,10 @@ class RequirementsEnvironment:
 
     @contextmanager
     def _locked(self, root: Path, notify: Callable[[str], None]) -> Iterator[None]:
-        handle = open(root / LOCK_FILE, "a+b")
+        try:
+            handle = open(root / LOCK_FILE, "a+b")
+        except OSError as error:
+            raise EnvironmentFailed(f"{root / LOCK_FILE}: cannot be opened ({error.strerror or error})") from None
         try:
             told = False
             while True:
