@@ -53,7 +53,7 @@ class AppPane(Vertical):
         self.query_one("#app-summary", Static).update(
             Text.assemble(
                 (self.app_folder.name, "bold"),
-                f"  {self.app_folder.root}\n",
+                (f" · {self.app_folder.root}\n", "dim"),
                 f"{len(files)} file(s), {human_size(total)} would be deployed · {requirements}",
             )
         )
@@ -136,6 +136,11 @@ class OpenFolderScreen(Screen[None]):
     def _picked_file(self, event: DirectoryTree.FileSelected) -> None:
         self.query_one("#open-path", Input).value = str(event.path.parent)
         self._try_open(str(event.path.parent))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "dismiss_if_possible":
+            return self.can_go_back
+        return True
 
     def action_dismiss_if_possible(self) -> None:
         if self.can_go_back:

@@ -23,8 +23,8 @@ class ArgumentRow(Vertical):
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="argument-fields"):
-            yield Input(self._name, placeholder="name", classes="argument-name")
-            yield Input(self._value, placeholder="value", classes="argument-value")
+            yield Input(self._name, placeholder="name", classes="argument-name", compact=True)
+            yield Input(self._value, placeholder="value", classes="argument-value", compact=True)
             yield Label("", classes="argument-counter")
             yield Button("✕", classes="argument-remove", tooltip="Remove this argument", compact=True)
         yield Label("", classes="argument-reason")
@@ -105,19 +105,16 @@ class ArgumentsEditor(Vertical):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="args-mode-bar"):
-            yield Label("Arguments reach the App", id="args-mode-label")
+            yield Label("Args mode:", id="args-mode-label")
             with RadioSet(id="args-mode"):
-                yield RadioButton("on stdin as JSON (the docs)", value=self._mode is ArgsMode.STDIN, id="mode-stdin")
-                yield RadioButton("as --key value (the Node)", value=self._mode is ArgsMode.ARGV, id="mode-argv")
+                yield RadioButton("stdin JSON (the docs)", value=self._mode is ArgsMode.STDIN, id="mode-stdin")
+                yield RadioButton("--key value (the Node)", value=self._mode is ArgsMode.ARGV, id="mode-argv")
         with VerticalScroll(id="argument-rows"):
             for name, value in self._initial.items():
                 yield ArgumentRow(name, value)
         with Horizontal(id="arguments-actions"):
-            yield Button("Add argument", id="add-argument", tooltip="Add a keyword argument row (ctrl+n)")
-            yield Static(
-                f"Each value is at most {MAX_VALUE_CHARS} characters; larger data belongs in an input file.",
-                id="arguments-hint",
-            )
+            yield Button("Add argument", id="add-argument", compact=True, tooltip="Add a keyword argument row (ctrl+n)")
+            yield Static(f"values: at most {MAX_VALUE_CHARS} characters each", id="arguments-hint")
         yield Label("", id="arguments-summary")
 
     def on_mount(self) -> None:
@@ -180,6 +177,14 @@ class ArgumentsEditor(Vertical):
         await self.query_one("#argument-rows", VerticalScroll).mount(row)
         row.query_one(".argument-name", Input).focus()
         row.scroll_visible()
+
+    async def load(self, kwargs: dict[str, str], mode: ArgsMode) -> None:
+        """Show another set of arguments (a preset loaded into the draft, say)."""
+        rows = self.query_one("#argument-rows", VerticalScroll)
+        await rows.remove_children()
+        await rows.mount_all([ArgumentRow(name, value) for name, value in kwargs.items()])
+        self.set_mode(mode)
+        self.revalidate(post=False)
 
     async def add_argument(self, name: str, value: str) -> ArgumentRow:
         """Add a filled row (used by tests and presets)."""

@@ -35,7 +35,8 @@ COMMANDS: tuple[PaletteCommand, ...] = (
     PaletteCommand("Show the run", "Live stdout and stderr (4)", "show_tab('run')"),
     PaletteCommand("Show the outputs", "The run's output/ files (5)", "show_tab('outputs')"),
     PaletteCommand("Show the history", "Past runs, and comparing two (6)", "show_tab('history')"),
-    PaletteCommand("Show the lifecycle", "Actions for the simulated state (7)", "show_tab('lifecycle')"),
+    PaletteCommand("Show the presets", "Saved Jobs with expectations (7)", "show_tab('presets')"),
+    PaletteCommand("Show the lifecycle", "Actions for the simulated state (8)", "show_tab('lifecycle')"),
     PaletteCommand("Open another App folder", "Pick a folder with main.py (ctrl+o)", "app.open_folder"),
 )
 

@@ -28,7 +28,7 @@ class WorkbenchHeader(Widget):
 
     def render(self) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(" InfraX Workbench ", style="bold reverse")
+        text.append(" Workbench ", style="bold reverse")
         text.append(f" {self.app_name} ", style="bold")
         sep = ("│", "dim")
         if self.lifecycle_state:

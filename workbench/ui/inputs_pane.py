@@ -123,17 +123,18 @@ class InputsPane(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal(id="input-path-bar"):
             yield PathInput(
-                placeholder="a file or folder to stage (tab completes; or paste / drop files here)",
+                placeholder="path of a file or folder to stage (→ completes; or paste / drop files)",
                 suggester=PathSuggester(self.cwd),
                 id="input-path",
+                compact=True,
             )
-            yield Button("Stage", id="stage-input", tooltip="Stage the typed path")
+            yield Button("Stage", id="stage-input", compact=True, tooltip="Stage the typed path")
         table: DataTable[str] = DataTable(id="inputs-table", cursor_type="row", zebra_stripes=True)
         table.add_columns("name in input/", "size", "from")
         yield table
         with Horizontal(id="inputs-actions"):
-            yield Button("Remove", id="remove-input", tooltip="Unstage the selected input (delete)")
-            yield Button("Clear", id="clear-inputs", tooltip="Unstage every input (ctrl+l)")
+            yield Button("Remove", id="remove-input", compact=True, tooltip="Unstage the selected input (delete)")
+            yield Button("Clear", id="clear-inputs", compact=True, tooltip="Unstage every input (ctrl+l)")
             yield Label("", id="inputs-report")
 
     def on_mount(self) -> None:
@@ -188,6 +189,12 @@ class InputsPane(Vertical):
             self.report("nothing to stage: give a path", error=True)
             return []
         return self.stage(pasted.found, pasted.missing)
+
+    def load(self, inputs: list[str]) -> None:
+        """Show another list of staged inputs (a preset loaded into the draft, say)."""
+        self._inputs = list(inputs)
+        self._refresh_table()
+        self.report("")
 
     def clear(self) -> None:
         self._inputs.clear()

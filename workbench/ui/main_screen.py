@@ -24,7 +24,7 @@ from .inputs_pane import InputsPane
 from .run_pane import RunPane
 from .settings import OnSave, UISettings
 
-TABS = ("app", "arguments", "inputs", "run", "outputs", "history", "lifecycle")
+TABS = ("app", "arguments", "inputs", "run", "outputs", "history", "presets", "lifecycle")
 
 
 def _not_available(name: str, error: Exception) -> Widget:
@@ -45,6 +45,14 @@ def _history_view(history: RunHistory) -> Widget:
     except ImportError as error:
         return _not_available("The run history", error)
     return HistoryView(history, id="history-view")
+
+
+def _presets_view(app_folder: AppFolder, history: RunHistory) -> Widget:
+    try:
+        from .presets_view import PresetsView
+    except ImportError as error:
+        return _not_available("The presets view", error)
+    return PresetsView(app_folder, history=history, id="presets-view")
 
 
 def _lifecycle_panel(app_folder: AppFolder) -> Widget:
@@ -74,7 +82,8 @@ class MainScreen(Screen[None]):
         Binding("4", "show_tab('run')", "Run", id="tab_run", show=False, tooltip="The run's live output"),
         Binding("5", "show_tab('outputs')", "Outputs", id="tab_outputs", show=False, tooltip="The run's output/ files"),
         Binding("6", "show_tab('history')", "History", id="tab_history", show=False, tooltip="Past runs"),
-        Binding("7", "show_tab('lifecycle')", "Lifecycle", id="tab_lifecycle", show=False, tooltip="Lifecycle actions"),
+        Binding("7", "show_tab('presets')", "Presets", id="tab_presets", show=False, tooltip="Saved Jobs with expectations"),
+        Binding("8", "show_tab('lifecycle')", "Lifecycle", id="tab_lifecycle", show=False, tooltip="Lifecycle actions"),
         Binding("ctrl+o", "open_folder", "Open folder", id="open_folder", show=False, tooltip="Open another App folder"),
     ]
 
@@ -106,6 +115,8 @@ class MainScreen(Screen[None]):
                 yield _output_browser()
             with TabPane("History", id="history"):
                 yield _history_view(self.history)
+            with TabPane("Presets", id="presets"):
+                yield _presets_view(self.app_folder, self.history)
             with TabPane("Lifecycle", id="lifecycle"):
                 yield _lifecycle_panel(self.app_folder)
         yield Footer()
@@ -265,6 +276,26 @@ class MainScreen(Screen[None]):
         record = getattr(event, "record", None)
         if record is not None:
             self._show_in_browser(record)
+
+    def on_presets_view_draft_loaded(self, event) -> None:
+        """A preset was loaded into the draft (already saved): show it in the editors."""
+        draft = getattr(event, "draft", None)
+        if draft is None:
+            return
+        self.draft = draft
+        self.call_later(self.query_one(ArgumentsEditor).load, draft.kwargs, draft.args_mode)
+        self.query_one(InputsPane).load(draft.inputs)
+        self.query_one(WorkbenchHeader).args_mode = draft.args_mode.value
+        self.notify(f"preset {getattr(event, 'preset', '')} loaded into the Job draft")
+
+    def on_presets_view_preset_finished(self, event) -> None:
+        record = getattr(getattr(event, "result", None), "record", None)
+        self._reload("history-view")
+        if record is not None:
+            self._show_in_browser(record)
+
+    def on_presets_view_run_all_finished(self, event) -> None:
+        self._reload("history-view")
 
     def on_lifecycle_panel_state_changed(self, event) -> None:
         self.query_one(WorkbenchHeader).lifecycle_state = str(getattr(event, "state", "")) or None

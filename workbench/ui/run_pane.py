@@ -30,6 +30,10 @@ _STATUS_MARK = {
 }
 
 
+def _lines(count: int) -> str:
+    return f"{count} line" if count == 1 else f"{count} lines"
+
+
 class RunPane(Vertical):
     """Runs the App through the core's `Job`, showing stdout, stderr and both as they arrive."""
 
@@ -183,7 +187,7 @@ class RunPane(Vertical):
             if self.settings.show_clock:
                 text.append(f"· {time.monotonic() - self._started_at:.1f} s ")
         if stdout_lines is not None:
-            text.append(f"· stdout {stdout_lines} lines · stderr {stderr_lines} lines ")
+            text.append(f"· stdout {_lines(stdout_lines)} · stderr {_lines(stderr_lines or 0)} ")
         text.append(f"· started by {self._trigger or 'manual'}", style="dim")
         self.query_one("#run-status", Static).update(text)
 
@@ -196,13 +200,13 @@ class RunPane(Vertical):
         mark, colour = _STATUS_MARK.get(record.status, ("?", "white"))
         text = Text()
         text.append(f"{mark} {record.status.value}", style=f"bold {colour}")
-        if record.message:
+        if record.message and record.message != record.status.value:
             text.append(f" ({record.message})")
         if record.exit_code is not None:
             text.append(f" · exit code {record.exit_code}")
         if record.duration_seconds is not None:
             text.append(f" · {record.duration_seconds:.2f} s")
-        text.append(f" · stdout {record.stdout_lines} lines · stderr {record.stderr_lines} lines")
+        text.append(f" · stdout {_lines(record.stdout_lines)} · stderr {_lines(record.stderr_lines)}")
         text.append(f" · started by {record.trigger or 'manual'}", style="dim")
         self.query_one("#run-status", Static).update(text)
 

@@ -1,0 +1,84 @@
+"""Snapshots of the workbench's main screens at 80x24 and 120x40, with a sample App.
+
+The App is copied to a fixed path (the App pane shows it), watch mode is off
+(no watcher thread), cursors do not blink and no run has durations or times.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from workbench.appdir import STATE_DIR
+from workbench.draft import JobDraft, save_draft
+from workbench.kwargs import ArgsMode
+from workbench.ui.app import create_app
+from workbench.ui.settings import UISettings
+
+REPO = Path(__file__).resolve().parent.parent
+FIXED = Path(tempfile.gettempdir()) / "workbench-snapshots"
+SIZES = [pytest.param((120, 40), id="120x40"), pytest.param((80, 24), id="80x24")]
+SETTINGS = UISettings(cursor_blink=False, animate=False, show_clock=False)
+
+
+@pytest.fixture
+def fixed_app():
+    """Copy a sample App to a fixed path (fresh each time), with an optional draft."""
+    made = []
+
+    def copy(name: str, draft: JobDraft | None = None) -> Path:
+        dest = FIXED / name
+        shutil.rmtree(dest, ignore_errors=True)
+        shutil.copytree(REPO / "sample_apps" / name, dest, ignore=shutil.ignore_patterns(STATE_DIR, "__pycache__"))
+        if draft is not None:
+            save_draft(dest, draft)
+        made.append(dest)
+        return dest
+
+    yield copy
+    for dest in made:
+        shutil.rmtree(dest, ignore_errors=True)
+
+
+def app_for(path: Path):
+    return create_app(path, watch=False, settings=SETTINGS)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_run_tab_before_any_run(snap_compare, fixed_app, size) -> None:
+    assert snap_compare(app_for(fixed_app("progress")), terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_app_tab(snap_compare, fixed_app, size) -> None:
+    assert snap_compare(app_for(fixed_app("concat")), press=["1"], terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_arguments_with_an_over_long_value(snap_compare, fixed_app, size) -> None:
+    draft = JobDraft(kwargs={"message_string": "Hello InfraX!", "payload": "x" * 1025}, args_mode=ArgsMode.ARGV)
+    assert snap_compare(app_for(fixed_app("echo", draft)), press=["2"], terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_inputs_with_staged_files(snap_compare, fixed_app, size) -> None:
+    root = fixed_app("concat")
+    examples = root / "examples"
+    draft = JobDraft(inputs=[str(examples / "part1.txt"), str(examples / "part2.txt"), str(examples)])
+    save_draft(root, draft)
+    assert snap_compare(app_for(root), press=["3"], terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_folder_that_is_not_an_app(snap_compare, size) -> None:
+    folder = FIXED / "not-an-app"
+    shutil.rmtree(folder, ignore_errors=True)
+    (folder / "src").mkdir(parents=True)
+    (folder / "README.md").write_text("no main.py here\n")
+    try:
+        assert snap_compare(app_for(folder), terminal_size=size)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
