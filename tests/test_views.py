@@ -464,6 +464,14 @@ async def test_history_reload_picks_up_new_runs_and_keeps_the_cursor(make_app) -
         assert len(table_rows(view)) == 4
         assert table_rows(view)[0][4] == "name=linus"
         assert view.highlighted.id == RUN_IDS[1]
+        # On the newest run, the cursor follows the next new run.
+        await pilot.press("up", "up")
+        await settle(pilot)
+        newest = run_job(history.app_root, name="guido")
+        view.reload()
+        await settle(pilot)
+        assert view.highlighted.id == newest.id
+        assert log_lines(view, "#history-stdout") == ["hello guido", "done"]
 
 
 @pilot_test

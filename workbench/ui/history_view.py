@@ -14,6 +14,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import DataTable, Log, Static, TabbedContent, TabPane
+from textual.worker import get_current_worker
 
 from ..compare import Change, RunComparison, compare_runs, ordered
 from ..filepreview import read_tail
@@ -156,7 +157,11 @@ class HistoryView(Widget):
     # ------------------------------------------------------------- loading
 
     def reload(self) -> None:
-        """Read the history again (in a worker) and redraw the table, keeping the cursor on the same run."""
+        """Read the history again (in a worker) and redraw the table.
+
+        The cursor stays on the run it was on, or on the newest run when it was
+        on the newest (so a new run shows up highlighted).
+        """
         self._load_records()
 
     @work(thread=True, exclusive=True, group="history-load", exit_on_error=False)
@@ -167,6 +172,7 @@ class HistoryView(Widget):
     def _show_records(self, records: list[RunRecord]) -> None:
         table = self.query_one("#history-table", DataTable)
         current = self.highlighted
+        previous_newest = next(iter(self.records), None)
         self.records = {record.id: record for record in records}
         if self.marked not in self.records:
             self.marked = None
@@ -178,7 +184,8 @@ class HistoryView(Widget):
             self._show_detail(None)
             return
         ids = list(self.records)
-        row = ids.index(current.id) if current is not None and current.id in self.records else 0
+        follow_newest = current is None or current.id == previous_newest
+        row = 0 if follow_newest or current.id not in self.records else ids.index(current.id)
         table.move_cursor(row=row)
         self._show_detail(self.records[ids[row]])
 
@@ -230,9 +237,14 @@ class HistoryView(Widget):
 
     @work(thread=True, exclusive=True, group="history-tails", exit_on_error=False)
     def _load_tails(self, record: RunRecord) -> None:
-        stdout = read_tail(Path(record.stdout_log))
-        stderr = read_tail(Path(record.stderr_log))
-        self.app.call_from_thread(self._show_tails, record, stdout, stderr)
+        tails = []
+        for path in (Path(record.stdout_log), Path(record.stderr_log)):
+            try:
+                tails.append(read_tail(path))
+            except OSError as error:
+                tails.append((f"cannot read {path}: {error.strerror or error}", False))
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_tails, record, tails[0], tails[1])
 
     def _show_tails(self, record: RunRecord, stdout: tuple[str, bool], stderr: tuple[str, bool]) -> None:
         current = self.highlighted

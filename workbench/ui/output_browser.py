@@ -15,6 +15,7 @@ from textual.highlight import highlight
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher, DataTable, Static, Tree
 from textual.widgets.tree import TreeNode
+from textual.worker import get_current_worker
 
 from ..filepreview import HEX_LIMIT, FilePreview, PreviewKind, hex_lines, human_size, preview_file
 from ..records import OutputRecord, RunRecord
@@ -157,11 +158,13 @@ class OutputBrowser(Widget):
     @work(thread=True, exclusive=True, group="output-preview", exit_on_error=False)
     def _load_preview(self, path: Path, rel: str) -> None:
         preview = preview_file(path)
-        self.app.call_from_thread(self._show_preview, preview, rel)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_preview, preview, rel)
 
     def _show_preview(self, preview: FilePreview, rel: str) -> None:
-        if self.output_dir is None or preview.path != self.output_dir / rel:
-            return  # a newer run was shown meanwhile
+        node = self.query_one("#output-tree", Tree).cursor_node
+        if self.output_dir is None or preview.path != self.output_dir / rel or node is None or node.data is None or node.data.path != rel:
+            return  # the author moved on (another file, another run) while this one was read
         self.preview = preview
         title = f"{rel}  ·  {_kind_name(preview)}"
         if preview.kind not in (PreviewKind.SYMLINK, PreviewKind.UNREADABLE, PreviewKind.FOLDER):
