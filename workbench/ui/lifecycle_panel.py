@@ -66,16 +66,17 @@ class LifecyclePanel(Widget):
         #lifecycle-bar {
             height: auto;
             padding: 0 1;
+            margin-bottom: 1;
         }
         #lifecycle-bar Label {
-            padding: 1 1 0 0;
+            padding: 0 1 0 0;
         }
         #lifecycle-state {
-            width: 20;
+            width: 16;
         }
         #lifecycle-legend {
             width: 1fr;
-            padding: 1 0 0 2;
+            padding: 0 0 0 2;
             color: $text-muted;
         }
         #lifecycle-body {
@@ -116,7 +117,7 @@ class LifecyclePanel(Widget):
     def compose(self) -> ComposeResult:
         with Horizontal(id="lifecycle-bar"):
             yield Label("Simulated state")
-            yield Select([(state.value, state.value) for state in State], allow_blank=False, id="lifecycle-state")
+            yield Select([(state.value, state.value) for state in State], allow_blank=False, compact=True, id="lifecycle-state")
             yield Static(f"{ASSUMED_MARK} assumed: the docs do not settle it", id="lifecycle-legend")
         with VerticalScroll(id="lifecycle-body"):
             actions: DataTable[Text] = DataTable(id="lifecycle-actions", cursor_type="row", zebra_stripes=True)
