@@ -381,3 +381,18 @@ def test_ctrl_c_cancels_and_ends_the_tree(make_app, tmp_path: Path) -> None:
     assert record["status"] == "cancelled"
     for pid in read_pids(pids):
         assert not pid_alive(pid), f"process {pid} of the run survived"
+
+
+def test_the_run_path_does_not_import_pydantic_before_the_app_starts() -> None:
+    # `workbench run` builds its pydantic record while the App runs; the modules it
+    # needs to start the App must not pull pydantic in (nor Textual, ever).
+    import subprocess
+
+    code = (
+        "import sys\n"
+        "from workbench import appdir, cli, envs, history, job, kwargs, proctree, runner, staging\n"
+        "print(sorted(m for m in ('pydantic', 'textual') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -130,9 +130,8 @@ def command_run(argv: list[str]) -> int:
     from .appdir import AppFolder, AppFolderError
     from .envs import InterpreterError, environment_provider
     from .job import Job, JobError, JobSpec, exit_status
-    from .records import RunStatus
+    from .history import DEFAULT_KEEP_RUNS, RunHistory, RunStatus
     from .kwargs import ArgsMode, ArgumentError
-    from .records import DEFAULT_KEEP_RUNS, RunHistory
 
     try:
         app = AppFolder.open(options.app_dir)

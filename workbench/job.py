@@ -12,24 +12,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .appdir import AppFolder
-from .kwargs import ArgsMode, ArgumentError, KeywordArguments, validate_arguments
-from .records import (
-    OUTPUT_DIR,
-    STDERR_LOG,
-    STDOUT_LOG,
-    EnvironmentRecord,
-    OutputRecord,
-    RunHistory,
-    RunRecord,
-    RunStatus,
-    StagedInputRecord,
-    new_run_id,
-)
+from .history import OUTPUT_DIR, STDERR_LOG, STDOUT_LOG, RunHistory, RunStatus, new_run_id
+from .kwargs import ArgsMode, ArgumentError, argv_tail, check_arguments, stdin_payload
 from .proctree import describe_signal
 from .runner import Outcome, OutputSink, ProcessRun
 from .staging import StagingError, Workspace, check_inputs, collect_outputs, discard_workspace, stage_workspace
+
+if TYPE_CHECKING:
+    from .records import EnvironmentRecord, RunRecord
 
 
 class JobError(Exception):
@@ -85,14 +78,15 @@ class JobSpec:
 
 @dataclass(frozen=True)
 class PreparedJob:
-    arguments: KeywordArguments
+    arguments: dict[str, str]
+    """The keyword arguments, checked by `workbench.kwargs`' rules."""
     inputs: list[Path]
 
 
 def prepare(spec: JobSpec) -> PreparedJob:
     """Check the arguments and inputs; raise JobError naming the first problem."""
     try:
-        arguments = validate_arguments(dict(spec.kwargs))
+        arguments = check_arguments(dict(spec.kwargs))
     except ArgumentError as error:
         raise JobError(str(error)) from None
     try:
@@ -161,13 +155,15 @@ class Job:
     def run(self) -> RunRecord:
         """Run the Job to its end and return its saved record."""
         run_dir = self.history.create_run_dir(self.run_id)
-        record = RunRecord(
+        # The record's fields, gathered before the App starts; the pydantic record is
+        # built once the App runs (`_new_record`), so building it costs the App no time.
+        record: dict[str, Any] = dict(
             id=self.run_id,
             app_path=str(self.app.root),
             started_at=datetime.now(timezone.utc),
             status=RunStatus.ERROR,
             args_mode=self.spec.args_mode,
-            kwargs=self.prepared.arguments.values,
+            kwargs=self.prepared.arguments,
             output_dir=str(run_dir / OUTPUT_DIR),
             stdout_log=str(run_dir / STDOUT_LOG),
             stderr_log=str(run_dir / STDERR_LOG),
@@ -185,17 +181,17 @@ class Job:
             try:
                 env = self.environment(self.app, self.notify)
             except EnvironmentFailed as error:
-                record.environment = error.record
+                record["environment"] = error.record
                 if self._cancelled.is_set():
                     return self._finish(record, RunStatus.CANCELLED, str(error))
                 return self._finish(record, RunStatus.ERROR, str(error))
-            record.interpreter = env.interpreter
-            record.environment = env.record
+            record["interpreter"] = env.interpreter
+            record["environment"] = env.record
             try:
                 workspace = stage_workspace(self.app, self.prepared.inputs)
             except StagingError as error:
                 return self._finish(record, RunStatus.ERROR, str(error))
-            record.inputs = [StagedInputRecord(name=f.name, size=f.size, sha256=f.sha256) for f in workspace.inputs]
+            record["inputs"] = [{"name": f.name, "size": f.size, "sha256": f.sha256} for f in workspace.inputs]
             if self._cancelled.is_set():
                 return self._finish(record, RunStatus.CANCELLED, "cancelled before the App started")
             return self._run_process(record, workspace, run_dir, env.interpreter)
@@ -204,30 +200,33 @@ class Job:
                 discard_workspace(workspace)
             self.history.prune(protect=frozenset({self.run_id}))
 
-    def _run_process(self, record: RunRecord, workspace: Workspace, run_dir: Path, interpreter: str) -> RunRecord:
+    def _run_process(
+        self, fields: dict[str, Any], workspace: Workspace, run_dir: Path, interpreter: str
+    ) -> RunRecord:
         arguments = self.prepared.arguments
-        stdin_data = arguments.stdin_payload() if self.spec.args_mode is ArgsMode.STDIN else None
+        stdin_data = stdin_payload(arguments) if self.spec.args_mode is ArgsMode.STDIN else None
         argv = [interpreter, "main.py"]
         if self.spec.args_mode is ArgsMode.ARGV:
-            argv += arguments.argv_tail()
+            argv += argv_tail(arguments)
         process = ProcessRun(
             argv,
             cwd=workspace.path,
             env=app_environment(),
             stdin_data=stdin_data,
-            stdout_log=Path(record.stdout_log),
-            stderr_log=Path(record.stderr_log),
+            stdout_log=Path(fields["stdout_log"]),
+            stderr_log=Path(fields["stderr_log"]),
             sink=self.sink,
             timeout=self.spec.timeout,
         )
         try:
             process.start()
         except OSError as error:
-            return self._finish(record, RunStatus.ERROR, f"could not start {interpreter}: {error.strerror or error}")
+            return self._finish(fields, RunStatus.ERROR, f"could not start {interpreter}: {error.strerror or error}")
         self._process = process
-        record.started_at = datetime.now(timezone.utc)
+        fields["started_at"] = datetime.now(timezone.utc)
         if self._cancelled.is_set():
             process.cancel()
+        record = _new_record(fields)  # while the App runs
         self.on_started(record)
         result = process.wait()
         record.duration_seconds = round(result.duration_seconds, 6)
@@ -236,6 +235,8 @@ class Job:
         record.stdout_lines = result.stdout_lines
         record.stderr_lines = result.stderr_lines
         outputs, notes = collect_outputs(workspace.output_dir, run_dir / OUTPUT_DIR)
+        from .records import OutputRecord
+
         record.outputs = [OutputRecord(**vars(item)) for item in outputs]
         for note in notes:
             self.notify(note)
@@ -253,9 +254,18 @@ class Job:
         message = f"killed by {describe_signal(-code)}" if code < 0 else f"exit code {code}"
         return self._finish(record, RunStatus.FAILED, message)
 
-    def _finish(self, record: RunRecord, status: RunStatus, message: str | None) -> RunRecord:
+    def _finish(self, record: RunRecord | dict[str, Any], status: RunStatus, message: str | None) -> RunRecord:
+        if isinstance(record, dict):  # the run ended before the App started
+            record = _new_record(record)
         record.status = status
         record.message = message
         record.ended_at = datetime.now(timezone.utc)
         self.history.save(record)
         return record
+
+
+def _new_record(fields: dict[str, Any]) -> RunRecord:
+    """The pydantic record of a run (its models are imported on first use: see `workbench.history`)."""
+    from .records import RunRecord
+
+    return RunRecord(**fields)

@@ -1,7 +1,9 @@
 """A Job's keyword arguments, validated as the platform does, and how they reach the App.
 
 The rules live in `argument_problems`, the one source of truth that the pydantic
-model, the headless commands and the UI's live validation all call.
+model (`KeywordArguments`, in `workbench.kwargs_model`, importable from here), the
+headless commands and the UI's live validation all call. This module does not
+import pydantic itself, so that `workbench run` starts the App without paying for it.
 """
 
 from __future__ import annotations
@@ -9,8 +11,10 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict, field_validator
+if TYPE_CHECKING:
+    from .kwargs_model import KeywordArguments
 
 MAX_VALUE_CHARS = 1024
 """The platform's limit on one keyword argument's value, in characters (not bytes)."""
@@ -60,41 +64,42 @@ def argument_problems(arguments: dict[str, object]) -> list[str]:
     return problems
 
 
-class KeywordArguments(BaseModel):
-    """The keyword arguments of one Job: names to string values."""
+def stdin_payload(values: dict[str, str]) -> bytes:
+    """The bytes written to the App's stdin in `stdin` mode: one JSON object, UTF-8."""
+    return json.dumps(values, ensure_ascii=False).encode("utf-8")
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
-    values: dict[str, str] = {}
-    """Argument names to values, in the order the author gave them."""
+def argv_tail(values: dict[str, str]) -> list[str]:
+    """The words appended after `main.py` in `argv` mode: `--key value` pairs."""
+    words: list[str] = []
+    for name, value in values.items():
+        words += [f"--{name}", value]
+    return words
 
-    @field_validator("values", mode="before")
-    @classmethod
-    def _check(cls, values: object) -> object:
-        if isinstance(values, dict):
-            problems = argument_problems(values)
-            if problems:
-                raise ValueError("; ".join(problems))
-        return values
 
-    def stdin_payload(self) -> bytes:
-        """The bytes written to the App's stdin in `stdin` mode."""
-        return json.dumps(self.values, ensure_ascii=False).encode("utf-8")
+def __getattr__(name: str) -> object:
+    # The pydantic model is built on first use: importing pydantic costs more
+    # than the rest of `workbench run`'s start, and the run does not need it.
+    if name == "KeywordArguments":
+        from .kwargs_model import KeywordArguments
 
-    def argv_tail(self) -> list[str]:
-        """The words appended after `main.py` in `argv` mode."""
-        words: list[str] = []
-        for name, value in self.values.items():
-            words += [f"--{name}", value]
-        return words
+        return KeywordArguments
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def check_arguments(arguments: dict[str, object]) -> dict[str, str]:
+    """The arguments, checked; raise ArgumentError with every problem in one line."""
+    problems = argument_problems(arguments)
+    if problems:
+        raise ArgumentError("; ".join(problems))
+    return dict(arguments)  # type: ignore[arg-type]  (every value is a str: checked above)
 
 
 def validate_arguments(arguments: dict[str, object]) -> KeywordArguments:
     """Build the model, or raise ArgumentError with every problem in one line."""
-    problems = argument_problems(arguments)
-    if problems:
-        raise ArgumentError("; ".join(problems))
-    return KeywordArguments(values=arguments)  # type: ignore[arg-type]
+    from .kwargs_model import KeywordArguments
+
+    return KeywordArguments(values=check_arguments(arguments))
 
 
 def parse_assignment(text: str) -> tuple[str, str]:

@@ -1,0 +1,143 @@
+"""Benchmark of `workbench run` against plain `python main.py` (run by hand; prints figures).
+
+Measured pairwise in one run, interleaved, over several repetitions, and
+reported as medians:
+
+(a) the wall-time ratio of `workbench run APP` to `python main.py` on an App
+    printing 2 million lines, both with stdout to /dev/null (target <= 1.3);
+(b) the milliseconds `workbench run` adds on a trivial App printing one line
+    (target <= 150 ms).
+
+`python main.py` runs as an author would run it at a terminal: in the App's
+folder, with the environment as it is (Python's own buffering of a redirected
+stdout). `workbench run` runs the App as it always does: staged, with
+PYTHONUNBUFFERED set, streamed into logs, recorded.
+
+Usage: python benchmarks/bench_run.py [--reps N] [--trivial-reps N] [--lines N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+FLOOD_APP = """\
+for i in range({lines}):
+    print(f"line {{i}}")
+"""
+TRIVIAL_APP = 'print("hello from a trivial App")\n'
+
+
+def workbench_command() -> list[str]:
+    """The installed `workbench` script next to this Python, else `python -m workbench`."""
+    script = Path(sys.executable).with_name("workbench")
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("workbench")
+    return [found] if found else [sys.executable, "-m", "workbench"]
+
+
+def timed(argv: list[str], cwd: Path, env: dict[str, str]) -> float:
+    """Seconds of wall time for one command, stdout to /dev/null; fails loudly on a non-zero exit."""
+    with open(os.devnull, "wb") as devnull:
+        start = time.perf_counter()
+        completed = subprocess.run(argv, cwd=cwd, env=env, stdout=devnull, stderr=subprocess.PIPE)
+        elapsed = time.perf_counter() - start
+    if completed.returncode != 0:
+        raise SystemExit(f"{argv}: exit {completed.returncode}\n{completed.stderr.decode(errors='replace')}")
+    return elapsed
+
+
+def interleaved(app: Path, reps: int, commands: dict[str, tuple[list[str], dict[str, str]]]) -> dict[str, list[float]]:
+    """Timings of each command, run in turn (rotating which goes first) `reps` times."""
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    # One untimed warm-up of each, so the first figures do not pay for cold caches.
+    for argv, env in commands.values():
+        timed(argv, app, env)
+    names = list(commands)
+    for rep in range(reps):
+        for name in names[rep % len(names) :] + names[: rep % len(names)]:
+            argv, env = commands[name]
+            times[name].append(timed(argv, app, env))
+    return times
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", type=int, default=5, help="repetitions of the 2M-line pair (default 5)")
+    parser.add_argument("--trivial-reps", type=int, default=21, help="repetitions of the trivial pair (default 21)")
+    parser.add_argument("--lines", type=int, default=2_000_000, help="lines the flood App prints")
+    parser.add_argument("--only", choices=["flood", "trivial"], help="measure one of the two")
+    options = parser.parse_args()
+
+    # As on an author's machine: Python buffers a redirected stdout, and caches
+    # compiled modules (the warm-up runs write them).
+    env = dict(os.environ)
+    env.pop("PYTHONUNBUFFERED", None)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    workbench = workbench_command()
+    with tempfile.TemporaryDirectory(prefix="bench-run-") as tmp:
+        flood = Path(tmp) / "flood"
+        trivial = Path(tmp) / "trivial"
+        for folder, source in ((flood, FLOOD_APP.format(lines=options.lines)), (trivial, TRIVIAL_APP)):
+            folder.mkdir()
+            (folder / "main.py").write_text(source)
+
+        print(f"workbench command: {' '.join(workbench)}")
+        print(f"python: {sys.executable} ({sys.version.split()[0]}), {os.cpu_count()} CPU(s)")
+
+        unbuffered = {**env, "PYTHONUNBUFFERED": "1"}
+        if options.only in (None, "flood"):
+            times = interleaved(
+                flood,
+                options.reps,
+                {
+                    "python main.py": ([sys.executable, "main.py"], env),
+                    "PYTHONUNBUFFERED=1 python main.py": ([sys.executable, "main.py"], unbuffered),
+                    "workbench run": ([*workbench, "run", str(flood), "--quiet", "--keep", "3"], env),
+                },
+            )
+            medians = {name: statistics.median(values) for name, values in times.items()}
+            print(f"\n(a) {options.lines:,} lines, stdout to /dev/null, {options.reps} interleaved rounds")
+            for name, values in times.items():
+                print(f"    {name:36} median {medians[name]:7.3f} s   runs {_fmt(values)}")
+            ratio = medians["workbench run"] / medians["python main.py"]
+            same_app = medians["workbench run"] / medians["PYTHONUNBUFFERED=1 python main.py"]
+            print(f"    ratio workbench run / python main.py:                    {ratio:.3f}"
+                  f"   target <= 1.3: {'met' if ratio <= 1.3 else 'MISSED'}")
+            print(f"    ratio workbench run / PYTHONUNBUFFERED=1 python main.py: {same_app:.3f}"
+                  "   (the engine's own cost: the App unbuffered in both)")
+
+        if options.only in (None, "trivial"):
+            times = interleaved(
+                trivial,
+                options.trivial_reps,
+                {
+                    "python main.py": ([sys.executable, "main.py"], env),
+                    "workbench run": ([*workbench, "run", str(trivial), "--quiet", "--keep", "3"], env),
+                },
+            )
+            plain, bench = times["python main.py"], times["workbench run"]
+            added_ms = (statistics.median(bench) - statistics.median(plain)) * 1000
+            pair_ms = [(b - p) * 1000 for p, b in zip(plain, bench)]
+            print(f"\n(b) trivial App (prints one line), {options.trivial_reps} interleaved pairs")
+            print(f"    python main.py   median {statistics.median(plain) * 1000:7.1f} ms")
+            print(f"    workbench run    median {statistics.median(bench) * 1000:7.1f} ms")
+            print(f"    added            {added_ms:7.1f} ms (median of pair differences {statistics.median(pair_ms):.1f} ms)"
+                  f"   target <= 150 ms: {'met' if added_ms <= 150 else 'MISSED'}")
+    return 0
+
+
+def _fmt(values: list[float]) -> str:
+    return " ".join(f"{value:.2f}" for value in values)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
