@@ -739,17 +739,30 @@ def _installer_environment() -> dict[str, str]:
 
 
 def _kill_group(process: subprocess.Popen[bytes]) -> None:
-    """End an installer and everything it started (it runs in its own session)."""
+    """End an installer and everything it started (it runs in its own session and process group)."""
     for sig in (signal.SIGTERM, signal.SIGKILL):
         try:
             os.killpg(process.pid, sig)
-        except (ProcessLookupError, PermissionError):
+        except ProcessLookupError:
+            process.poll()
             return
-        try:
-            process.wait(timeout=2.0)
+        except PermissionError:
             return
-        except subprocess.TimeoutExpired:
-            continue
+        deadline = time.monotonic() + 2.0
+        while time.monotonic() < deadline:
+            if process.poll() is not None and not _group_alive(process.pid):
+                return
+            time.sleep(0.02)
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _fix_paths(build_dir: Path, env_dir: Path) -> None:
