@@ -207,6 +207,17 @@ class TestProblemsBeforeTheRun:
         app, marker = marker_app
         self.assert_refused(run_workbench(app, "--args-mode", "env"), app, marker, "args-mode")
 
+    @pytest.mark.parametrize("blocker", [".workbench", ".workbench/runs"])
+    def test_state_folder_that_is_a_file(self, marker_app, blocker: str) -> None:
+        app, marker = marker_app
+        (app / blocker).parent.mkdir(exist_ok=True)
+        (app / blocker).write_text("not a folder")
+        done = run_workbench(app)
+        assert done.returncode == 2
+        lines = done.stderr.decode().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("workbench: ") and ".workbench" in lines[0]
+        assert not marker.exists()
+
     def test_unknown_option(self, marker_app) -> None:
         app, marker = marker_app
         self.assert_refused(run_workbench(app, "--frobnicate"), app, marker, "frobnicate")

@@ -164,6 +164,12 @@ def command_run(argv: list[str]) -> int:
     previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         record = job.run()
+    except JobError as error:  # found before the App started: nothing ran
+        say(str(error))
+        return USAGE_ERROR
+    except OSError as error:  # the App ran, but its record could not be kept
+        say(f"the run's record could not be saved ({error.strerror or error})")
+        return 1
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

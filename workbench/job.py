@@ -153,8 +153,17 @@ class Job:
             self._process.cancel()
 
     def run(self) -> RunRecord:
-        """Run the Job to its end and return its saved record."""
-        run_dir = self.history.create_run_dir(self.run_id)
+        """Run the Job to its end and return its saved record.
+
+        Raises JobError, before anything runs, when the run's folder cannot be made.
+        """
+        try:
+            run_dir = self.history.create_run_dir(self.run_id)
+        except OSError as error:
+            raise JobError(
+                f"{self.app.root / '.workbench'}: cannot keep the run there"
+                f" ({error.strerror or error}); make it a writable folder or remove it"
+            ) from None
         # The record's fields, gathered before the App starts; the pydantic record is
         # built once the App runs (`_new_record`), so building it costs the App no time.
         record: dict[str, Any] = dict(
