@@ -358,7 +358,7 @@ class PresetsView(Vertical):
         if missing:
             self.notify(f"Loaded {name}; its input {missing[0]!r} does not exist", severity="warning")
         else:
-            self.notify(f"Loaded preset {name} into the Job draft")
+            self._show_status(Text(f"Loaded preset {name} into the Job draft", style="green"))
 
     @on(Input.Submitted, "#preset-name")
     @on(Button.Pressed, "#preset-save")
