@@ -213,3 +213,30 @@ class TestCollect:
 
         remove_tree(tmp_path)
         assert not tmp_path.exists()
+
+
+def test_staged_folder_with_symlinks(app: AppFolder, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    (data / "sub").mkdir(parents=True)
+    (data / "sub" / "f.txt").write_text("f")
+    (data / "sub" / "loop").symlink_to("..")  # would recurse for ever if followed
+    (data / "file_link").symlink_to(data / "sub" / "f.txt")
+    (data / "dangling").symlink_to(tmp_path / "missing")
+    os.mkfifo(data / "pipe")
+    workspace = stage_workspace(app, check_inputs([data]), parent=tmp_path)
+    try:
+        assert sorted(f.name for f in workspace.inputs) == ["data/file_link", "data/sub/f.txt"]
+        # A file symlink is staged as the file, as an upload would carry it.
+        assert not (workspace.input_dir / "data" / "file_link").is_symlink()
+        assert (workspace.input_dir / "data" / "file_link").read_text() == "f"
+        assert not (workspace.input_dir / "data" / "sub" / "loop").exists()
+        notes = "\n".join(workspace.notes)
+        assert "data/sub/loop" in notes and "data/dangling" in notes and "data/pipe" in notes
+        assert len(workspace.notes) == 3
+    finally:
+        discard_workspace(workspace)
+
+
+def test_the_root_folder_cannot_be_staged() -> None:
+    with pytest.raises(StagingError, match="root folder"):
+        check_inputs(["/"])

@@ -201,6 +201,8 @@ class Job:
             except StagingError as error:
                 return self._finish(record, RunStatus.ERROR, str(error))
             record["inputs"] = [{"name": f.name, "size": f.size, "sha256": f.sha256} for f in workspace.inputs]
+            for note in workspace.notes:
+                self.notify(note)
             if self._cancelled.is_set():
                 return self._finish(record, RunStatus.CANCELLED, "cancelled before the App started")
             return self._run_process(record, workspace, run_dir, env.interpreter)

@@ -48,6 +48,8 @@ class Workspace:
 
     path: Path
     inputs: list[StagedFile] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """What staging left out, one line each (a symlinked folder inside a staged folder)."""
 
     @property
     def input_dir(self) -> Path:
@@ -70,6 +72,8 @@ def check_inputs(paths: list[str | os.PathLike[str]]) -> list[Path]:
             raise StagingError(f"input {str(raw)!r}: not a regular file or folder")
         path = path.resolve()
         name = path.name
+        if not name:
+            raise StagingError(f"input {str(raw)!r}: the root folder cannot be staged; give a folder inside it")
         if name in names and names[name] != path:
             raise StagingError(
                 f"inputs {str(names[name])!r} and {str(path)!r} would both be input/{name}; rename one"
@@ -94,7 +98,9 @@ def stage_workspace(app: AppFolder, inputs: list[Path], parent: Path | None = No
         workspace.output_dir.mkdir()
         for source in inputs:
             if source.is_dir():
-                workspace.inputs += _stage_tree(source, workspace.input_dir / source.name, source.name)
+                workspace.inputs += _stage_tree(
+                    source, workspace.input_dir / source.name, source.name, workspace.notes
+                )
             else:
                 size, digest = copy_and_hash(source, workspace.input_dir / source.name)
                 workspace.inputs.append(StagedFile(source.name, size, digest))
@@ -104,16 +110,25 @@ def stage_workspace(app: AppFolder, inputs: list[Path], parent: Path | None = No
     return workspace
 
 
-def _stage_tree(source: Path, dest: Path, rel: str) -> list[StagedFile]:
+def _stage_tree(source: Path, dest: Path, rel: str, notes: list[str]) -> list[StagedFile]:
+    """Copy a folder's tree. A symlink to a file is copied as the file (as an upload
+    would carry it); a symlink to a folder is not followed (it may loop); special
+    files are left out."""
     dest.mkdir()
     staged = []
     for entry in sorted(os.scandir(source), key=lambda e: e.name):
         entry_rel = f"{rel}/{entry.name}"
-        if entry.is_dir():
-            staged += _stage_tree(Path(entry.path), dest / entry.name, entry_rel)
+        if entry.is_dir(follow_symlinks=False):
+            staged += _stage_tree(Path(entry.path), dest / entry.name, entry_rel, notes)
+        elif entry.is_dir():
+            notes.append(f"input {entry_rel}: a symlink to a folder; not followed, not staged")
         elif entry.is_file():
             size, digest = copy_and_hash(Path(entry.path), dest / entry.name)
             staged.append(StagedFile(entry_rel, size, digest))
+        elif not entry.is_symlink() or os.path.exists(entry.path):
+            notes.append(f"input {entry_rel}: not a regular file or folder; not staged")
+        else:
+            notes.append(f"input {entry_rel}: a symlink to nothing; not staged")
     return staged
 
 
