@@ -323,12 +323,14 @@ class Installer:
                 ),
             ]
         wheels = _bundled_wheels(interpreter)
-        create = [*self.uv, "venv", "--python", interpreter.executable, "--prompt", prompt]
+        # Creating and seeding are quiet (errors still show), as `python -m venv` is: the
+        # streamed output is the requirements' install, whichever installer runs.
+        create = [*self.uv, "venv", "--quiet", "--python", interpreter.executable, "--prompt", prompt]
         if not wheels:
             create.append("--seed")  # no ensurepip wheels to match venv with: uv's own seed
         steps = [([*create, str(build_dir)], "envs")]
         if wheels:  # what `python -m venv` puts in a venv: the interpreter's bundled pip (and setuptools)
-            steps.append(([*self.uv, "pip", "install", "--python", python, *wheels], "envs"))
+            steps.append(([*self.uv, "pip", "install", "--quiet", "--python", python, *wheels], "envs"))
         steps.append(([*self.uv, "pip", "install", "--python", python, "-r", REQUIREMENTS], "app"))
         return steps
 
