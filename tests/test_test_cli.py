@@ -271,3 +271,33 @@ def test_an_unwritable_junit_file_is_reported(mixed_app, tmp_path: Path, capsys)
     assert status == 2
     assert captured.out.splitlines()[-1] == "1 passed, 0 failed"
     assert "--junit" in captured.err and "could not be written" in captured.err
+
+
+def test_ctrl_c_cancels_the_runs_reports_them_and_exits_130(make_app) -> None:
+    import os
+    import signal
+    import time
+
+    presets = "[preset.slow]\nkwargs = { sleep = \"60\" }\n\n[preset.never]\n"
+    root = make_app(TOY_APP, **{"presets.toml": presets})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "workbench", "test", str(root)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=cli_env(),
+    )
+    deadline = time.monotonic() + 30
+    while not any((run / "stdout.log").exists() for run in run_dirs(root)):  # the App has started
+        assert time.monotonic() < deadline, "the preset never started"
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 130, out + err
+    lines = without_durations(out).splitlines()
+    assert lines[0] == "FAIL slow (T s)"
+    assert "run: the run was cancelled" in lines[1]
+    assert "FAIL never (T s)" in lines
+    assert lines[-1] == "0 passed, 2 failed"
+    assert os.path.isdir(root)  # and nothing of the author's was touched
+    assert sorted(p.name for p in root.iterdir()) == [".workbench", "main.py", "presets.toml"]

@@ -4,7 +4,8 @@ Prints one line per preset (PASS or FAIL, its name, how long it took), under a
 failure exactly which expectations failed and how, then a closing line
 `N passed, N failed`. Exit status: 0 when every preset passed, 1 when any
 failed, 2 for a problem found before running (a bad folder, an invalid presets
-file, an unknown --preset). Like `workbench run`, it never imports Textual.
+file, an unknown --preset), 130 when Ctrl-C or SIGTERM cancelled the runs.
+Like `workbench run`, it never imports Textual.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from pathlib import Path
 from .cli import USAGE_ERROR, PassThrough, _ArgumentParser, say
 
 FAILED = 1
+INTERRUPTED = 130
+"""Ctrl-C or SIGTERM ended the runs (as `workbench run` exits for a cancelled run)."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -74,7 +77,7 @@ def command_test(argv: list[str]) -> int:
         say(f"{preset_file.path.name}: holds no presets; add a [preset.NAME] table (see docs/presets.md)")
         return USAGE_ERROR
     presets = [preset_file.presets[name] for name in names]
-    results = run_all(app, presets, jobs=options.jobs, verbose=options.verbose, report=_print_result)
+    results, interrupted = run_all(app, presets, jobs=options.jobs, verbose=options.verbose, report=_print_result)
     passed = sum(result.passed for result in results)
     print(f"{passed} passed, {len(results) - passed} failed", flush=True)
     if options.junit is not None:
@@ -83,13 +86,18 @@ def command_test(argv: list[str]) -> int:
         except OSError as error:
             say(f"--junit {options.junit}: could not be written ({error.strerror or error})")
             return USAGE_ERROR
+    if interrupted:
+        return INTERRUPTED
     return 0 if passed == len(results) else FAILED
 
 
-def run_all(app, presets: list, *, jobs: int = 1, verbose: bool = False, report: Callable = lambda result: None) -> list:
+def run_all(
+    app, presets: list, *, jobs: int = 1, verbose: bool = False, report: Callable = lambda result: None
+) -> tuple[list, bool]:
     """Run presets (`jobs` at a time), calling `report` for each result in the presets' order.
 
-    Ctrl-C or SIGTERM cancels every running Job; the presets then fail as cancelled.
+    Ctrl-C or SIGTERM cancels every running Job (and the ones not started yet);
+    those presets fail as cancelled. Returns the results and whether that happened.
     """
     from .presets import DISCARD, run_preset
     from .records import RunHistory
@@ -136,7 +144,7 @@ def run_all(app, presets: list, *, jobs: int = 1, verbose: bool = False, report:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    return results
+    return results, cancelled.is_set()
 
 
 def _wait(future: Future):
