@@ -41,19 +41,10 @@ from typing import TYPE_CHECKING, Any
 from .appdir import REQUIREMENTS, AppFolder
 from .fsutil import atomic_write_text, remove_tree
 from .job import EnvironmentFailed, PreparedEnvironment
+
 if TYPE_CHECKING:
-    from . import records
+    from .records import EnvironmentRecord
 
-
-def EnvironmentRecord(**fields: Any) -> records.EnvironmentRecord:  # noqa: N802  (stands in for the model)
-    """The record of how the run's environment was provided.
-
-    The pydantic model is imported on first use, so that `workbench run` starts an
-    App without requirements before paying for pydantic (see `workbench.history`).
-    """
-    from .records import EnvironmentRecord as Model
-
-    return Model(**fields)
 
 ENVS_DIR = "envs"
 """Folder of `.workbench/` that holds an App's environments."""
@@ -172,6 +163,17 @@ def _bundled_dir_here() -> str | None:
     if spec is None or not spec.origin:
         return None
     return os.path.join(os.path.dirname(spec.origin), "_bundled")
+
+
+def _environment_record(**fields: Any) -> EnvironmentRecord:
+    """The record of how the run's environment was provided.
+
+    The pydantic model is imported on first use, so that `workbench run` starts an
+    App without requirements before paying for pydantic (see `workbench.history`).
+    """
+    from .records import EnvironmentRecord as Model
+
+    return Model(**fields)
 
 
 # --- requirements ---------------------------------------------------------------------------
@@ -511,7 +513,7 @@ class RequirementsEnvironment:
             )
             return PreparedEnvironment(
                 self.interpreter.executable,
-                EnvironmentRecord(
+                _environment_record(
                     requirements_sha256=_file_sha256_or_none(app.root / REQUIREMENTS),
                     skipped=True,
                     python_version=self.interpreter.version_text,
@@ -523,14 +525,14 @@ class RequirementsEnvironment:
         except OSError as error:
             raise EnvironmentFailed(
                 f"{REQUIREMENTS}: cannot be read ({error.strerror or error}); fix it or run with --no-install",
-                EnvironmentRecord(python_version=self.interpreter.version_text),
+                _environment_record(python_version=self.interpreter.version_text),
             ) from None
         try:
             root = envs_root(app)
         except OSError as error:
             raise EnvironmentFailed(
                 f"{app.root / '.workbench' / ENVS_DIR}: cannot be created ({error.strerror or error})",
-                EnvironmentRecord(requirements_sha256=key.requirements_sha256),
+                _environment_record(requirements_sha256=key.requirements_sha256),
             ) from None
         env_dir = root / key.name
         if not self.reinstall and is_complete(env_dir):
@@ -557,7 +559,7 @@ class RequirementsEnvironment:
     ) -> PreparedEnvironment:
         if reused:
             installer, log = _marker_facts(env_dir)
-        record = EnvironmentRecord(
+        record = _environment_record(
             path=str(env_dir),
             requirements_sha256=key.requirements_sha256,
             reused=reused,
@@ -641,7 +643,7 @@ class RequirementsEnvironment:
             diagnosis = diagnose(failure.lines, declared_requirements(app.root))
             raise EnvironmentFailed(
                 _failure_message(diagnosis, log_path),
-                EnvironmentRecord(
+                _environment_record(
                     requirements_sha256=key.requirements_sha256,
                     seconds=round(time.perf_counter() - started, 6),
                     installer=installer.name,
@@ -653,7 +655,7 @@ class RequirementsEnvironment:
             _discard(build_dir)
             raise EnvironmentFailed(
                 "cancelled while installing the App's requirements",
-                EnvironmentRecord(requirements_sha256=key.requirements_sha256, installer=installer.name,
+                _environment_record(requirements_sha256=key.requirements_sha256, installer=installer.name,
                                   log=str(log_path), python_version=self.interpreter.version_text),
             ) from None
         except OSError as error:
@@ -661,7 +663,7 @@ class RequirementsEnvironment:
             raise EnvironmentFailed(
                 f"could not build the App's environment in {root}: {error.strerror or error}"
                 f" ({getattr(error, 'filename', None) or 'file system'}); installer log: {log_path}",
-                EnvironmentRecord(requirements_sha256=key.requirements_sha256, installer=installer.name,
+                _environment_record(requirements_sha256=key.requirements_sha256, installer=installer.name,
                                   log=str(log_path), python_version=self.interpreter.version_text),
             ) from None
         except BaseException:
