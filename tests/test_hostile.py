@@ -326,3 +326,23 @@ def test_app_closing_its_stdout_early_still_runs_to_its_end(make_app, tmp_path: 
     done = run_workbench(app, "-q")
     assert done.returncode == 5
     assert done.stdout == b"bye\n"
+
+
+def test_very_deep_output_tree(make_app, tmp_path: Path) -> None:
+    app = make_app(
+        """
+        import os
+        print(os.getcwd())
+        os.chdir("output")
+        for _ in range(1200):
+            os.mkdir("d")
+            os.chdir("d")
+        open("leaf.txt", "w").write("x")
+        """
+    )
+    record_path = tmp_path / "record.json"
+    done = run_workbench(app, "--record", record_path, "-q")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert b"Traceback" not in done.stderr
+    assert [o["path"] for o in load_record(record_path)["outputs"]] == ["d/" * 1200 + "leaf.txt"]
+    assert not Path(done.stdout.decode().strip()).exists()

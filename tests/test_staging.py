@@ -240,3 +240,37 @@ def test_staged_folder_with_symlinks(app: AppFolder, tmp_path: Path) -> None:
 def test_the_root_folder_cannot_be_staged() -> None:
     with pytest.raises(StagingError, match="root folder"):
         check_inputs(["/"])
+
+
+def _deep_tree(root: Path, depth: int) -> Path:
+    """A chain of `depth` folders under root, made relative to each one (past PATH_MAX if need be)."""
+    root.mkdir()
+    fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for _ in range(depth):
+            os.mkdir("d", dir_fd=fd)
+            child = os.open("d", os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
+            os.close(fd)
+            fd = child
+        leaf = os.open("leaf.txt", os.O_WRONLY | os.O_CREAT, 0o600, dir_fd=fd)
+        os.write(leaf, b"x")
+        os.close(leaf)
+        os.fchmod(fd, 0o500)
+    finally:
+        os.close(fd)
+    return root
+
+
+def test_remove_tree_of_any_depth(tmp_path: Path) -> None:
+    from workbench.fsutil import remove_tree
+
+    root = _deep_tree(tmp_path / "deep", 2500)  # deeper than the recursion limit and PATH_MAX
+    (root / "d" / "sibling").write_text("s")
+    remove_tree(root)
+    assert not root.exists()
+
+
+def test_collect_a_very_deep_output_tree(tmp_path: Path) -> None:
+    out = _deep_tree(tmp_path / "output", 1500)
+    found, _notes = collect_outputs(out, tmp_path / "kept")
+    assert [f.path for f in found] == ["d/" * 1500 + "leaf.txt"]

@@ -60,7 +60,7 @@ def _umask() -> int:
 
 
 def remove_tree(path: Path) -> None:
-    """Delete a folder even where a run made parts of it read-only."""
+    """Delete a folder even where a run made parts of it read-only or thousands of levels deep."""
 
     def _retry(func, failed_path, _exc_info):
         try:
@@ -70,4 +70,59 @@ def remove_tree(path: Path) -> None:
         except OSError:
             pass
 
-    shutil.rmtree(path, onerror=_retry)
+    try:
+        shutil.rmtree(path, onerror=_retry)
+    except RecursionError:  # shutil recurses once per level
+        _remove_flat(path)
+
+
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+
+
+def _remove_flat(path: Path) -> None:
+    """Delete a tree of any depth: every sub-folder is first moved up to one folder
+    just under `path`, so nothing is ever more than two levels deep."""
+    try:
+        top = os.open(path, _DIR_FLAGS)
+    except OSError:
+        return
+    hoist = f".workbench-removing-{os.getpid()}-{id(path)}"
+    try:
+        os.mkdir(hoist, 0o700, dir_fd=top)
+        hoist_fd = os.open(hoist, _DIR_FLAGS, dir_fd=top)
+        try:
+            counter = 0
+            pending: list[str | None] = [None]  # None: `path` itself; else a name in the hoist folder
+            while pending:
+                name = pending.pop()
+                fd = top if name is None else os.open(name, _DIR_FLAGS, dir_fd=hoist_fd)
+                try:
+                    try:
+                        os.fchmod(fd, 0o700)
+                    except OSError:
+                        pass
+                    for entry in list(os.scandir(fd)):
+                        if name is None and entry.name == hoist:
+                            continue
+                        if entry.is_dir(follow_symlinks=False):
+                            counter += 1
+                            os.rename(entry.name, str(counter), src_dir_fd=fd, dst_dir_fd=hoist_fd)
+                            pending.append(str(counter))
+                        else:
+                            os.unlink(entry.name, dir_fd=fd)
+                finally:
+                    if fd != top:
+                        os.close(fd)
+                if name is not None:
+                    os.rmdir(name, dir_fd=hoist_fd)
+        finally:
+            os.close(hoist_fd)
+        os.rmdir(hoist, dir_fd=top)
+    except OSError:
+        pass  # as shutil.rmtree with onerror: remove what can be removed
+    finally:
+        os.close(top)
+    try:
+        os.rmdir(path)
+    except OSError:
+        pass

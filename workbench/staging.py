@@ -150,30 +150,37 @@ def collect_outputs(output_dir: Path, keep_dir: Path) -> tuple[list[CollectedOut
 
 
 def _collect(src: Path, dst: Path, rel: str, found: list[CollectedOutput], notes: list[str]) -> None:
-    try:
-        entries = sorted(os.scandir(src), key=lambda e: e.name)
-    except OSError as error:
-        notes.append(f"output/{rel}: cannot be listed ({error.strerror})")
-        return
-    for entry in entries:
-        entry_rel = f"{rel}{entry.name}"
-        target = dst / entry.name
+    # A loop over a stack, not recursion: an App may leave a tree thousands of folders deep.
+    pending = [(src, dst, rel)]
+    while pending:
+        src, dst, rel = pending.pop()
         try:
-            mode = entry.stat(follow_symlinks=False).st_mode
-            if stat.S_ISLNK(mode):
-                link = os.readlink(entry.path)
-                os.symlink(link, target)
-                found.append(CollectedOutput(entry_rel, len(os.fsencode(link)), None, True, link))
-            elif stat.S_ISDIR(mode):
-                target.mkdir()
-                _collect(Path(entry.path), target, entry_rel + "/", found, notes)
-            elif stat.S_ISREG(mode):
-                size, digest = copy_and_hash(Path(entry.path), target)
-                found.append(CollectedOutput(entry_rel, size, digest))
-            else:
-                notes.append(f"output/{entry_rel}: not a regular file, folder or symlink; skipped")
+            entries = sorted(os.scandir(src), key=lambda e: e.name)
         except OSError as error:
-            notes.append(f"output/{entry_rel}: could not be collected ({error.strerror or error})")
+            notes.append(f"output/{rel}: cannot be listed ({error.strerror})")
+            continue
+        folders = []
+        for entry in entries:
+            entry_rel = f"{rel}{entry.name}"
+            target = dst / entry.name
+            try:
+                mode = entry.stat(follow_symlinks=False).st_mode
+                if stat.S_ISLNK(mode):
+                    link = os.readlink(entry.path)
+                    os.symlink(link, target)
+                    found.append(CollectedOutput(entry_rel, len(os.fsencode(link)), None, True, link))
+                elif stat.S_ISDIR(mode):
+                    target.mkdir()
+                    folders.append((Path(entry.path), target, entry_rel + "/"))
+                elif stat.S_ISREG(mode):
+                    size, digest = copy_and_hash(Path(entry.path), target)
+                    found.append(CollectedOutput(entry_rel, size, digest))
+                else:
+                    notes.append(f"output/{entry_rel}: not a regular file, folder or symlink; skipped")
+            except OSError as error:
+                notes.append(f"output/{entry_rel}: could not be collected ({error.strerror or error})")
+        pending.extend(reversed(folders))  # depth first, in name order
+    found.sort(key=lambda item: item.path.split("/"))
 
 
 def discard_workspace(workspace: Workspace) -> None:
