@@ -444,3 +444,29 @@ def test_a_draft_the_platform_would_refuse_cannot_become_a_preset(tmp_path: Path
         preset_from_draft(tmp_path, "p", JobDraft(kwargs={"a": "x" * 1025}))
     with pytest.raises(PresetError, match="preset name"):
         preset_from_draft(tmp_path, "has space", JobDraft())
+
+
+@pytest.mark.parametrize("block", [1, 2, 3, 7, 1 << 20])
+def test_search_log_finds_text_across_block_boundaries(tmp_path: Path, monkeypatch, block: int) -> None:
+    import workbench.presets as presets_module
+
+    monkeypatch.setattr(presets_module, "_CHUNK", block)
+    log = tmp_path / "out.log"
+    log.write_bytes("first line\nsecond é line\nthe needle is here\nlast".encode())
+    assert presets_module.search_log(log, "needle") == (3, "the needle is here")
+    assert presets_module.search_log(log, "é line") == (2, "second é line")
+    assert presets_module.search_log(log, "line\nthe") == (2, "second é line")
+    assert presets_module.search_log(log, "last") == (4, "last")
+    assert presets_module.search_log(log, "absent") is None
+    assert presets_module.search_log(tmp_path / "missing.log", "x") is None
+
+
+def test_a_long_log_shows_only_its_last_lines(make_app) -> None:
+    app = toy(make_app)
+    out = "".join(f"line {n}\n" for n in range(1, 101))
+    lines = failures_of(app, preset(expect={"stdout_contains": ["line 101"]}, out=out))
+    assert lines == [
+        "stdout_contains: stdout does not contain 'line 101'",
+        "  stdout, last 5 of 100 line(s):",
+        *(f"  | line {n}" for n in range(96, 101)),
+    ]

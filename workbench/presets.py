@@ -484,43 +484,89 @@ class PresetResult:
         return not self.failures
 
 
-def _read_log(path: str) -> str:
+_CHUNK = 1 << 20
+_TAIL_BYTES = 64 * 1024
+_LINE_BYTES = 4096
+"""How much of a long line around a match is kept to show it."""
+
+
+def search_log(path: str | Path, needle: str) -> tuple[int, str] | None:
+    """Where `needle` first appears in a log: (line number, that line), or None.
+
+    Reads in blocks, so a flood of output never has to fit in memory.
+    """
+    target = needle.encode("utf-8")
+    keep = len(target) - 1
+    lines_before = 0
+    carry = b""
     try:
-        return Path(path).read_bytes().decode("utf-8", "replace")
+        with open(path, "rb") as handle:
+            while block := handle.read(_CHUNK):
+                data = carry + block
+                at = data.find(target)
+                if at >= 0:
+                    start = data.rfind(b"\n", 0, at) + 1
+                    rest = data[start:] if b"\n" in data[at:] else data[start:] + handle.read(_LINE_BYTES)
+                    row = rest.split(b"\n", 1)[0].decode("utf-8", "replace")
+                    return lines_before + data.count(b"\n", 0, at) + 1, row[:120]
+                # Keep what a match could still start in, and the line it would be on (bounded).
+                cut = max(0, len(data) - keep)
+                line_start = data.rfind(b"\n", 0, cut) + 1
+                kept_from = max(line_start, cut - _LINE_BYTES)
+                lines_before += data.count(b"\n", 0, kept_from)
+                carry = data[kept_from:]
     except OSError:
-        return ""
+        return None
+    return None
 
 
-def _tail(text: str, stream: str) -> tuple[str, ...]:
-    rows = text.splitlines()
+def _tail(path: str | Path, total_lines: int, stream: str) -> tuple[str, ...]:
+    """The last lines of a log, for context under a failure."""
+    try:
+        with open(path, "rb") as handle:
+            size = handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, size - _TAIL_BYTES))
+            data = handle.read()
+    except OSError:
+        data = b""
+    rows = data.decode("utf-8", "replace").splitlines()
     if not rows:
         return (f"  ({stream} is empty)",)
     shown = rows[-TAIL_LINES:]
-    head = f"  {stream}, last {len(shown)} of {len(rows)} line(s):" if len(rows) > len(shown) else f"  {stream}:"
-    return (head, *(f"  | {row}" for row in shown))
+    total = max(total_lines, len(rows))
+    head = f"  {stream}, last {len(shown)} of {total} line(s):" if total > len(shown) else f"  {stream}:"
+    return (head, *(f"  | {row[:200]}" for row in shown))
 
 
 def check_expectations(preset: Preset, record: RunRecord, app_root: Path) -> list[Failure]:
     """Every expectation of `preset` that `record`'s run did not meet (empty when it passed)."""
     expect = preset.expect
+    logs = {"stdout": (record.stdout_log, record.stdout_lines), "stderr": (record.stderr_log, record.stderr_lines)}
+
+    def tail(stream: str) -> tuple[str, ...]:
+        return _tail(logs[stream][0], logs[stream][1], stream)
+
     if record.status in (RunStatus.TIMED_OUT, RunStatus.CANCELLED, RunStatus.ERROR):
         what = {RunStatus.TIMED_OUT: "timed out", RunStatus.CANCELLED: "was cancelled", RunStatus.ERROR: "did not start"}
         reason = f" ({record.message})" if record.message else ""
-        return [Failure("run", f"the run {what[record.status]}{reason}", _tail(_read_log(record.stderr_log), "stderr"))]
+        return [Failure("run", f"the run {what[record.status]}{reason}", tail("stderr"))]
     failures: list[Failure] = []
-    stdout = _read_log(record.stdout_log)
-    stderr = _read_log(record.stderr_log)
     if record.exit_code != expect.exit_status:
         failures.append(
-            Failure("exit_status", f"the App exited with status {record.exit_code}, expected {expect.exit_status}", _tail(stderr, "stderr"))
+            Failure(
+                "exit_status",
+                f"the App exited with status {record.exit_code}, expected {expect.exit_status}",
+                tail("stderr"),
+            )
         )
-    for stream, text in (("stdout", stdout), ("stderr", stderr)):
+    for stream in ("stdout", "stderr"):
         for needle in getattr(expect, f"{stream}_contains"):
-            if needle not in text:
-                failures.append(Failure(f"{stream}_contains", f"{stream} does not contain {needle!r}", _tail(text, stream)))
+            if search_log(logs[stream][0], needle) is None:
+                failures.append(Failure(f"{stream}_contains", f"{stream} does not contain {needle!r}", tail(stream)))
         for needle in getattr(expect, f"{stream}_excludes"):
-            if needle in text:
-                number, row = _first_line_with(text, needle)
+            found = search_log(logs[stream][0], needle)
+            if found is not None:
+                number, row = found
                 failures.append(Failure(f"{stream}_excludes", f"{stream} contains {needle!r} (line {number}: {row!r})"))
     output_dir = Path(record.output_dir)
     for rel in expect.outputs_exist:
@@ -532,13 +578,6 @@ def check_expectations(preset: Preset, record: RunRecord, app_root: Path) -> lis
         if failure is not None:
             failures.append(failure)
     return failures
-
-
-def _first_line_with(text: str, needle: str) -> tuple[int, str]:
-    start = text.index(needle)
-    number = text.count("\n", 0, start) + 1
-    row = text.splitlines()[number - 1] if text.splitlines() else needle
-    return number, row[:120]
 
 
 def _listing(record: RunRecord) -> tuple[str, ...]:
@@ -555,6 +594,8 @@ def compare_golden(item: GoldenFile, golden: Path, output: Path, preset_name: st
     golden_label = f"{GOLDEN_DIR}/{preset_name}/{item.path}"
     if output.is_symlink():
         return Failure(label, f"output/{item.path} is a symlink; golden copies compare regular files")
+    if output.is_dir():
+        return Failure(label, f"output/{item.path} is a folder; list the files inside it")
     if not output.is_file():
         return Failure(label, f"output/{item.path} was not written")
     if not golden.is_file():
