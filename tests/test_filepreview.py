@@ -14,6 +14,9 @@ from workbench.filepreview import (
     PREVIEW_LIMIT,
     PreviewKind,
     PREVIEW_MAX_LINES,
+    ImageDecodeError,
+    decode_png,
+    load_png_pixels,
     decode_text,
     head_lines,
     hex_lines,
@@ -230,3 +233,91 @@ def test_a_file_of_many_short_lines_is_previewed_up_to_the_line_cap(tmp_path: Pa
     assert preview.text.count("\n") == PREVIEW_MAX_LINES
     assert preview.notes == [f"showing the first {PREVIEW_MAX_LINES} lines"]
     assert not preview.truncated  # the whole 20 KB was read; only the drawing is capped
+
+
+# ---------------------------------------------------------------- drawing PNG images
+
+
+def _paeth(a: int, b: int, c: int) -> int:
+    p = a + b - c
+    pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+    return a if pa <= pb and pa <= pc else b if pb <= pc else c
+
+
+def encode_png(width: int, height: int, color: int, rows: list[bytes], palette: bytes = b"") -> bytes:
+    """A PNG whose row y uses filter y % 5, so decoding exercises every filter."""
+    bpp = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}[color]
+    out = bytearray()
+    previous = bytes(len(rows[0]))
+    for y, row in enumerate(rows):
+        kind = y % 5
+        filtered = bytearray()
+        for i, value in enumerate(row):
+            left = row[i - bpp] if i >= bpp else 0
+            up = previous[i]
+            corner = previous[i - bpp] if i >= bpp else 0
+            predictor = [0, left, up, (left + up) >> 1, _paeth(left, up, corner)][kind]
+            filtered.append((value - predictor) & 255)
+        out += bytes([kind]) + filtered
+        previous = row
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, color, 0, 0, 0)
+    chunks = chunk(b"IHDR", header) + (chunk(b"PLTE", palette) if palette else b"")
+    return b"\x89PNG\r\n\x1a\n" + chunks + chunk(b"IDAT", zlib.compress(bytes(out))) + chunk(b"IEND", b"")
+
+
+def rgb_rows(width: int, height: int) -> list[bytes]:
+    return [bytes(v for x in range(width) for v in ((x * 37) % 256, (y * 53) % 256, (x * y) % 256)) for y in range(height)]
+
+
+def test_decode_png_undoes_every_row_filter() -> None:
+    rows = rgb_rows(13, 10)
+    pixels = decode_png(encode_png(13, 10, 2, rows))
+    assert (pixels.width, pixels.height) == (13, 10)
+    assert pixels.rows == rows
+
+
+def test_decode_png_gray_palette_and_alpha() -> None:
+    gray = decode_png(encode_png(3, 1, 0, [bytes([0, 128, 255])]))
+    assert gray.rows == [bytes([0, 0, 0, 128, 128, 128, 255, 255, 255])]
+    palette = bytes([255, 0, 0, 0, 255, 0])
+    indexed = decode_png(encode_png(2, 1, 3, [bytes([1, 0])], palette))
+    assert indexed.rows == [bytes([0, 255, 0, 255, 0, 0])]
+    # Opaque pixels keep their colour; transparent ones show the backdrop.
+    rgba = decode_png(encode_png(2, 1, 6, [bytes([200, 100, 50, 255, 200, 100, 50, 0])]))
+    assert rgba.rows == [bytes([200, 100, 50, 32, 32, 32])]
+    gray_alpha = decode_png(encode_png(1, 1, 4, [bytes([255, 255])]))
+    assert gray_alpha.rows == [bytes([255, 255, 255])]
+
+
+def test_decode_png_refuses_what_it_cannot_draw() -> None:
+    with pytest.raises(ImageDecodeError, match="too large"):
+        decode_png(png_bytes(600, 600))
+    sixteen_bit = bytearray(png_bytes(2, 2))
+    sixteen_bit[24] = 16  # bit depth
+    with pytest.raises(ImageDecodeError, match="16-bit"):
+        decode_png(bytes(sixteen_bit))
+    with pytest.raises(ImageDecodeError, match="cut short"):
+        decode_png(png_bytes(20, 20)[:40])
+    with pytest.raises(ImageDecodeError, match="not a PNG"):
+        decode_png(b"GIF89a")
+
+
+def test_sample_scales_down_keeping_the_aspect_and_never_up() -> None:
+    pixels = decode_png(encode_png(40, 20, 2, rgb_rows(40, 20)))
+    small = pixels.sample(10, 10)
+    assert (len(small[0]), len(small)) == (10, 5)
+    assert small[1][2] == (pixels.rows[4][24], pixels.rows[4][25], pixels.rows[4][26])
+    same = pixels.sample(100, 100)
+    assert (len(same[0]), len(same)) == (40, 20)
+
+
+def test_load_png_pixels_reads_a_file_but_not_through_a_link(tmp_path: Path) -> None:
+    (tmp_path / "g.png").write_bytes(png_bytes(8, 4))
+    (tmp_path / "link.png").symlink_to(tmp_path / "g.png")
+    assert load_png_pixels(tmp_path / "g.png").width == 8
+    with pytest.raises(ImageDecodeError, match="cannot be read"):
+        load_png_pixels(tmp_path / "link.png")

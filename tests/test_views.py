@@ -211,7 +211,9 @@ async def test_preview_of_each_kind(outputs_run: RunRecord) -> None:
         select_output(browser, "gradient.png")
         await settle(pilot)
         assert preview_title(browser).startswith("gradient.png  ·  PNG  ·  3.8 KiB")
-        assert "PNG image, 64 × 32 pixels" in preview_message(browser)
+        drawing = preview_text(browser).splitlines()
+        assert drawing[:16] == ["▀" * 64] * 16  # 64 × 32 pixels, two rows per line
+        assert drawing[16] == "PNG image, 64 × 32 pixels, 3.8 KiB"
 
         select_output(browser, "reports/daily/2026-11-28.md")
         await settle(pilot)

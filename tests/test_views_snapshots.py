@@ -105,3 +105,16 @@ def test_lifecycle_panel(snap_compare, sample_app, size) -> None:
         await settle(pilot)
 
     assert snap_compare(Harness(panel), terminal_size=size, run_before=before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_outputs_image_preview(snap_compare, outputs_record, size) -> None:
+    browser = OutputBrowser()
+
+    async def before(pilot) -> None:
+        browser.show_run(outputs_record)
+        await settle(pilot)
+        select_output(browser, "gradient.png")
+        await settle(pilot)
+
+    assert snap_compare(Harness(browser), terminal_size=size, run_before=before)

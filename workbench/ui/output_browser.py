@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from rich.color import Color
+from rich.style import Style
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -17,7 +19,17 @@ from textual.widgets import ContentSwitcher, DataTable, Static, Tree
 from textual.widgets.tree import TreeNode
 from textual.worker import get_current_worker
 
-from ..filepreview import HEX_LIMIT, FilePreview, PreviewKind, hex_lines, human_size, preview_file
+from ..filepreview import (
+    HEX_LIMIT,
+    FilePreview,
+    ImageDecodeError,
+    Pixels,
+    PreviewKind,
+    hex_lines,
+    human_size,
+    load_png_pixels,
+    preview_file,
+)
 from ..records import OutputRecord, RunRecord
 from .messages import OpenExternally
 
@@ -158,10 +170,16 @@ class OutputBrowser(Widget):
     @work(thread=True, exclusive=True, group="output-preview", exit_on_error=False)
     def _load_preview(self, path: Path, rel: str) -> None:
         preview = preview_file(path)
+        picture: Pixels | str | None = None
+        if preview.image is not None and preview.image.format == "PNG":
+            try:
+                picture = load_png_pixels(path)
+            except ImageDecodeError as error:
+                picture = str(error)
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._show_preview, preview, rel)
+            self.app.call_from_thread(self._show_preview, preview, rel, picture)
 
-    def _show_preview(self, preview: FilePreview, rel: str) -> None:
+    def _show_preview(self, preview: FilePreview, rel: str, picture: Pixels | str | None = None) -> None:
         node = self.query_one("#output-tree", Tree).cursor_node
         if self.output_dir is None or preview.path != self.output_dir / rel or node is None or node.data is None or node.data.path != rel:
             return  # the author moved on (another file, another run) while this one was read
@@ -180,7 +198,7 @@ class OutputBrowser(Widget):
                 self._show_table(preview)
             case PreviewKind.IMAGE:
                 assert preview.image is not None
-                self._show_message(f"{preview.image.describe()}\n{human_size(preview.size)} on disk\n\nPress v to open it outside the workbench.")
+                self._show_image(preview, picture)
             case PreviewKind.BINARY:
                 self._show_text(Content("\n".join(hex_lines(preview.data[:HEX_LIMIT]))))
             case PreviewKind.EMPTY:
@@ -194,6 +212,21 @@ class OutputBrowser(Widget):
             case _:
                 self._show_message(preview.error or "Nothing to show.")
 
+    def _show_image(self, preview: FilePreview, picture: Pixels | str | None) -> None:
+        assert preview.image is not None
+        about = f"{preview.image.describe()}, {human_size(preview.size)}"
+        if not isinstance(picture, Pixels):
+            reason = f"\nNot drawn here: {picture}." if picture else ""
+            self._show_message(f"{about}{reason}\n\nPress v to open it outside the workbench.")
+            return
+        area = self.query_one("#output-preview-switcher").size
+        width = max(8, area.width - 2)
+        height = max(4, area.height - 2)
+        grid = picture.sample(width, 2 * height)
+        drawing = half_blocks(grid)
+        drawing.append(f"\n{about}", style="dim")
+        self._show_text(drawing)
+
     def _set_title(self, title: str, notes: list[str] | None = None) -> None:
         content = Content.from_markup("[b]$title[/b]", title=title) if title else Content("")
         for note in notes or []:
@@ -205,7 +238,7 @@ class OutputBrowser(Widget):
         self.query_one("#output-preview-message", Static).update(message)
         self.query_one("#output-preview-switcher", ContentSwitcher).current = "output-preview-message"
 
-    def _show_text(self, content: Content) -> None:
+    def _show_text(self, content: Content | Text) -> None:
         self.query_one("#output-preview-text", Static).update(content)
         self.query_one("#output-preview-switcher", ContentSwitcher).current = "output-preview-scroll"
         self.query_one("#output-preview-scroll").scroll_home(animate=False)
@@ -272,3 +305,19 @@ def _kind_name(preview: FilePreview) -> str:
     if preview.kind is PreviewKind.TEXT and preview.language != "text":
         return preview.language
     return preview.kind.value
+
+
+def half_blocks(grid: list[list[tuple[int, int, int]]]) -> Text:
+    """Draw RGB pixels two rows per line: `▀` in the top pixel's colour on the bottom pixel's."""
+    text = Text(no_wrap=True)
+    for y in range(0, len(grid), 2):
+        top = grid[y]
+        bottom = grid[y + 1] if y + 1 < len(grid) else None
+        for x, upper in enumerate(top):
+            if bottom is None:
+                text.append("▀", Style(color=Color.from_rgb(*upper)))
+            else:
+                text.append("▀", Style(color=Color.from_rgb(*upper), bgcolor=Color.from_rgb(*bottom[x])))
+        if y + 2 < len(grid):
+            text.append("\n")
+    return text
