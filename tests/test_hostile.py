@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from workbench.fsutil import remove_tree
+
 from cli_helpers import load_record, own_lines, pid_alive, read_pids, run_dirs, run_workbench, snapshot
 
 
@@ -342,7 +344,10 @@ def test_very_deep_output_tree(make_app, tmp_path: Path) -> None:
     )
     record_path = tmp_path / "record.json"
     done = run_workbench(app, "--record", record_path, "-q")
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert b"Traceback" not in done.stderr
-    assert [o["path"] for o in load_record(record_path)["outputs"]] == ["d/" * 1200 + "leaf.txt"]
-    assert not Path(done.stdout.decode().strip()).exists()
+    try:
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert b"Traceback" not in done.stderr
+        assert [o["path"] for o in load_record(record_path)["outputs"]] == ["d/" * 1200 + "leaf.txt"]
+        assert not Path(done.stdout.decode().strip()).exists()
+    finally:  # pytest's own clean-up of old temporary folders recurses once per level
+        remove_tree(app / ".workbench")

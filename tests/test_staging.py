@@ -271,6 +271,12 @@ def test_remove_tree_of_any_depth(tmp_path: Path) -> None:
 
 
 def test_collect_a_very_deep_output_tree(tmp_path: Path) -> None:
+    from workbench.fsutil import remove_tree
+
     out = _deep_tree(tmp_path / "output", 1500)
-    found, _notes = collect_outputs(out, tmp_path / "kept")
-    assert [f.path for f in found] == ["d/" * 1500 + "leaf.txt"]
+    try:
+        found, _notes = collect_outputs(out, tmp_path / "kept")
+        assert [f.path for f in found] == ["d/" * 1500 + "leaf.txt"]
+    finally:  # pytest's own clean-up of old temporary folders recurses once per level
+        remove_tree(out)
+        remove_tree(tmp_path / "kept")
