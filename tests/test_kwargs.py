@@ -169,3 +169,13 @@ class TestArgumentsFile:
         values = load_arguments_file(self.write(tmp_path, json.dumps({"a": "x" * 1025})))
         with pytest.raises(ArgumentError, match="1025"):
             validate_arguments(values)
+
+
+def test_nul_cannot_go_on_a_command_line() -> None:
+    from workbench.kwargs import argv_problems
+
+    assert argv_problems({"a": "x", "b": ""}) == []
+    problems = argv_problems({"a": "x\0y", "ok": "fine"})
+    assert len(problems) == 1 and "'a'" in problems[0] and "NUL" in problems[0]
+    # The JSON on stdin carries it.
+    assert json.loads(validate_arguments({"a": "x\0y"}).stdin_payload()) == {"a": "x\0y"}

@@ -194,6 +194,14 @@ class TestProblemsBeforeTheRun:
         path.write_text('{"count": 3}')
         self.assert_refused(run_workbench(app, "--kwargs-file", path), app, marker, "'count'", "int")
 
+    def test_nul_in_argv_mode(self, marker_app, tmp_path: Path) -> None:
+        app, marker = marker_app
+        path = tmp_path / "kwargs.json"
+        path.write_text('{"a": "x\\u0000y"}')
+        done = run_workbench(app, "--kwargs-file", path, "--args-mode", "argv")
+        self.assert_refused(done, app, marker, "'a'", "NUL")
+        assert run_workbench(app, "--kwargs-file", path).returncode == 0  # stdin mode carries it
+
     def test_kwargs_file_missing(self, marker_app, tmp_path: Path) -> None:
         app, marker = marker_app
         self.assert_refused(run_workbench(app, "--kwargs-file", tmp_path / "none.json"), app, marker, "none.json")

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from .appdir import AppFolder
 from .history import OUTPUT_DIR, STDERR_LOG, STDOUT_LOG, RunHistory, RunStatus, new_run_id
-from .kwargs import ArgsMode, ArgumentError, argv_tail, check_arguments, stdin_payload
+from .kwargs import ArgsMode, ArgumentError, argv_problems, argv_tail, check_arguments, stdin_payload
 from .proctree import describe_signal
 from .runner import Outcome, OutputSink, ProcessRun
 from .staging import StagingError, Workspace, check_inputs, collect_outputs, discard_workspace, stage_workspace
@@ -89,6 +89,8 @@ def prepare(spec: JobSpec) -> PreparedJob:
         arguments = check_arguments(dict(spec.kwargs))
     except ArgumentError as error:
         raise JobError(str(error)) from None
+    if spec.args_mode is ArgsMode.ARGV and (problems := argv_problems(arguments)):
+        raise JobError("; ".join(problems))
     try:
         inputs = check_inputs(list(spec.inputs))
     except StagingError as error:

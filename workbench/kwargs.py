@@ -64,6 +64,16 @@ def argument_problems(arguments: dict[str, object]) -> list[str]:
     return problems
 
 
+def argv_problems(values: dict[str, str]) -> list[str]:
+    """What keeps arguments from being passed in `argv` mode: a command line cannot carry NUL."""
+    return [
+        f"argument {name!r}: contains a NUL character, which a command line cannot carry"
+        " (use --args-mode stdin)"
+        for name, value in values.items()
+        if "\0" in name or "\0" in value
+    ]
+
+
 def stdin_payload(values: dict[str, str]) -> bytes:
     """The bytes written to the App's stdin in `stdin` mode: one JSON object, UTF-8."""
     return json.dumps(values, ensure_ascii=False).encode("utf-8")
