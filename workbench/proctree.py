@@ -1,11 +1,18 @@
 """Finding, measuring and ending every process a run started, from `/proc`.
 
-A run's processes are recognised two ways, so that neither a child that
+A run's processes are recognised three ways, so that neither a child that
 leaves the process group (`setsid`, a daemonising double fork) nor one that
 clears its environment escapes:
 - descent: a process whose parent chain leads to the App's main process;
+- the run's own session and process group (the main process leads both), which
+  only the run's processes can be in, even once their parent has died;
 - a tag: the variable `WORKBENCH_RUN_TAG=<token>` that the run puts in the
   App's environment and that its children inherit.
+One process escapes all three: one that leaves the session, is orphaned (a
+double fork) and replaces its environment, all between two samples. Catching
+it would take a cgroup or making the workbench a child subreaper, which would
+also adopt (and risk ending) processes the workbench starts for the author,
+such as their editor.
 
 Memory is sampled, not traced: every `SAMPLE_INTERVAL` seconds the resident
 set sizes (RSS) of all the run's processes are summed, and the largest sum is
