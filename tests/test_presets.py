@@ -126,6 +126,7 @@ BAD_FILES = [
     ('[preset.a]\ninputs = ["missing.txt"]\n', "a", "inputs[0]", 2, "no such file"),
     ("[preset.a]\ntimeout = -1\n", "a", "timeout", 2, "positive"),
     ('[preset.a]\nargs_mode = "env"\n', "a", "args_mode", 2, "'stdin' or 'argv'"),
+    ('[preset.a]\ntimeout = 5\nname = "b"\n', "a", "name", 3, "its table's name"),
 ]
 
 

@@ -276,39 +276,44 @@ def parse_presets(text: str, app_root: Path, *, check_inputs: bool = True) -> Pr
         found = re.search(r"\(at line (\d+), column (\d+)\)", message)
         line = int(found.group(1)) if found else None
         reason = re.sub(r"\s*\(at line \d+, column (\d+)\)", r" (column \1)", message)
-        raise _error(f"not valid TOML: {reason}", text, preset=_preset_at_line(text, line), line=line) from None
+        raise _error(f"not valid TOML: {reason}", preset=_preset_at_line(text, line), line=line) from None
     lines = _key_lines(text)
     for key in data:
         if key != "preset":
             raise _error(
                 f"unknown table or key {key!r}; presets go in [preset.NAME] tables",
-                text,
                 line=min((n for path, n in lines.items() if path[:1] == (key,)), default=None),
             )
     raw = data.get("preset", {})
     if not isinstance(raw, dict):
-        raise _error("'preset' must be a table of [preset.NAME] tables", text, line=lines.get(("preset",)))
+        raise _error("'preset' must be a table of [preset.NAME] tables", line=lines.get(("preset",)))
     found_presets = PresetFile(app_root)
     for name, body in raw.items():
         where = lines.get(("preset", name))
         if not isinstance(body, dict):
-            raise _error(f"must be a table ([preset.{name}])", text, preset=name, line=where)
+            raise _error(f"must be a table ([preset.{name}])", preset=name, line=where)
+        if "name" in body:
+            raise _error(
+                "unknown field; a preset's name is its table's name ([preset.NAME])",
+                preset=name,
+                field="name",
+                line=_line_for(lines, ("preset", name, "name")),
+            )
         try:
             preset = Preset.model_validate({**body, "name": name})
         except ValidationError as error:
             first = error.errors()[0]
             loc = tuple(first["loc"])
             if loc == ("name",):
-                raise _error(_reason(first), text, preset=name, line=where) from None
+                raise _error(_reason(first), preset=name, line=where) from None
             raise _error(
-                _reason(first), text, preset=name, field=_field_text(loc) or None, line=_line_for(lines, ("preset", name, *loc))
+                _reason(first), preset=name, field=_field_text(loc) or None, line=_line_for(lines, ("preset", name, *loc))
             ) from None
         if check_inputs:
             for index, (value, resolved) in enumerate(zip(preset.inputs, preset.input_paths(app_root))):
                 if not resolved.exists():
                     raise _error(
                         f"{value!r}: no such file or folder (paths are relative to the App folder)",
-                        text,
                         preset=name,
                         field=f"inputs[{index}]",
                         line=_line_for(lines, ("preset", name, "inputs")),
@@ -339,7 +344,7 @@ def _field_text(loc: tuple[Any, ...]) -> str:
     return text
 
 
-def _error(reason: str, text: str, *, preset: str | None = None, field: str | None = None, line: int | None = None) -> PresetError:
+def _error(reason: str, *, preset: str | None = None, field: str | None = None, line: int | None = None) -> PresetError:
     where = f"{PRESETS_FILE} line {line}" if line else PRESETS_FILE
     parts = [where]
     if preset:
