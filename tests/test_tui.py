@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from textual import events
-from textual.widgets import Input, Label, Log
+from textual.widgets import Input, Label
 
 from workbench.draft import load_draft
 from workbench.records import RunHistory, RunStatus
@@ -18,7 +18,7 @@ from workbench.ui.arguments_editor import ArgumentRow, ArgumentsEditor
 from workbench.ui.header import WorkbenchHeader
 from workbench.ui.inputs_pane import InputsPane
 from workbench.ui.main_screen import MainScreen
-from workbench.ui.run_pane import RunPane
+from workbench.ui.run_pane import StreamLog
 from workbench.ui.settings import UISettings
 
 # anyio's pytest plugin (anyio comes with watchfiles) runs the async tests on asyncio.
@@ -53,7 +53,7 @@ def screen(app: WorkbenchApp) -> MainScreen:
 
 
 def log_lines(app: WorkbenchApp, which: str) -> list[str]:
-    return list(app.screen.query_one(f"#log-{which}", Log).lines)
+    return app.screen.query_one(f"#log-{which}", StreamLog).tail
 
 
 def status_text(app: WorkbenchApp) -> str:
@@ -330,3 +330,57 @@ async def test_opening_a_log_without_a_pager_is_a_notification_not_a_crash(sampl
         await pilot.pause()
         assert any("no-such-pager-program" in str(n.message) for n in app._notifications)
         assert isinstance(app.screen, MainScreen)
+
+
+async def test_a_flood_keeps_a_bounded_tail_and_counts_every_line(make_app) -> None:
+    root = make_app("import sys\nfor i in range(20000):\n    print(f'line {i}')\nprint('oops', file=sys.stderr)\n")
+    app = create_app(root, watch=False, settings=SETTINGS.model_copy(update={"tail_lines": 100}))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        await wait_for(pilot, lambda: screen(app).run_pane.last_record is not None and not screen(app).run_pane.running)
+        assert "stdout 20000 lines · stderr 1 line" in status_text(app)
+        stdout = log_lines(app, "stdout")
+        assert len(stdout) == 100 and stdout[-1] == "line 19999"
+        assert log_lines(app, "stderr") == ["oops"]
+        assert log_lines(app, "combined")[-1] == "! oops"
+        # The hidden stdout log catches up when its tab is shown.
+        app.screen.query_one("#run-logs").active = "tab-stdout"
+        await pilot.pause()
+        shown = app.screen.query_one("#log-stdout", StreamLog)
+        assert shown.lines[-1] == "line 19999" and len(shown.lines) == 100
+
+
+async def test_a_run_s_outputs_are_shown_in_the_outputs_tab(sample_app) -> None:
+    from workbench.ui.output_browser import OutputBrowser
+
+    app = make(sample_app("outputs"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        await wait_for(pilot, lambda: screen(app).run_pane.last_record is not None and not screen(app).run_pane.running)
+        record = screen(app).run_pane.last_record
+        await pilot.press("5")
+        await pilot.pause()
+        browser = app.screen.query_one(OutputBrowser)
+        assert browser.record is not None and browser.record.id == record.id
+        assert {item.path for item in browser.record.outputs} >= {"summary.txt", "data.json", "table.csv"}
+
+
+async def test_history_selection_shows_that_run_s_outputs(sample_app) -> None:
+    from workbench.ui.history_view import HistoryView
+    from workbench.ui.output_browser import OutputBrowser
+
+    root = sample_app("outputs")
+    app = make(root)
+    async with app.run_test(size=SIZE) as pilot:
+        for count in (1, 2):
+            await pilot.press("r")
+            await wait_for(pilot, lambda: len(RunHistory(root).run_ids()) == count and not screen(app).run_pane.running)
+        older = RunHistory(root).records()[-1]
+        assert older.id != screen(app).run_pane.last_record.id
+        await pilot.press("6")
+        await pilot.pause()
+        app.screen.query_one(HistoryView).post_message(HistoryView.RunSelected(older))
+        await pilot.pause()
+        await pilot.press("5")
+        await pilot.pause()
+        assert app.screen.query_one("#output-browser", OutputBrowser).record.id == older.id

@@ -15,7 +15,7 @@ from ..draft import JobDraft, load_draft, save_draft
 from ..job import JobSpec
 from ..kwargs import ArgsMode
 from ..lifecycle import load_simulated_state
-from ..records import RunHistory
+from ..records import RunHistory, RunRecord
 from ..watch import watch_app
 from .app_pane import AppPane
 from .arguments_editor import ArgumentsEditor
@@ -25,6 +25,8 @@ from .run_pane import RunPane
 from .settings import OnSave, UISettings
 
 TABS = ("app", "arguments", "inputs", "run", "outputs", "history", "presets", "lifecycle")
+_TAB_OF = {"output-browser": "outputs", "history-view": "history", "lifecycle-panel": "lifecycle", "presets-view": "presets"}
+"""The tab each view sits in: a hidden view is refreshed when its tab is shown, not before."""
 
 
 def _not_available(name: str, error: Exception) -> Widget:
@@ -97,6 +99,8 @@ class MainScreen(Screen[None]):
         self.on_save = settings.on_save
         self._pending_trigger: str | None = None
         self._watch_stop: asyncio.Event | None = None
+        self._stale: set[str] = set()
+        self._browser_record: RunRecord | None = None
 
     # -- building ------------------------------------------------------------------------
 
@@ -260,15 +264,35 @@ class MainScreen(Screen[None]):
     def _run_note(self, event: RunPane.Note) -> None:
         self.notify(event.text, severity="warning")
 
-    def _show_in_browser(self, record) -> None:
-        browser = self.query("#output-browser")
-        if browser and hasattr(browser.first(), "show_run"):
-            browser.first().show_run(record)
+    def _active_tab(self) -> str:
+        return self.query_one("#tabs", TabbedContent).active
+
+    def _show_in_browser(self, record: RunRecord | None) -> None:
+        """Show a run in the Outputs tab (now if it is shown, else when it is)."""
+        self._browser_record = record
+        self._reload("output-browser")
 
     def _reload(self, widget_id: str) -> None:
+        """Refresh a view now if its tab is shown, else when its tab is next shown."""
+        if self._active_tab() != _TAB_OF.get(widget_id):
+            self._stale.add(widget_id)
+            return
+        self._stale.discard(widget_id)
         found = self.query(f"#{widget_id}")
-        if found and hasattr(found.first(), "reload"):
-            found.first().reload()
+        if not found:
+            return
+        widget = found.first()
+        if widget_id == "output-browser":
+            if hasattr(widget, "show_run"):
+                widget.show_run(self._browser_record)
+        elif hasattr(widget, "reload"):
+            widget.reload()
+
+    @on(TabbedContent.TabActivated, "#tabs")
+    def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
+        for widget_id, tab in _TAB_OF.items():
+            if tab == event.pane.id and widget_id in self._stale:
+                self._reload(widget_id)
 
     # -- other panes' messages ------------------------------------------------------------
 
@@ -339,17 +363,17 @@ class MainScreen(Screen[None]):
             self.app_changed(change.reason)
 
     def app_changed(self, reason: str) -> None:
-        """The App's files changed: refresh the file list and, in watch mode, run again."""
+        """The App's files changed: in watch mode run again; refresh the file list."""
+        if self.watching:
+            if self.run_pane.running:
+                self._pending_trigger = reason
+                if self.on_save is OnSave.RESTART:
+                    self.run_pane.cancel()
+            else:
+                self.start_run(reason)
+        # After the run has started, so the file list costs the run no time.
         self.query_one(AppPane).refresh_files()
         self._reload("lifecycle-panel")
-        if not self.watching:
-            return
-        if self.run_pane.running:
-            self._pending_trigger = reason
-            if self.on_save is OnSave.RESTART:
-                self.run_pane.cancel()
-        else:
-            self.start_run(reason)
 
     # -- other actions -------------------------------------------------------------------
 

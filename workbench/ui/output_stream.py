@@ -40,24 +40,39 @@ class Drained:
 
 
 class _Decoder:
-    """Bytes to complete lines for one stream, keeping a partial last line."""
+    """Bytes to complete lines for one stream, keeping a partial last line.
 
-    def __init__(self) -> None:
+    Only the last `keep` lines of a chunk are decoded: in a flood, the lines
+    before them would be pushed out of the tail at once, so they are counted
+    (at C speed) but never turned into strings. A newline always ends a UTF-8
+    sequence, so cutting the chunk after one loses no character.
+    """
+
+    def __init__(self, keep: int) -> None:
+        self.keep = keep
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         self._partial = ""
 
-    def feed(self, data: bytes, final: bool = False) -> list[str]:
+    def feed(self, data: bytes, final: bool = False) -> tuple[int, list[str]]:
+        """The number of lines completed by `data`, and the last `keep` of them."""
+        complete = data.count(b"\n")
+        if complete > self.keep:
+            data = data.rsplit(b"\n", self.keep + 1)
+            data = b"\n".join(data[1:])
+            self._decoder.reset()
+            self._partial = ""
         text = self._partial + self._decoder.decode(data, final=final)
         if not text:
-            return []
+            return complete, []
         lines = text.split("\n")
         self._partial = lines.pop()
         if final and self._partial:
             lines.append(self._partial)
             self._partial = ""
+            complete += 1
         if "\r" in text:
             lines = [line.rstrip("\r") for line in lines]
-        return lines
+        return complete, lines
 
 
 class OutputBuffer:
@@ -66,7 +81,7 @@ class OutputBuffer:
     def __init__(self, tail_lines: int = DEFAULT_TAIL_LINES) -> None:
         self.tail_lines = tail_lines
         self._lock = threading.Lock()
-        self._decoders = {STDOUT: _Decoder(), STDERR: _Decoder()}
+        self._decoders = {STDOUT: _Decoder(tail_lines), STDERR: _Decoder(tail_lines)}
         self._counts = {STDOUT: 0, STDERR: 0}
         # What the UI has not drained yet; bounded, so a flood only keeps its tail.
         self._pending = {STDOUT: deque(maxlen=tail_lines), STDERR: deque(maxlen=tail_lines)}
@@ -82,12 +97,10 @@ class OutputBuffer:
 
     def _add(self, stream: str, data: bytes, final: bool = False) -> None:
         with self._lock:
-            lines = self._decoders[stream].feed(data, final=final)
+            count, lines = self._decoders[stream].feed(data, final=final)
+            self._counts[stream] += count
             if not lines:
                 return
-            self._counts[stream] += len(lines)
-            if len(lines) > self.tail_lines:
-                lines = lines[-self.tail_lines :]
             self._pending[stream].extend(lines)
             self._pending_combined.extend(zip(repeat(stream), lines))
 

@@ -197,6 +197,11 @@ class PresetsView(Vertical):
             table.add_column(label, key=key)
         self.reload()
 
+    def on_show(self) -> None:
+        """Read the file again whenever the view is shown: the author may have edited it."""
+        if not self._busy:
+            self.reload()
+
     # -- the file --------------------------------------------------------------------------
 
     def reload(self) -> None:
@@ -318,8 +323,11 @@ class PresetsView(Vertical):
     @on(Button.Pressed, "#preset-run")
     def action_run_selected(self) -> None:
         """Run the highlighted preset."""
+        if self._busy:
+            return
+        self.reload()  # run what the file says now
         name = self.selected_name
-        if name is not None and not self._busy:
+        if name is not None:
             self._start([self.presets[name]])
 
     @on(DataTable.RowSelected)
@@ -329,7 +337,10 @@ class PresetsView(Vertical):
     @on(Button.Pressed, "#preset-run-all")
     def action_run_all(self) -> None:
         """Run every preset, one after another."""
-        if self.presets and not self._busy:
+        if self._busy:
+            return
+        self.reload()
+        if self.presets:
             self._start(list(self.presets.values()))
 
     @on(Button.Pressed, "#preset-cancel")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import deque
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -11,7 +12,9 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import Button, Log, Static, TabbedContent, TabPane
+from textual.reactive import reactive
+from textual.widget import Widget
+from textual.widgets import Button, Log, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from ..appdir import AppFolder
@@ -28,6 +31,55 @@ _STATUS_MARK = {
     RunStatus.CANCELLED: ("■", "yellow"),
     RunStatus.ERROR: ("✗", "red"),
 }
+
+
+class StreamLog(Log):
+    """A Log that only does work while it is on screen: lines for a hidden log wait (bounded)."""
+
+    def __init__(self, max_lines: int, *, id: str | None = None) -> None:
+        super().__init__(max_lines=max_lines, id=id)
+        self._waiting: deque[str] = deque(maxlen=max_lines)
+
+    def feed(self, lines: list[str]) -> None:
+        """Show new lines now if the log is visible, else when it is shown."""
+        self._waiting.extend(lines)
+        if self.is_on_screen:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._waiting:
+            lines = list(self._waiting)
+            self._waiting.clear()
+            self.write_lines(lines)
+
+    @property
+    def tail(self) -> list[str]:
+        """The lines the log holds, counting those waiting for it to be shown."""
+        lines = [*self.lines, *self._waiting]
+        return lines[-self.max_lines :] if self.max_lines else lines
+
+    def reset(self) -> None:
+        self._waiting.clear()
+        self.clear()
+
+    def on_show(self) -> None:
+        self.flush()
+
+
+class RunStatus(Widget):
+    """The run's status in two fixed lines: updating it redraws it without a new layout."""
+
+    DEFAULT_CSS = """
+    RunStatus { height: 2; padding: 0 1; }
+    """
+
+    text: reactive[Text] = reactive(Text, layout=False)
+
+    def update(self, text: Text) -> None:
+        self.text = text
+
+    def render(self) -> Text:
+        return self.text
 
 
 def _lines(count: int) -> str:
@@ -79,7 +131,9 @@ class RunPane(Vertical):
         self._timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(Text("No run yet. Press r to run the App.", style="dim"), id="run-status")
+        status = RunStatus(id="run-status")
+        status.text = Text("No run yet. Press r to run the App.", style="dim")
+        yield status
         with Horizontal(id="run-actions"):
             yield Button("Run", id="run-start", variant="primary", compact=True, tooltip="Run the App with the arguments and inputs (r)")
             yield Button("Cancel", id="run-cancel", variant="error", disabled=True, compact=True, tooltip="End the run's whole process tree (x)")
@@ -88,11 +142,11 @@ class RunPane(Vertical):
             yield Button("stderr log", id="open-stderr", disabled=True, compact=True, tooltip="Open the full stderr log in $PAGER (O)")
         with TabbedContent(id="run-logs"):
             with TabPane("combined", id="tab-combined"):
-                yield Log(max_lines=self.settings.tail_lines, id="log-combined")
+                yield StreamLog(self.settings.tail_lines, id="log-combined")
             with TabPane("stdout", id="tab-stdout"):
-                yield Log(max_lines=self.settings.tail_lines, id="log-stdout")
+                yield StreamLog(self.settings.tail_lines, id="log-stdout")
             with TabPane("stderr", id="tab-stderr"):
-                yield Log(max_lines=self.settings.tail_lines, id="log-stderr")
+                yield StreamLog(self.settings.tail_lines, id="log-stderr")
 
     def on_mount(self) -> None:
         self._timer = self.set_interval(self.settings.drain_interval, self._drain, pause=True)
@@ -126,8 +180,8 @@ class RunPane(Vertical):
         self._trigger = spec.trigger
         self._started_at = None
         self._cancelling = False
-        for log in self.query(Log):
-            log.clear()
+        for log in self.query(StreamLog):
+            log.reset()
         self._set_buttons()
         self._show_status()
         assert self._timer is not None
@@ -155,11 +209,11 @@ class RunPane(Vertical):
             return
         drained = self.buffer.drain()
         if drained.stdout:
-            self.query_one("#log-stdout", Log).write_lines(drained.stdout)
+            self.query_one("#log-stdout", StreamLog).feed(drained.stdout)
         if drained.stderr:
-            self.query_one("#log-stderr", Log).write_lines(drained.stderr)
+            self.query_one("#log-stderr", StreamLog).feed(drained.stderr)
         if drained.combined:
-            self.query_one("#log-combined", Log).write_lines(
+            self.query_one("#log-combined", StreamLog).feed(
                 [f"! {line}" if stream == STDERR else line for stream, line in drained.combined]
             )
         if self.running:
@@ -189,11 +243,11 @@ class RunPane(Vertical):
         if stdout_lines is not None:
             text.append(f"· stdout {_lines(stdout_lines)} · stderr {_lines(stderr_lines or 0)} ")
         text.append(f"· started by {self._trigger or 'manual'}", style="dim")
-        self.query_one("#run-status", Static).update(text)
+        self.query_one("#run-status", RunStatus).update(text)
 
     def _show_refusal(self, reason: str) -> None:
         text = Text.assemble(("✗ not run: ", "bold red"), reason)
-        self.query_one("#run-status", Static).update(text)
+        self.query_one("#run-status", RunStatus).update(text)
 
     def show_record(self, record: RunRecord) -> None:
         """Show how a run ended: status, exit code, duration, line counts, why it started."""
@@ -208,7 +262,7 @@ class RunPane(Vertical):
             text.append(f" · {record.duration_seconds:.2f} s")
         text.append(f" · stdout {_lines(record.stdout_lines)} · stderr {_lines(record.stderr_lines)}")
         text.append(f" · started by {record.trigger or 'manual'}", style="dim")
-        self.query_one("#run-status", Static).update(text)
+        self.query_one("#run-status", RunStatus).update(text)
 
     # -- events ---------------------------------------------------------------------------
 

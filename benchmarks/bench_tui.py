@@ -1,0 +1,180 @@
+"""Benchmark of the workbench TUI (run by hand; prints figures).
+
+Headless (`App.run_test()`), in this process, so the figures are those of the
+workbench process itself:
+
+(a) the time for the TUI to ingest a run of an App printing 2 million lines
+    (from the run key to the final status shown), as a ratio to
+    `python main.py > /dev/null` (target <= 2). The App runs as the workbench
+    always runs it (staged, PYTHONUNBUFFERED=1); the baseline is printed both
+    as an author would run it and with PYTHONUNBUFFERED=1;
+(b) the worst event-loop stall during that run: a task that sleeps 10 ms in
+    a loop records how late it wakes (target <= 50 ms); key presses sent
+    during the flood are counted as handled;
+(c) the peak memory of this process (ru_maxrss; target <= 150 MB);
+(d) in watch mode, the delay from writing main.py to the new run's process
+    having started, median and worst over N saves (target median <= 100 ms).
+
+Usage: python benchmarks/bench_tui.py [--lines N] [--saves N] [--reps N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from textual import events
+
+from workbench.ui.app import create_app
+from workbench.ui.header import WorkbenchHeader
+from workbench.ui.main_screen import MainScreen
+from workbench.ui.settings import UISettings
+
+FLOOD_APP = """\
+for i in range({lines}):
+    print(f"line {{i}}")
+"""
+TRIVIAL_APP = 'print("saved {n}")\n'
+SETTINGS = UISettings(cursor_blink=False, animate=False)
+
+
+def baseline(app_dir: Path, unbuffered: bool) -> float:
+    env = dict(os.environ)
+    env.pop("PYTHONUNBUFFERED", None)
+    if unbuffered:
+        env["PYTHONUNBUFFERED"] = "1"
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "main.py"], cwd=app_dir, stdout=subprocess.DEVNULL, env=env, check=True)
+    return time.perf_counter() - started
+
+
+class StallMeter:
+    """Sleeps `interval` in a loop on the event loop and records how late each wake-up is."""
+
+    def __init__(self, interval: float = 0.01) -> None:
+        self.interval = interval
+        self.worst = 0.0
+        self.lates: list[float] = []
+        self._stop = False
+
+    async def run(self) -> None:
+        while not self._stop:
+            before = time.perf_counter()
+            await asyncio.sleep(self.interval)
+            late = time.perf_counter() - before - self.interval
+            self.lates.append(late)
+            self.worst = max(self.worst, late)
+
+    def stop(self) -> None:
+        self._stop = True
+
+
+async def ingest(app_dir: Path, lines: int) -> dict[str, float]:
+    app = create_app(app_dir, watch=False, settings=SETTINGS)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        await asyncio.sleep(0.5)  # let the first screen settle
+        meter = StallMeter()
+        task = asyncio.create_task(meter.run())
+        header = screen.query_one(WorkbenchHeader)
+        key_latencies: list[float] = []
+        started = time.perf_counter()
+        await pilot.press("r")
+        pane = screen.run_pane
+        while pane.running or pane.last_record is None:
+            # A key press during the flood: `m` switches the args mode; time until the header shows it.
+            before = header.args_mode
+            sent = time.perf_counter()
+            app.post_message(events.Key("m", "m"))
+            while header.args_mode == before and time.perf_counter() - sent < 5:
+                await asyncio.sleep(0.001)
+            key_latencies.append(time.perf_counter() - sent)
+            await asyncio.sleep(0.15)
+        elapsed = time.perf_counter() - started
+        meter.stop()
+        await task
+        record = pane.last_record
+        status = str(screen.query_one("#run-status").render())
+        assert record is not None and record.stdout_lines == lines, (record, lines)
+        assert f"stdout {lines} lines" in status, status
+        return {
+            "seconds": elapsed,
+            "stall": meter.worst,
+            "stall_p99": statistics.quantiles(meter.lates, n=100)[98] if len(meter.lates) > 100 else meter.worst,
+            "keys": len(key_latencies),
+            "key_worst": max(key_latencies, default=0.0),
+            "app_seconds": record.duration_seconds or 0.0,
+        }
+
+
+async def save_to_start(app_dir: Path, saves: int) -> list[float]:
+    app = create_app(app_dir, watch=True, settings=SETTINGS)
+    delays = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        pane = screen.run_pane
+        await asyncio.sleep(0.5)  # the watcher registers
+        for n in range(saves):
+            before = pane.last_record
+            written = time.monotonic()
+            (app_dir / "main.py").write_text(TRIVIAL_APP.format(n=n))
+            while pane._started_at is None or pane.running or pane.last_record is before:
+                await asyncio.sleep(0.002)
+                if time.monotonic() - written > 10:
+                    raise RuntimeError("no run started after a save")
+            delays.append(pane._started_at - written)
+            await asyncio.sleep(0.3)
+    return delays
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--lines", type=int, default=2_000_000)
+    parser.add_argument("--saves", type=int, default=20)
+    parser.add_argument("--reps", type=int, default=3)
+    options = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="bench-tui-") as tmp:
+        flood = Path(tmp) / "flood"
+        flood.mkdir()
+        (flood / "main.py").write_text(FLOOD_APP.format(lines=options.lines))
+        plain, unbuffered, runs = [], [], []
+        for _ in range(options.reps):
+            plain.append(baseline(flood, unbuffered=False))
+            unbuffered.append(baseline(flood, unbuffered=True))
+            runs.append(asyncio.run(ingest(flood, options.lines)))
+        tui = statistics.median(r["seconds"] for r in runs)
+        print(f"(a) {options.lines:,} lines, median of {options.reps}:")
+        print(f"    python main.py > /dev/null              {statistics.median(plain):7.2f} s")
+        print(f"    same with PYTHONUNBUFFERED=1            {statistics.median(unbuffered):7.2f} s")
+        print(f"    TUI ingest (run key to final status)    {tui:7.2f} s"
+              f"   (the App itself: {statistics.median(r['app_seconds'] for r in runs):.2f} s)")
+        print(f"    ratio to python main.py: {tui / statistics.median(plain):.2f}  (target <= 2);"
+              f" to the unbuffered baseline: {tui / statistics.median(unbuffered):.2f}")
+        print(f"(b) worst event-loop stall: {max(r['stall'] for r in runs) * 1000:.1f} ms (target <= 50);"
+              f" p99 {max(r['stall_p99'] for r in runs) * 1000:.1f} ms;"
+              f" {min(r['keys'] for r in runs)}+ key presses per run during the flood,"
+              f" slowest handled in {max(r['key_worst'] for r in runs) * 1000:.0f} ms")
+
+        trivial = Path(tmp) / "trivial"
+        trivial.mkdir()
+        (trivial / "main.py").write_text(TRIVIAL_APP.format(n="first"))
+        delays = asyncio.run(save_to_start(trivial, options.saves))
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"(c) peak memory of the workbench process: {peak_mb:.0f} MB (target <= 150)")
+        print(f"(d) save to process start over {len(delays)} saves: median {statistics.median(delays) * 1000:.0f} ms,"
+              f" worst {max(delays) * 1000:.0f} ms (target median <= 100)")
+
+
+if __name__ == "__main__":
+    main()
