@@ -240,3 +240,16 @@ async def test_cancel_ends_the_running_preset_and_skips_the_rest(make_app) -> No
         assert "the run was cancelled" in text_of(app, "#presets-detail-text")
         assert "cancelled" in text_of(app, "#presets-status")
         assert not app.query_one("#preset-run-all").disabled
+
+
+async def test_runs_use_the_file_as_it_is_now(sample_app) -> None:
+    root = sample_app("echo")
+    app = PresetsApp(root)
+    async with app.run_test(size=SIZE) as pilot:
+        text = (root / "presets.toml").read_text()
+        (root / "presets.toml").write_text(text.replace('"Hello InfraX!" }', '"Edited by hand" }'))
+        await run_and_wait(pilot, app, "A")
+        records = {record.preset: record for record in view(app).history.records()}
+        assert records["hello"].kwargs == {"message_string": "Edited by hand"}
+        assert column(app, "result")[0] == "FAIL stdout_contains"
+        assert column(app, "args")[0] == "message_string=Edited by hand"

@@ -876,15 +876,6 @@ def save_preset(app_root: Path, preset: Preset) -> None:
     _write(app_root, document)
 
 
-def delete_preset(app_root: Path, name: str) -> None:
-    """Remove a preset from the file (its golden copies stay until the author deletes them)."""
-    document = _load_document(app_root)
-    table = _presets_table(document)
-    if name in table:
-        del table[name]
-        _write(app_root, document)
-
-
 def set_golden_entries(app_root: Path, name: str, entries: list[GoldenFile]) -> None:
     """Set one preset's `expect.golden` list, touching nothing else in the file."""
     document = _load_document(app_root)
