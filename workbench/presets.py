@@ -24,7 +24,7 @@ import re
 import shutil
 import time
 import tomllib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -934,9 +934,3 @@ def draft_from_preset(app_root: Path, preset: Preset) -> JobDraft:
         inputs=[str(path) for path in preset.input_paths(app_root)],
         timeout=preset.timeout,
     )
-
-
-def iter_failure_lines(result: PresetResult) -> Iterator[str]:
-    """The lines that explain a failed preset, expectation by expectation."""
-    for failure in result.failures:
-        yield from failure.lines()
