@@ -27,6 +27,7 @@ from workbench.lifecycle import load_simulated_state
 from workbench.ui.history_view import HistoryView
 from workbench.ui.lifecycle_panel import LifecyclePanel
 from workbench.ui.messages import OpenExternally
+from workbench.ui import output_browser
 from workbench.ui.output_browser import OutputBrowser
 
 SIZE = (120, 36)
@@ -320,6 +321,48 @@ async def test_an_output_deleted_after_the_run_is_reported(outputs_run: RunRecor
         select_output(browser, "summary.txt")
         await settle(pilot)
         assert "the file is gone" in preview_message(browser)
+
+
+def fake_record(tmp_path: Path, paths: list[str]) -> RunRecord:
+    """A run record listing outputs that are not on disk."""
+    return RunRecord.model_validate(
+        {
+            "id": "fake",
+            "app_path": str(tmp_path),
+            "started_at": "2026-11-28T10:00:00Z",
+            "status": "succeeded",
+            "args_mode": "stdin",
+            "kwargs": {},
+            "outputs": [{"path": path, "size": 1, "sha256": "0" * 64} for path in paths],
+            "output_dir": str(tmp_path / "gone"),
+            "stdout_log": str(tmp_path / "gone.log"),
+            "stderr_log": str(tmp_path / "gone.log"),
+            "interpreter": "python",
+            "app_hash": "x",
+        }
+    )
+
+
+@pilot_test
+async def test_a_very_deep_output_is_listed_on_one_leaf(tmp_path: Path) -> None:
+    deep = "/".join(["d"] * 2500) + "/leaf.txt"
+    browser = OutputBrowser()
+    async with Harness(browser).run_test(size=SIZE) as pilot:
+        browser.show_run(fake_record(tmp_path, [deep]))
+        await settle(pilot)
+        labels = tree_labels(browser)
+        assert labels == ["d/"] * 12 + ["d/… 2486 folders …/d/leaf.txt  1 B"]
+        assert preview_title(browser) == "d/… 2498 folders …/d/leaf.txt  ·  unreadable"
+
+
+@pilot_test
+async def test_a_run_with_very_many_outputs_lists_the_first(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(output_browser, "MAX_TREE_ENTRIES", 3)
+    browser = OutputBrowser()
+    async with Harness(browser).run_test(size=SIZE) as pilot:
+        browser.show_run(fake_record(tmp_path, [f"f{index}.txt" for index in range(5)]))
+        await settle(pilot)
+        assert tree_labels(browser) == ["f0.txt  1 B", "f1.txt  1 B", "f2.txt  1 B", "… and 2 more outputs, not listed"]
 
 
 # ---------------------------------------------------------------- History

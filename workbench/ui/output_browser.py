@@ -34,6 +34,18 @@ from ..records import OutputRecord, RunRecord
 from .messages import OpenExternally
 
 
+MAX_TREE_DEPTH = 12
+"""Folder levels shown as tree nodes; deeper paths are shown whole on one leaf."""
+MAX_TREE_ENTRIES = 5000
+"""Outputs listed in the tree; the rest are counted."""
+
+
+def _shorten_path(parts: list[str]) -> str:
+    if len(parts) <= 4:
+        return "/".join(parts)
+    return f"{parts[0]}/… {len(parts) - 3} folders …/{parts[-2]}/{parts[-1]}"
+
+
 @dataclass(frozen=True)
 class OutputEntry:
     """What a node of the output tree stands for."""
@@ -141,14 +153,21 @@ class OutputBrowser(Widget):
             self._show_message(f"Run {record.id} left nothing in output/.")
             return
         folders: dict[str, TreeNode[OutputEntry]] = {"": tree.root}
-        for entry in sorted(record.outputs, key=lambda item: item.path.split("/")):
+        entries = sorted(record.outputs, key=lambda item: item.path.split("/"))
+        for entry in entries[:MAX_TREE_ENTRIES]:
             parts = entry.path.split("/")
-            for depth in range(1, len(parts)):
+            # Past MAX_TREE_DEPTH, the rest of the path is one leaf: a tree thousands deep is unreadable.
+            shown = min(len(parts) - 1, MAX_TREE_DEPTH)
+            for depth in range(1, shown + 1):
                 folder = "/".join(parts[:depth])
                 if folder not in folders:
                     parent = folders["/".join(parts[: depth - 1])]
                     folders[folder] = parent.add(_label(parts[depth - 1], None), OutputEntry(folder, None), expand=True)
-            folders["/".join(parts[:-1])].add_leaf(_label(parts[-1], entry), OutputEntry(entry.path, entry))
+            name = _shorten_path(parts[shown:])
+            folders["/".join(parts[:shown])].add_leaf(_label(name, entry), OutputEntry(entry.path, entry))
+        if len(entries) > MAX_TREE_ENTRIES:
+            more = len(entries) - MAX_TREE_ENTRIES
+            tree.root.add_leaf(Text(f"… and {more} more outputs, not listed", style="dim italic"), None)
         tree.root.expand()
         self._show_message("Select an output to preview it.")
         tree.cursor_line = _first_file_line(tree)
@@ -162,7 +181,7 @@ class OutputBrowser(Widget):
         if entry.record is None:
             self.preview = None
             count = sum(1 for item in self.record.outputs if item.path.startswith(entry.path + "/")) if self.record else 0
-            self._set_title(f"{entry.path}/  ·  folder")
+            self._set_title(f"{_shorten_path(entry.path.split('/'))}/  ·  folder")
             self._show_message(f"{count} output{'s' if count != 1 else ''} in this folder.")
             return
         self._load_preview(self.output_dir / entry.path, entry.path)
@@ -184,7 +203,7 @@ class OutputBrowser(Widget):
         if self.output_dir is None or preview.path != self.output_dir / rel or node is None or node.data is None or node.data.path != rel:
             return  # the author moved on (another file, another run) while this one was read
         self.preview = preview
-        title = f"{rel}  ·  {_kind_name(preview)}"
+        title = f"{_shorten_path(rel.split('/'))}  ·  {_kind_name(preview)}"
         if preview.kind not in (PreviewKind.SYMLINK, PreviewKind.UNREADABLE, PreviewKind.FOLDER):
             title += f"  ·  {preview.extent()}"
         notes = list(preview.notes)
