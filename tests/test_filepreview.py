@@ -25,8 +25,10 @@ from workbench.filepreview import (
     language_for,
     parse_csv,
     preview_file,
+    printable_name,
     read_head,
     read_tail,
+    terminal_safe,
 )
 
 
@@ -321,3 +323,23 @@ def test_load_png_pixels_reads_a_file_but_not_through_a_link(tmp_path: Path) -> 
     assert load_png_pixels(tmp_path / "g.png").width == 8
     with pytest.raises(ImageDecodeError, match="cannot be read"):
         load_png_pixels(tmp_path / "link.png")
+
+
+def test_terminal_safe_removes_escape_sequences_and_controls() -> None:
+    assert terminal_safe("\x1b[31mred\x1b[0m text") == "red text"
+    assert terminal_safe("\x1b]0;evil title\x07after") == "after"
+    assert terminal_safe("a\r\nb\rc") == "a\nb\nc"
+    assert terminal_safe("tab\tok\nbell\x07 del\x7f c1\x9b") == "tab\tok\nbell\ufffd del\ufffd c1\ufffd"
+
+
+def test_printable_name_writes_controls_as_escapes() -> None:
+    assert printable_name("plain name.txt") == "plain name.txt"
+    assert printable_name("a\nb\tc\x1b[31m") == "a\\nb\\tc\\x1b[31m"
+
+
+def test_previews_and_tails_are_terminal_safe(tmp_path: Path) -> None:
+    (tmp_path / "colour.log").write_text("\x1b[1;32mok\x1b[0m\n")
+    (tmp_path / "t.csv").write_text("a,b\n\x1b[2Jx,y\n")
+    assert preview_file(tmp_path / "colour.log").text == "ok\n"
+    assert preview_file(tmp_path / "t.csv").table.rows == [["x", "y"]]
+    assert read_tail(tmp_path / "colour.log") == ("ok\n", False)

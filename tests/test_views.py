@@ -365,6 +365,28 @@ async def test_a_run_with_very_many_outputs_lists_the_first(tmp_path: Path, monk
         assert tree_labels(browser) == ["f0.txt  1 B", "f1.txt  1 B", "f2.txt  1 B", "… and 2 more outputs, not listed"]
 
 
+@pilot_test
+async def test_names_and_logs_cannot_drive_the_terminal(make_app, tmp_path: Path) -> None:
+    root = make_app(
+        """
+        import os, sys
+        print("\\x1b[31mred\\x1b[0m and \\x1b]0;title\\x07plain")
+        os.makedirs("output", exist_ok=True)
+        open("output/evil\\x1b[2Jname.txt", "w").write("\\x1b[2Jcleared?\\n")
+        """
+    )
+    record = run_job(root)
+    view = HistoryView(RunHistory(root))
+    async with Harness(view).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert log_lines(view, "#history-stdout") == ["red and plain"]
+        browser = view.query_one(OutputBrowser)
+        assert tree_labels(browser) == ["evil\\x1b[2Jname.txt  13 B"]
+        assert preview_text(browser) == "cleared?\n"
+        assert "\x1b" not in preview_title(browser)
+    assert record.outputs[0].path == "evil\x1b[2Jname.txt"
+
+
 # ---------------------------------------------------------------- History
 
 GREETING_APP = """

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from .filepreview import human_size, read_head
+from .filepreview import human_size, printable_name, read_head
 from .records import OutputRecord, RunRecord
 
 LOG_LIMIT = 256 * 1024
@@ -40,17 +40,18 @@ class OutputChange:
 
     def describe(self) -> str:
         """One line: `changed  data.json  (1.2 KiB → 1.3 KiB)`."""
+        path = printable_name(self.path)
         if self.change is Change.ADDED and self.new is not None:
-            return f"added    {self.path}  ({_describe_entry(self.new)})"
+            return f"added    {path}  ({_describe_entry(self.new)})"
         if self.change is Change.REMOVED and self.old is not None:
-            return f"removed  {self.path}  ({_describe_entry(self.old)})"
+            return f"removed  {path}  ({_describe_entry(self.old)})"
         assert self.old is not None and self.new is not None
-        return f"changed  {self.path}  ({_describe_entry(self.old)} → {_describe_entry(self.new)})"
+        return f"changed  {path}  ({_describe_entry(self.old)} → {_describe_entry(self.new)})"
 
 
 def _describe_entry(entry: OutputRecord) -> str:
     if entry.is_symlink:
-        return f"link → {entry.link_target}"
+        return f"link → {printable_name(entry.link_target or '?')}"
     return human_size(entry.size)
 
 

@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import os
+import re
 import stat
 import struct
 import zlib
@@ -81,6 +82,27 @@ _LANGUAGES = {
 }
 _IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".gif"})
 _CSV_DELIMITERS = {".csv": ",", ".tsv": "\t"}
+
+
+_ANSI_SEQUENCE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_NAME_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def terminal_safe(text: str) -> str:
+    """Text that cannot drive the terminal it is shown in.
+
+    ANSI escape sequences (colours, cursor moves, titles) are removed, carriage
+    returns end lines, and any other control character is shown as `�`.
+    Newlines and tabs are kept.
+    """
+    text = _ANSI_SEQUENCE.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub("\ufffd", text)
+
+
+def printable_name(name: str) -> str:
+    """A name (a file, an argument) on one line, its control characters written as escapes: `a\\nb`, `\\x1b`."""
+    return _NAME_CONTROL.sub(lambda match: repr(match.group())[1:-1], name)
 
 
 def language_for(name: str) -> str:
@@ -220,7 +242,7 @@ def parse_csv(
             if len(rows) > max_rows:
                 more = True
                 break
-            rows.append(row[:max_columns])
+            rows.append([terminal_safe(cell) for cell in row[:max_columns]])
     except csv.Error as error:
         problem = f"line {reader.line_num}: {error}"
     header = rows.pop(0) if rows else []
@@ -310,7 +332,8 @@ def read_head(path: Path, limit: int = PREVIEW_LIMIT) -> tuple[bytes, int]:
 def read_tail(path: Path, limit: int = TAIL_LIMIT) -> tuple[str, bool]:
     """The last `limit` bytes of a text file (from a line start) and whether earlier text was left out.
 
-    A missing file reads as empty. Invalid UTF-8 is shown with replacement characters.
+    A missing file reads as empty. Invalid UTF-8 is shown with replacement
+    characters; the text is made `terminal_safe` for showing.
     """
     try:
         with open(path, "rb") as handle:
@@ -324,7 +347,7 @@ def read_tail(path: Path, limit: int = TAIL_LIMIT) -> tuple[str, bool]:
         newline = data.find(b"\n")
         if 0 <= newline < len(data) - 1:
             data = data[newline + 1 :]
-    return data.decode("utf-8", errors="replace"), start > 0
+    return terminal_safe(data.decode("utf-8", errors="replace")), start > 0
 
 
 def preview_file(path: Path, *, limit: int = PREVIEW_LIMIT) -> FilePreview:
@@ -367,6 +390,8 @@ def head_lines(text: str, max_lines: int = PREVIEW_MAX_LINES) -> tuple[str, bool
 def preview_bytes(path: Path, data: bytes, size: int) -> FilePreview:
     """Classify the first bytes of a file (of `size` bytes) by its name and contents."""
     preview = _classify(path, data, size)
+    if preview.text is not None:
+        preview = replace(preview, text=terminal_safe(preview.text))
     if preview.text is not None and preview.kind is not PreviewKind.CSV:
         text, cut = head_lines(preview.text)
         if cut:

@@ -17,13 +17,15 @@ from textual.widgets import DataTable, Log, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
 from ..compare import Change, RunComparison, compare_runs, ordered
-from ..filepreview import read_tail
+from ..filepreview import printable_name, read_tail, terminal_safe
 from ..records import RunHistory, RunRecord, RunStatus
 from .messages import OpenExternally
 from .output_browser import OutputBrowser
 
 ARGS_WIDTH = 36
 """Characters of a run's arguments shown in the table."""
+TRIGGER_WIDTH = 28
+"""Characters of why a run started shown in the table."""
 
 _STATUS_STYLES = {
     RunStatus.SUCCEEDED: ("✓ succeeded", "green"),
@@ -49,7 +51,11 @@ def format_duration(seconds: float | None) -> str:
 
 def format_arguments(kwargs: dict[str, str], width: int = ARGS_WIDTH) -> str:
     """The arguments as `key=value, ...` on one line, cut to `width` characters."""
-    text = ", ".join(f"{key}={value}" for key, value in kwargs.items()).replace("\n", "⏎")
+    text = printable_name(", ".join(f"{key}={value}" for key, value in kwargs.items()))
+    return _cut(text, width)
+
+
+def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
@@ -197,7 +203,7 @@ class HistoryView(Widget):
             Text(format_started(record)),
             Text(format_duration(record.duration_seconds), justify="right"),
             Text(format_arguments(record.kwargs)),
-            Text(record.trigger or "—", style="dim"),
+            Text(_cut(printable_name(record.trigger or "—"), TRIGGER_WIDTH), style="dim"),
         )
 
     @property
@@ -320,7 +326,7 @@ def _summary(record: RunRecord, marked: RunRecord | None) -> Content:
     if record.exit_code is not None:
         parts.append(f"exit {record.exit_code}")
     if record.message and record.message != f"exit code {record.exit_code}":
-        parts.append(record.message)
+        parts.append(printable_name(record.message))
     parts.append(f"{len(record.outputs)} output{'s' if len(record.outputs) != 1 else ''}")
     parts.append(f"args via {record.args_mode}")
     content = Content(" · ".join(parts))
@@ -347,7 +353,7 @@ def _comparison_content(result: RunComparison) -> Content:
     if result.stdout_same:
         content += Content.from_markup("[dim]stdout is the same in both runs.[/dim]")
     else:
-        content += Content("\n").join(_diff_line(line) for line in result.stdout_diff)
+        content += Content("\n").join(_diff_line(terminal_safe(line)) for line in result.stdout_diff)
     return content
 
 

@@ -20,6 +20,7 @@ from textual.widgets import DataTable, Label, Select, Static
 
 from ..appdir import AppFolder
 from ..checks import CheckResult
+from ..filepreview import terminal_safe
 from ..lifecycle import ActionPreview, LifecycleError, Preview, State, preview, set_simulated_state, simulate
 
 ASSUMED_MARK = "*"
@@ -38,7 +39,7 @@ def _action_cells(item: ActionPreview) -> tuple[Text, ...]:
         verdict,
         Text(item.leads_to.value if item.leads_to is not None else "—"),
         rule,
-        Text(item.reason),
+        Text(terminal_safe(item.reason)),
     )
 
 
@@ -54,7 +55,7 @@ def _check_cells(check: CheckResult) -> tuple[Text, ...]:
     else:
         result = Text("· note", style="dim")
     needed = ", ".join(name.replace("_", " ") for name in check.needed_for) or "—"
-    return (Text(check.name.replace("_", " ")), result, Text(needed, style="dim"), Text(check.detail))
+    return (Text(check.name.replace("_", " ")), result, Text(needed, style="dim"), Text(terminal_safe(check.detail)))
 
 
 class LifecyclePanel(Widget):
@@ -240,9 +241,9 @@ class LifecyclePanel(Widget):
         if self.preview is None or not 0 <= row < len(self.preview.checks):
             return
         check = self.preview.checks[row]
-        content = Content.from_markup("[b]$name[/b]: $detail", name=check.name.replace("_", " "), detail=check.detail)
+        content = Content.from_markup("[b]$name[/b]: $detail", name=check.name.replace("_", " "), detail=terminal_safe(check.detail))
         for item in check.items[:2]:
-            content += Content.from_markup("\n  [dim]$item[/dim]", item=item)
+            content += Content.from_markup("\n  [dim]$item[/dim]", item=terminal_safe(item))
         self.query_one("#lifecycle-detail", Static).update(content)
 
     def _describe_action(self, row: int) -> None:
@@ -257,7 +258,7 @@ class LifecyclePanel(Widget):
             name=item.name.replace("_", " "),
             state=self.preview.state.value,
             verdict=verdict,
-            reason=item.reason,
+            reason=terminal_safe(item.reason),
         )
         if item.assumed:
             content += Content.from_markup(" [$text-warning]($mark assumed by the workbench)[/]", mark=ASSUMED_MARK)

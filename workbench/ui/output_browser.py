@@ -29,6 +29,7 @@ from ..filepreview import (
     human_size,
     load_png_pixels,
     preview_file,
+    printable_name,
 )
 from ..records import OutputRecord, RunRecord
 from .messages import OpenExternally
@@ -41,9 +42,9 @@ MAX_TREE_ENTRIES = 5000
 
 
 def _shorten_path(parts: list[str]) -> str:
-    if len(parts) <= 4:
-        return "/".join(parts)
-    return f"{parts[0]}/… {len(parts) - 3} folders …/{parts[-2]}/{parts[-1]}"
+    if len(parts) > 4:
+        parts = [parts[0], f"… {len(parts) - 3} folders …", parts[-2], parts[-1]]
+    return printable_name("/".join(parts))
 
 
 @dataclass(frozen=True)
@@ -57,10 +58,11 @@ class OutputEntry:
 
 
 def _label(name: str, entry: OutputRecord | None) -> Text:
+    name = printable_name(name)
     if entry is None:
         return Text(f"{name}/", style="bold")
     if entry.is_symlink:
-        return Text.assemble((name, "italic"), (" → ", "dim"), (entry.link_target or "?", "italic"))
+        return Text.assemble((name, "italic"), (" → ", "dim"), (printable_name(entry.link_target or "?"), "italic"))
     return Text.assemble(name, (f"  {human_size(entry.size)}", "dim"))
 
 
@@ -224,7 +226,7 @@ class OutputBrowser(Widget):
                 self._show_message("An empty file.")
             case PreviewKind.SYMLINK:
                 self._show_message(
-                    f"A symbolic link to {preview.link_target}\n\n"
+                    f"A symbolic link to {printable_name(preview.link_target or '?')}\n\n"
                     "The workbench never follows links the App left in output/:"
                     " the Node uploads entries as they are."
                 )
