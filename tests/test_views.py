@@ -382,7 +382,7 @@ async def test_names_and_logs_cannot_drive_the_terminal(make_app, tmp_path: Path
         assert log_lines(view, "#history-stdout") == ["red and plain"]
         browser = view.query_one(OutputBrowser)
         assert tree_labels(browser) == ["evil\\x1b[2Jname.txt  13 B"]
-        assert preview_text(browser) == "cleared?\n"
+        assert preview_text(browser) == "cleared?"
         assert "\x1b" not in preview_title(browser)
     assert record.outputs[0].path == "evil\x1b[2Jname.txt"
 
