@@ -321,6 +321,21 @@ class TestFailures:
         assert "127.0.0.1:9" in message
         assert env_dirs(app.root) == []
 
+    def test_a_folder_without_its_marker_is_rebuilt_and_leftover_builds_are_swept(self, tmp_path) -> None:
+        app = AppFolder.open(write_app(tmp_path / "app", "six\n"))
+        key = environment_key(app.root, Interpreter.current())
+        envs_dir = app.root / ".workbench" / "envs"
+        half = envs_dir / key.name
+        (half / "bin").mkdir(parents=True)
+        (half / "bin" / "python").symlink_to(sys.executable)  # looks usable, but was never finished
+        (envs_dir / f".build-{key.name}-deadbeef" / "bin").mkdir(parents=True)  # a killed run's build
+        prepared = environment_provider(output=Lines())(app, Lines())
+        assert prepared.record is not None and prepared.record.reused is False
+        assert prepared.record.path == str(half) and is_complete(half)
+        assert leftovers(app.root) == []
+        done = subprocess.run([prepared.interpreter, "main.py"], cwd=app.root, capture_output=True, timeout=60)
+        assert done.returncode == 0 and done.stdout.startswith(b"six 1.")
+
     def test_a_failed_build_is_retried_on_the_next_run_not_remembered(self, tmp_path) -> None:
         app_root = write_app(tmp_path / "app", f"{MISSING}\n")
         app = AppFolder.open(app_root)
