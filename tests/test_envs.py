@@ -467,7 +467,8 @@ class TestConcurrencyAndCancel:
                 """,
             },
         )
-        job = Job(AppFolder.open(app_root), JobSpec(), NullSink(), environment=environment_provider(output=Lines()))
+        output = Lines()
+        job = Job(AppFolder.open(app_root), JobSpec(), NullSink(), environment=environment_provider(output=output))
         finished: list = []
         runner = threading.Thread(target=lambda: finished.append(job.run()))
         runner.start()
@@ -476,6 +477,12 @@ class TestConcurrencyAndCancel:
                 break
             time.sleep(0.1)
         backend = int(pid_file.read_text())
+        for _ in range(300):
+            if any("slowpkg" in line for line in output.lines):
+                break
+            time.sleep(0.1)
+        # The installer's lines arrive while it is still running: streamed live, not at its end.
+        assert any("slowpkg" in line for line in output.lines) and pid_alive(backend)
         job.cancel()
         runner.join(timeout=60)
         assert finished and finished[0].status is RunStatus.CANCELLED
