@@ -67,8 +67,10 @@ class ProcessResult:
 class _Stream:
     """Pumps one pipe into a log file and a callback, counting lines."""
 
-    def __init__(self, fd: int, log_path: Path, deliver) -> None:
+    def __init__(self, fd: int, log_path: Path, deliver, ended: threading.Event) -> None:
         self.fd = fd
+        self.ended = ended
+        """Set when the main process has exited: no more waiting for writes to batch up."""
         self.log_path = log_path
         self.deliver = deliver
         self.lines = 0
@@ -94,7 +96,7 @@ class _Stream:
                         self.error = error
                         self.deliver = _discard
                     if len(data) < READ_SIZE // 4:
-                        time.sleep(BATCH_DELAY)
+                        self.ended.wait(BATCH_DELAY)
         except OSError as error:
             self.error = error
         finally:
@@ -169,8 +171,8 @@ class ProcessRun:
         self._started_at = time.monotonic()
         self.pid = self._proc.pid
         self.tree = ProcessTree(self._proc.pid, self.token)
-        self._out = _Stream(out_r, self.stdout_log, self.sink.on_stdout)
-        self._err = _Stream(err_r, self.stderr_log, self.sink.on_stderr)
+        self._out = _Stream(out_r, self.stdout_log, self.sink.on_stdout, self._exited)
+        self._err = _Stream(err_r, self.stderr_log, self.sink.on_stderr, self._exited)
         self._out.thread.start()
         self._err.thread.start()
         self._feeder: threading.Thread | None = None
