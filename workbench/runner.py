@@ -196,12 +196,13 @@ class ProcessRun:
                 pass
 
     def _sample(self) -> None:
-        while not self._exited.is_set():
+        # The first sample waits one interval: a short App's peak is its own `ru_maxrss`,
+        # and scanning /proc while it starts would only compete with it.
+        while not self._exited.wait(SAMPLE_INTERVAL):
             try:
                 self._peak = max(self._peak, self.tree.rss_bytes())
             except OSError:
                 pass
-            self._exited.wait(SAMPLE_INTERVAL)
 
     def cancel(self) -> None:
         """End the run's whole process tree (thread-safe; returns at once)."""
