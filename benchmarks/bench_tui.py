@@ -7,7 +7,8 @@ workbench process itself:
     (from the run key to the final status shown), as a ratio to
     `python main.py > /dev/null` (target <= 2). The App runs as the workbench
     always runs it (staged, PYTHONUNBUFFERED=1); the baseline is printed both
-    as an author would run it and with PYTHONUNBUFFERED=1;
+    as an author would run it and with PYTHONUNBUFFERED=1, and the same Job
+    run through the core with no UI shows what the TUI itself adds;
 (b) the worst event-loop stall during that run: a task that sleeps 10 ms in
     a loop records how late it wakes (target <= 50 ms); key presses sent
     during the flood are counted as handled;
@@ -53,6 +54,24 @@ def baseline(app_dir: Path, unbuffered: bool) -> float:
         env["PYTHONUNBUFFERED"] = "1"
     started = time.perf_counter()
     subprocess.run([sys.executable, "main.py"], cwd=app_dir, stdout=subprocess.DEVNULL, env=env, check=True)
+    return time.perf_counter() - started
+
+
+class _Discard:
+    def on_stdout(self, data: bytes) -> None:
+        pass
+
+    def on_stderr(self, data: bytes) -> None:
+        pass
+
+
+def headless(app_dir: Path) -> float:
+    """The same run through the core with no UI (what `workbench run > /dev/null` costs)."""
+    from workbench.appdir import AppFolder
+    from workbench.job import Job, JobSpec
+
+    started = time.perf_counter()
+    Job(AppFolder.open(app_dir), JobSpec(trigger="benchmark"), _Discard()).run()
     return time.perf_counter() - started
 
 
@@ -148,19 +167,22 @@ def main() -> None:
         flood = Path(tmp) / "flood"
         flood.mkdir()
         (flood / "main.py").write_text(FLOOD_APP.format(lines=options.lines))
-        plain, unbuffered, runs = [], [], []
+        plain, unbuffered, core, runs = [], [], [], []
         for _ in range(options.reps):
             plain.append(baseline(flood, unbuffered=False))
             unbuffered.append(baseline(flood, unbuffered=True))
+            core.append(headless(flood))
             runs.append(asyncio.run(ingest(flood, options.lines)))
         tui = statistics.median(r["seconds"] for r in runs)
         print(f"(a) {options.lines:,} lines, median of {options.reps}:")
         print(f"    python main.py > /dev/null              {statistics.median(plain):7.2f} s")
         print(f"    same with PYTHONUNBUFFERED=1            {statistics.median(unbuffered):7.2f} s")
+        print(f"    the core's Job, no UI (workbench run)    {statistics.median(core):7.2f} s")
         print(f"    TUI ingest (run key to final status)    {tui:7.2f} s"
               f"   (the App itself: {statistics.median(r['app_seconds'] for r in runs):.2f} s)")
         print(f"    ratio to python main.py: {tui / statistics.median(plain):.2f}  (target <= 2);"
-              f" to the unbuffered baseline: {tui / statistics.median(unbuffered):.2f}")
+              f" to the unbuffered baseline: {tui / statistics.median(unbuffered):.2f};"
+              f" to the core without UI: {tui / statistics.median(core):.2f}")
         print(f"(b) worst event-loop stall: {max(r['stall'] for r in runs) * 1000:.1f} ms (target <= 50);"
               f" p99 {max(r['stall_p99'] for r in runs) * 1000:.1f} ms;"
               f" {min(r['keys'] for r in runs)}+ key presses per run during the flood,"

@@ -384,3 +384,20 @@ async def test_history_selection_shows_that_run_s_outputs(sample_app) -> None:
         await pilot.press("5")
         await pilot.pause()
         assert app.screen.query_one("#output-browser", OutputBrowser).record.id == older.id
+
+
+@pytest.mark.timeout(60)
+async def test_quitting_during_a_run_ends_its_process_tree(make_app) -> None:
+    root = make_app(HANGING_APP)
+    app = make(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        await wait_for(pilot, lambda: any(line.startswith("child ") for line in log_lines(app, "stdout")))
+        child = int(next(line for line in log_lines(app, "stdout") if line.startswith("child ")).split()[1])
+        await pilot.press("ctrl+q")
+    deadline = time.monotonic() + 10
+    while (not process_gone(child) or RunHistory(root).latest() is None) and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)  # the run's thread saves its record once the tree has ended
+    assert process_gone(child)
+    record = RunHistory(root).latest()
+    assert record is not None and record.status is RunStatus.CANCELLED

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import shlex
 import shutil
@@ -44,6 +45,18 @@ class WorkbenchApp(App[int]):
         except AppFolderError as error:
             return OpenFolderScreen(str(error), Path(self.app_dir).expanduser().absolute())
         return MainScreen(folder, self.settings)
+
+    def on_mount(self) -> None:
+        # The widget tree and styles built at start live as long as the app: moving them out
+        # of the collector's sight keeps full collections short during a flood of output.
+        self.call_after_refresh(gc.freeze)
+
+    def exit(self, *args, **kwargs) -> None:  # type: ignore[override]
+        """Leave the workbench; a run going is cancelled first (its whole process tree ends)."""
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                screen.shutdown()
+        super().exit(*args, **kwargs)
 
     def action_open_folder(self) -> None:
         """Ask for another App folder, and open it."""

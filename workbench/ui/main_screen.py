@@ -137,12 +137,18 @@ class MainScreen(Screen[None]):
             self._show_in_browser(latest)
             self.query_one(RunPane).last_record = latest
 
-    def on_unmount(self) -> None:
+    def shutdown(self) -> None:
+        """Stop watching and cancel a run going (when the workbench quits or opens another App)."""
+        self._pending_trigger = None
         if self._watch_stop is not None:
             self._watch_stop.set()
+            self._watch_stop = None
         run_pane = self.query(RunPane)
         if run_pane:
             run_pane.first().cancel()
+
+    def on_unmount(self) -> None:
+        self.shutdown()
 
     @property
     def run_pane(self) -> RunPane:
