@@ -415,3 +415,28 @@ def test_the_run_path_does_not_import_pydantic_before_the_app_starts() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_a_reader_that_goes_away_does_not_stop_the_run(make_app, tmp_path: Path) -> None:
+    # `workbench run APP | head -1`: passing stdout through stops, the App and its log go on.
+    import subprocess
+
+    from cli_helpers import WORKBENCH, cli_env
+
+    app = make_app("for i in range(200_000):\n    print(i)\n")
+    record_path = tmp_path / "record.json"
+    proc = subprocess.Popen(
+        [*WORKBENCH, str(app), "--record", str(record_path), "-q"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=cli_env(),
+    )
+    assert proc.stdout.readline() == b"0\n"
+    proc.stdout.close()
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert b"Traceback" not in err
+    record = load_record(record_path)
+    assert record["status"] == "succeeded"
+    assert record["stdout_lines"] == 200_000
+    assert Path(record["stdout_log"]).read_bytes() == b"".join(b"%d\n" % i for i in range(200_000))
