@@ -402,3 +402,58 @@ async def test_quitting_during_a_run_ends_its_process_tree(make_app) -> None:
     assert process_gone(child)
     record = RunHistory(root).latest()
     assert record is not None and record.status is RunStatus.CANCELLED
+
+
+SLOW_APP = """
+import time
+time.sleep(1.5)
+print("finished")
+"""
+
+
+@pytest.mark.timeout(60)
+async def test_a_save_during_a_run_in_queue_mode_runs_once_more_after_it(make_app) -> None:
+    root = make_app(SLOW_APP)
+    app = make(root, watch=True)
+    history = RunHistory(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s")
+        assert app.screen.query_one(WorkbenchHeader).on_save == "queue"
+        await pilot.pause(0.4)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: screen(app).run_pane._started_at is not None)
+        for n in range(3):  # a burst of saves during the run: one more run, not three
+            (root / "helper.py").write_text(f"X = {n}\n")
+            await pilot.pause(0.05)
+        await wait_for(pilot, lambda: len(history.records()) == 2 and not screen(app).run_pane.running, timeout=30)
+        await pilot.pause(0.5)
+        records = history.records()
+        assert len(records) == 2
+        assert records[1].status is RunStatus.SUCCEEDED  # the first ran to its end
+        assert records[0].trigger.endswith("helper.py") and records[0].status is RunStatus.SUCCEEDED
+
+
+async def test_a_paste_into_an_argument_value_is_text_not_inputs(sample_app, tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("a")
+    app = make(sample_app("echo"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2")
+        row = await app.screen.query_one(ArgumentsEditor).add_argument("path", "")
+        field = row.query_one(".argument-value", Input)
+        field.focus()
+        field.post_message(events.Paste(str(tmp_path / "a.txt")))
+        await pilot.pause()
+        assert field.value == str(tmp_path / "a.txt")
+        assert app.screen.query_one(InputsPane).inputs == []
+        assert app.screen.query_one("#tabs").active == "arguments"
+
+
+async def test_enter_on_an_app_file_asks_to_open_it_in_the_editor(sample_app, monkeypatch) -> None:
+    monkeypatch.setenv("EDITOR", "no-such-editor-program")
+    app = make(sample_app("echo"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("1")
+        app.screen.query_one("#app-files").focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert any("no-such-editor-program" in str(n.message) for n in app._notifications)

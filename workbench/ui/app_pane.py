@@ -16,6 +16,7 @@ from textual.widgets import Button, DataTable, DirectoryTree, Footer, Input, Lab
 
 from ..appdir import ENTRY_POINT, AppFolder, AppFolderError
 from .inputs_pane import PathSuggester, human_size
+from .messages import OpenExternally
 
 
 class AppPane(Vertical):
@@ -28,12 +29,20 @@ class AppPane(Vertical):
     def compose(self) -> ComposeResult:
         yield Static("", id="app-summary")
         yield Static("", id="app-problems")
+        yield Static("enter on a file opens it in $EDITOR", id="app-hint")
         table: DataTable[str] = DataTable(id="app-files", cursor_type="row", zebra_stripes=True)
         table.add_columns("file", "size")
         yield table
 
     def on_mount(self) -> None:
         self.refresh_files()
+
+    @on(DataTable.RowSelected, "#app-files")
+    def _open_file(self, event: DataTable.RowSelected) -> None:
+        """Enter on a file opens it in the author's $EDITOR."""
+        event.stop()
+        if event.row_key.value is not None:
+            self.post_message(OpenExternally(self.app_folder.root / str(event.row_key.value)))
 
     def problems(self) -> list[str]:
         """What stops a run (no main.py any more)."""
@@ -53,7 +62,7 @@ class AppPane(Vertical):
         self.query_one("#app-summary", Static).update(
             Text.assemble(
                 (self.app_folder.name, "bold"),
-                (f" · {self.app_folder.root}\n", "dim"),
+                (f"  {self.app_folder.root}\n", "dim"),
                 f"{len(files)} file(s), {human_size(total)} would be deployed · {requirements}",
             )
         )
