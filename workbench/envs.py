@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 from .appdir import REQUIREMENTS, AppFolder
 from .fsutil import atomic_write_text, remove_tree
-from .job import EnvironmentFailed, PreparedEnvironment
+from .job import EnvironmentFailed, JobError, PreparedEnvironment
 
 if TYPE_CHECKING:
     from .records import EnvironmentRecord
@@ -71,7 +71,7 @@ Output = Callable[[str], None]
 """Receives the installer's output, one line at a time (without its newline)."""
 
 
-class InterpreterError(Exception):
+class InterpreterError(JobError):
     """The interpreter asked for cannot be used. The message says why and what to do."""
 
 

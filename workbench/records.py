@@ -87,6 +87,8 @@ class RunRecord(_Record):
     message: str | None = None
     """Why the run ended as it did, in one line (a timeout, an environment failure)."""
     args_mode: ArgsMode
+    buffering: str = "unbuffered"
+    """How the App's stdout was buffered: `unbuffered` or `flushed` (see `workbench.job.Buffering`)."""
     kwargs: dict[str, str]
     inputs: list[StagedInputRecord] = []
     outputs: list[OutputRecord] = []

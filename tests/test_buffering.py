@@ -1,0 +1,66 @@
+"""`--buffering flushed`: the App keeps Python's block buffering, and its output is still live."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+
+from cli_helpers import cli_env, run_workbench, start_workbench
+
+
+def test_flushed_output_is_live_without_pythonunbuffered(make_app) -> None:
+    app = make_app(
+        "import os, time\n"
+        "print('early', os.environ.get('PYTHONUNBUFFERED'))\n"
+        "time.sleep(3)\n"
+        "print('late')\n"
+    )
+    proc = start_workbench(app, "-q", "--buffering", "flushed")
+    try:
+        assert proc.stdout.readline() == b"early None\n"  # no PYTHONUNBUFFERED, yet it came live
+        assert proc.poll() is None  # the App is still sleeping
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=30)
+    assert proc.returncode == 130
+
+
+def test_flushed_keeps_block_buffering_and_every_byte(make_app) -> None:
+    app = make_app(
+        "import sys\n"
+        "print(sys.stdout.line_buffering, sys.stdout.isatty())\n"
+        "for i in range(100_000):\n"
+        "    print(i)\n"
+    )
+    done = run_workbench(app, "-q", "--buffering", "flushed")
+    lines = done.stdout.decode().splitlines()
+    assert lines[0] == "False False"
+    assert lines[1:] == [str(i) for i in range(100_000)]
+
+
+def test_flushed_hides_itself_and_runs_a_shadowed_sitecustomize(make_app, tmp_path) -> None:
+    own = tmp_path / "own-site"
+    own.mkdir()
+    (own / "sitecustomize.py").write_text("import builtins\nbuiltins.AUTHOR_SITE = 'ran'\n")
+    app = make_app(
+        "import builtins, json, sys\n"
+        "print(json.dumps({'site': getattr(builtins, 'AUTHOR_SITE', None),"
+        " 'shim_on_path': any('flush_shim' in p for p in sys.path)}))\n"
+    )
+    env = {**cli_env(), "PYTHONPATH": str(own)}
+    done = subprocess.run(
+        [sys.executable, "-m", "workbench", "run", str(app), "-q", "--buffering", "flushed"],
+        capture_output=True, env=env, timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"site": "ran", "shim_on_path": False}
+
+
+def test_record_says_how_output_was_buffered(make_app, tmp_path) -> None:
+    app = make_app("print('x')\n")
+    for mode in ("unbuffered", "flushed"):
+        record_file = tmp_path / f"{mode}.json"
+        assert run_workbench(app, "-q", "--buffering", mode, "--record", record_file).returncode == 0
+        assert json.loads(record_file.read_text())["buffering"] == mode
