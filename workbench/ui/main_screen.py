@@ -7,8 +7,7 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widget import Widget
-from textual.widgets import Button, Footer, Static, TabbedContent, TabPane
+from textual.widgets import Button, Footer, TabbedContent, TabPane
 
 from ..appdir import AppFolder
 from ..draft import JobDraft, load_draft, save_draft
@@ -20,49 +19,17 @@ from ..watch import watch_app
 from .app_pane import AppPane
 from .arguments_editor import ArgumentsEditor
 from .header import WorkbenchHeader
+from .history_view import HistoryView
 from .inputs_pane import InputsPane
+from .lifecycle_panel import LifecyclePanel
+from .output_browser import OutputBrowser
+from .presets_view import PresetsView
 from .run_pane import RunPane
 from .settings import OnSave, UISettings
 
 TABS = ("app", "arguments", "inputs", "run", "outputs", "history", "presets", "lifecycle")
 _TAB_OF = {"output-browser": "outputs", "history-view": "history", "lifecycle-panel": "lifecycle", "presets-view": "presets"}
 """The tab each view sits in: a hidden view is refreshed when its tab is shown, not before."""
-
-
-def _not_available(name: str, error: Exception) -> Widget:
-    return Static(f"{name} is not available yet ({error})", classes="not-available")
-
-
-def _output_browser() -> Widget:
-    try:
-        from .output_browser import OutputBrowser
-    except ImportError as error:
-        return _not_available("The output browser", error)
-    return OutputBrowser(id="output-browser")
-
-
-def _history_view(history: RunHistory) -> Widget:
-    try:
-        from .history_view import HistoryView
-    except ImportError as error:
-        return _not_available("The run history", error)
-    return HistoryView(history, id="history-view")
-
-
-def _presets_view(app_folder: AppFolder, history: RunHistory) -> Widget:
-    try:
-        from .presets_view import PresetsView
-    except ImportError as error:
-        return _not_available("The presets view", error)
-    return PresetsView(app_folder, history=history, id="presets-view")
-
-
-def _lifecycle_panel(app_folder: AppFolder) -> Widget:
-    try:
-        from .lifecycle_panel import LifecyclePanel
-    except ImportError as error:
-        return _not_available("The lifecycle panel", error)
-    return LifecyclePanel(app_folder, id="lifecycle-panel")
 
 
 class MainScreen(Screen[None]):
@@ -116,13 +83,13 @@ class MainScreen(Screen[None]):
             with TabPane("Run", id="run"):
                 yield RunPane(self.app_folder, self.history, self.settings, id="run-pane")
             with TabPane("Outputs", id="outputs"):
-                yield _output_browser()
+                yield OutputBrowser(id="output-browser")
             with TabPane("History", id="history"):
-                yield _history_view(self.history)
+                yield HistoryView(self.history, id="history-view")
             with TabPane("Presets", id="presets"):
-                yield _presets_view(self.app_folder, self.history)
+                yield PresetsView(self.app_folder, history=self.history, id="presets-view")
             with TabPane("Lifecycle", id="lifecycle"):
-                yield _lifecycle_panel(self.app_folder)
+                yield LifecyclePanel(self.app_folder, id="lifecycle-panel")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -284,15 +251,14 @@ class MainScreen(Screen[None]):
             self._stale.add(widget_id)
             return
         self._stale.discard(widget_id)
-        found = self.query(f"#{widget_id}")
-        if not found:
-            return
-        widget = found.first()
         if widget_id == "output-browser":
-            if hasattr(widget, "show_run"):
-                widget.show_run(self._browser_record)
-        elif hasattr(widget, "reload"):
-            widget.reload()
+            self.query_one("#output-browser", OutputBrowser).show_run(self._browser_record)
+        elif widget_id == "history-view":
+            self.query_one(HistoryView).reload()
+        elif widget_id == "lifecycle-panel":
+            self.query_one(LifecyclePanel).reload()
+        elif widget_id == "presets-view":
+            self.query_one(PresetsView).reload()
 
     @on(TabbedContent.TabActivated, "#tabs")
     def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
@@ -302,33 +268,32 @@ class MainScreen(Screen[None]):
 
     # -- other panes' messages ------------------------------------------------------------
 
-    def on_history_view_run_selected(self, event) -> None:
-        record = getattr(event, "record", None)
-        if record is not None:
-            self._show_in_browser(record)
+    @on(HistoryView.RunSelected)
+    def _history_selected(self, event: HistoryView.RunSelected) -> None:
+        self._show_in_browser(event.record)
 
-    def on_presets_view_draft_loaded(self, event) -> None:
+    @on(PresetsView.DraftLoaded)
+    def _preset_loaded(self, event: PresetsView.DraftLoaded) -> None:
         """A preset was loaded into the draft (already saved): show it in the editors."""
-        draft = getattr(event, "draft", None)
-        if draft is None:
-            return
-        self.draft = draft
-        self.call_later(self.query_one(ArgumentsEditor).load, draft.kwargs, draft.args_mode)
-        self.query_one(InputsPane).load(draft.inputs)
-        self.query_one(WorkbenchHeader).args_mode = draft.args_mode.value
-        self.notify(f"preset {getattr(event, 'preset', '')} loaded into the Job draft")
+        self.draft = event.draft
+        self.call_later(self.query_one(ArgumentsEditor).load, event.draft.kwargs, event.draft.args_mode)
+        self.query_one(InputsPane).load(event.draft.inputs)
+        self.query_one(WorkbenchHeader).args_mode = event.draft.args_mode.value
+        self.notify(f"preset {event.preset} loaded into the Job draft")
 
-    def on_presets_view_preset_finished(self, event) -> None:
-        record = getattr(getattr(event, "result", None), "record", None)
+    @on(PresetsView.PresetFinished)
+    def _preset_finished(self, event: PresetsView.PresetFinished) -> None:
         self._reload("history-view")
-        if record is not None:
-            self._show_in_browser(record)
+        if event.result.record is not None:
+            self._show_in_browser(event.result.record)
 
-    def on_presets_view_run_all_finished(self, event) -> None:
+    @on(PresetsView.RunAllFinished)
+    def _presets_finished(self, event: PresetsView.RunAllFinished) -> None:
         self._reload("history-view")
 
-    def on_lifecycle_panel_state_changed(self, event) -> None:
-        self.query_one(WorkbenchHeader).lifecycle_state = str(getattr(event, "state", "")) or None
+    @on(LifecyclePanel.StateChanged)
+    def _state_changed(self, event: LifecyclePanel.StateChanged) -> None:
+        self.query_one(WorkbenchHeader).lifecycle_state = str(event.state)
 
     # -- watch mode ----------------------------------------------------------------------
 
