@@ -460,3 +460,18 @@ async def test_enter_on_an_app_file_asks_to_open_it_in_the_editor(sample_app, mo
         await pilot.press("enter")
         await pilot.pause()
         assert any("no-such-editor-program" in str(n.message) for n in app._notifications)
+
+
+async def test_watch_mode_that_cannot_watch_says_so_and_turns_off(sample_app, monkeypatch) -> None:
+    import workbench.ui.main_screen as main_screen
+
+    async def broken(*_args, **_kwargs):
+        raise OSError("inotify watch limit reached")
+        yield  # an async generator, like watch_app
+
+    monkeypatch.setattr(main_screen, "watch_app", broken)
+    app = make(sample_app("echo"), watch=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: not app.screen.query_one(WorkbenchHeader).watching, timeout=10)
+        assert any("watch mode stopped" in str(n.message) for n in app._notifications)
+        assert isinstance(app.screen, MainScreen)

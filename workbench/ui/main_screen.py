@@ -8,6 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Button, Footer, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState
 
 from ..appdir import AppFolder
 from ..draft import JobDraft, load_draft, save_draft
@@ -332,6 +333,13 @@ class MainScreen(Screen[None]):
             if stop.is_set():
                 return
             self.app_changed(change.reason)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "watch" and event.state is WorkerState.ERROR:
+            self._watch_stop = None
+            self.watching = False
+            self.query_one(WorkbenchHeader).watching = False
+            self.notify(f"watch mode stopped: {event.worker.error}; press w to try again", severity="error")
 
     def app_changed(self, reason: str) -> None:
         """The App's files changed: in watch mode run again; refresh the file list."""
