@@ -16,7 +16,7 @@ workbench process itself:
 (d) in watch mode, the delay from writing main.py to the new run's process
     having started, median and worst over N saves (target median <= 100 ms).
 
-Usage: python benchmarks/bench_tui.py [--lines N] [--saves N] [--reps N]
+Usage: python benchmarks/bench_tui.py [--lines N] [--saves N] [--reps N] [--buffering unbuffered|flushed]
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from pathlib import Path
 
 from textual import events
 
+from workbench.job import Buffering
 from workbench.ui.app import create_app
 from workbench.ui.header import WorkbenchHeader
 from workbench.ui.main_screen import MainScreen
@@ -65,13 +66,13 @@ class _Discard:
         pass
 
 
-def headless(app_dir: Path) -> float:
+def headless(app_dir: Path, buffering: str) -> float:
     """The same run through the core with no UI (what `workbench run > /dev/null` costs)."""
     from workbench.appdir import AppFolder
-    from workbench.job import Job, JobSpec
+    from workbench.job import Buffering, Job, JobSpec
 
     started = time.perf_counter()
-    Job(AppFolder.open(app_dir), JobSpec(trigger="benchmark"), _Discard()).run()
+    Job(AppFolder.open(app_dir), JobSpec(trigger="benchmark", buffering=Buffering(buffering)), _Discard()).run()
     return time.perf_counter() - started
 
 
@@ -96,8 +97,8 @@ class StallMeter:
         self._stop = True
 
 
-async def ingest(app_dir: Path, lines: int) -> dict[str, float]:
-    app = create_app(app_dir, watch=False, settings=SETTINGS)
+async def ingest(app_dir: Path, lines: int, buffering: str) -> dict[str, float]:
+    app = create_app(app_dir, watch=False, settings=SETTINGS.model_copy(update={"buffering": Buffering(buffering)}))
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
         assert isinstance(screen, MainScreen)
@@ -161,6 +162,12 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=2_000_000)
     parser.add_argument("--saves", type=int, default=20)
     parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument(
+        "--buffering",
+        choices=["unbuffered", "flushed"],
+        default="unbuffered",
+        help="how the App's output is buffered in the runs measured (the TUI's `b` key)",
+    )
     options = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="bench-tui-") as tmp:
@@ -171,10 +178,10 @@ def main() -> None:
         for _ in range(options.reps):
             plain.append(baseline(flood, unbuffered=False))
             unbuffered.append(baseline(flood, unbuffered=True))
-            core.append(headless(flood))
-            runs.append(asyncio.run(ingest(flood, options.lines)))
+            core.append(headless(flood, options.buffering))
+            runs.append(asyncio.run(ingest(flood, options.lines, options.buffering)))
         tui = statistics.median(r["seconds"] for r in runs)
-        print(f"(a) {options.lines:,} lines, median of {options.reps}:")
+        print(f"(a) {options.lines:,} lines, median of {options.reps}, the App's output {options.buffering}:")
         print(f"    python main.py > /dev/null              {statistics.median(plain):7.2f} s")
         print(f"    same with PYTHONUNBUFFERED=1            {statistics.median(unbuffered):7.2f} s")
         print(f"    the core's Job, no UI (workbench run)    {statistics.median(core):7.2f} s")

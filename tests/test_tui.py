@@ -398,11 +398,10 @@ async def test_quitting_during_a_run_ends_its_process_tree(make_app) -> None:
         await pilot.press("r")
         await wait_for(pilot, lambda: any(line.startswith("child ") for line in log_lines(app, "stdout")))
         child = int(next(line for line in log_lines(app, "stdout") if line.startswith("child ")).split()[1])
+        main_pid = screen(app).run_pane.job._process.pid
         await pilot.press("ctrl+q")
-    deadline = time.monotonic() + 10
-    while (not process_gone(child) or RunHistory(root).latest() is None) and time.monotonic() < deadline:
-        await asyncio.sleep(0.1)  # the run's thread saves its record once the tree has ended
-    assert process_gone(child)
+    assert await asyncio.to_thread(app.wait_for_runs)  # as run_tui does before the process ends
+    assert process_gone(child) and process_gone(main_pid)
     record = RunHistory(root).latest()
     assert record is not None and record.status is RunStatus.CANCELLED
 
@@ -475,3 +474,14 @@ async def test_watch_mode_that_cannot_watch_says_so_and_turns_off(sample_app, mo
         await wait_for(pilot, lambda: not app.screen.query_one(WorkbenchHeader).watching, timeout=10)
         assert any("watch mode stopped" in str(n.message) for n in app._notifications)
         assert isinstance(app.screen, MainScreen)
+
+
+async def test_flushed_buffering_reaches_the_job_and_the_header(sample_app) -> None:
+    app = make(sample_app("echo"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b")
+        assert app.screen.query_one(WorkbenchHeader).buffering == "flushed"
+        await pilot.press("r")
+        await wait_for(pilot, lambda: screen(app).run_pane.last_record is not None and not screen(app).run_pane.running)
+        assert screen(app).run_pane.last_spec.buffering.value == "flushed"
+        assert "no message_string given" in log_lines(app, "stdout")

@@ -7,6 +7,9 @@ import os
 import shlex
 import shutil
 import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 
 from textual import events, on
@@ -16,6 +19,7 @@ from textual.screen import Screen
 from textual.widgets import Input
 
 from ..appdir import AppFolder, AppFolderError
+from ..runner import KILL_GRACE
 from .app_pane import OpenFolderScreen
 from .commands import WorkbenchCommands
 from .main_screen import MainScreen
@@ -38,6 +42,7 @@ class WorkbenchApp(App[int]):
         self.app_dir = app_dir
         self.settings = settings
         self.animation_level = "full" if settings.animate else "none"
+        self._runs_ending: list[threading.Event] = []
 
     def get_default_screen(self) -> Screen:
         try:
@@ -54,9 +59,18 @@ class WorkbenchApp(App[int]):
     def exit(self, *args, **kwargs) -> None:  # type: ignore[override]
         """Leave the workbench; a run going is cancelled first (its whole process tree ends)."""
         for screen in self.screen_stack:
-            if isinstance(screen, MainScreen):
-                screen.shutdown()
+            if isinstance(screen, MainScreen) and (ended := screen.shutdown()) is not None:
+                self._runs_ending.append(ended)
         super().exit(*args, **kwargs)
+
+    def wait_for_runs(self, timeout: float = KILL_GRACE + 5) -> bool:
+        """After the app has exited: wait until cancelled runs have ended their process trees.
+
+        Without this, the process could end during the grace period between SIGTERM and
+        SIGKILL and leave an App that ignores SIGTERM running. True when every run ended.
+        """
+        deadline = time.monotonic() + timeout
+        return all(ended.wait(max(0.0, deadline - time.monotonic())) for ended in self._runs_ending)
 
     def action_open_folder(self) -> None:
         """Ask for another App folder, and open it."""
@@ -115,4 +129,6 @@ def run_tui(path: Path, watch: bool = True) -> int:
     """Run the TUI in the terminal until the author quits; the exit status."""
     app = create_app(path, watch=watch)
     app.run()
+    if not app.wait_for_runs():
+        print("workbench: a cancelled run's processes did not end in time", file=sys.stderr)
     return app.return_code or 0

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+from dataclasses import replace
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,7 +14,7 @@ from textual.worker import Worker, WorkerState
 
 from ..appdir import AppFolder
 from ..draft import JobDraft, load_draft, save_draft
-from ..job import JobSpec
+from ..job import Buffering, JobSpec
 from ..kwargs import ArgsMode
 from ..lifecycle import load_simulated_state
 from ..records import RunHistory, RunRecord
@@ -43,6 +45,7 @@ class MainScreen(Screen[None]):
         Binding("w", "toggle_watch", "Watch", id="toggle_watch", tooltip="Run again whenever an App file is saved"),
         Binding("m", "toggle_args_mode", "Args mode", id="toggle_args_mode", tooltip="Pass arguments on stdin (JSON) or as --key value"),
         Binding("s", "toggle_on_save", "On save", id="toggle_on_save", show=False, tooltip="A save during a run restarts it, or queues one more run"),
+        Binding("b", "toggle_buffering", "Buffering", id="toggle_buffering", show=False, tooltip="The App's output unbuffered (exact order) or flushed every 50 ms (fast)"),
         Binding("ctrl+n", "add_argument", "Add argument", id="add_argument", show=False, tooltip="Add a keyword argument row"),
         Binding("o", "open_log('stdout')", "stdout log", id="open_stdout", show=False, tooltip="Open the last run's full stdout log in $PAGER"),
         Binding("O", "open_log('stderr')", "stderr log", id="open_stderr", show=False, tooltip="Open the last run's full stderr log in $PAGER"),
@@ -65,6 +68,7 @@ class MainScreen(Screen[None]):
         self.draft: JobDraft = load_draft(app_folder.root)
         self.watching = settings.watch
         self.on_save = settings.on_save
+        self.buffering = Buffering(settings.buffering)
         self._pending_trigger: str | None = None
         self._watch_stop: asyncio.Event | None = None
         self._stale: set[str] = set()
@@ -98,6 +102,7 @@ class MainScreen(Screen[None]):
         header.app_name = self.app_folder.name
         header.args_mode = self.draft.args_mode.value
         header.on_save = self.on_save.value
+        header.buffering = self.buffering.value
         header.lifecycle_state = load_simulated_state(self.app_folder.root).value
         self._set_watch(self.watching, announce=False)
         latest = self.history.latest()
@@ -105,15 +110,17 @@ class MainScreen(Screen[None]):
             self._show_in_browser(latest)
             self.query_one(RunPane).last_record = latest
 
-    def shutdown(self) -> None:
-        """Stop watching and cancel a run going (when the workbench quits or opens another App)."""
+    def shutdown(self) -> threading.Event | None:
+        """Stop watching and cancel a run going (when the workbench quits or opens another App).
+
+        Returns an event set once the cancelled run has ended, or None when none was going.
+        """
         self._pending_trigger = None
         if self._watch_stop is not None:
             self._watch_stop.set()
             self._watch_stop = None
         run_pane = self.query(RunPane)
-        if run_pane:
-            run_pane.first().cancel()
+        return run_pane.first().cancel() if run_pane else None
 
     def on_unmount(self) -> None:
         self.shutdown()
@@ -162,6 +169,7 @@ class MainScreen(Screen[None]):
             args_mode=editor.mode,
             timeout=self.draft.timeout,
             trigger=trigger,
+            buffering=self.buffering,
         )
 
     def start_run(self, trigger: str = "manual") -> bool:
@@ -197,7 +205,7 @@ class MainScreen(Screen[None]):
             return
         spec = pane.last_spec
         self.action_show_tab("run")
-        if pane.start(JobSpec(spec.kwargs, spec.inputs, spec.args_mode, spec.timeout, trigger="re-run")):
+        if pane.start(replace(spec, trigger="re-run")):
             self.query_one(WorkbenchHeader).run_status = "running"
 
     def action_cancel_run(self) -> None:
@@ -313,6 +321,15 @@ class MainScreen(Screen[None]):
     def action_toggle_watch(self) -> None:
         """Switch watch mode on or off."""
         self._set_watch(not self.watching)
+
+    def action_toggle_buffering(self) -> None:
+        """Switch the App's output between unbuffered and flushed every 50 ms (for the next run)."""
+        self.buffering = Buffering.FLUSHED if self.buffering is Buffering.UNBUFFERED else Buffering.UNBUFFERED
+        self.query_one(WorkbenchHeader).buffering = self.buffering.value
+        if self.buffering is Buffering.FLUSHED:
+            self.notify("output flushed every 50 ms, as Python buffers it on a Node: much faster for chatty Apps")
+        else:
+            self.notify("output unbuffered: every line at once, stdout and stderr in order")
 
     def action_toggle_on_save(self) -> None:
         """Switch what a save during a run does: restart it, or queue one more run."""

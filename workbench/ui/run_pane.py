@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -129,6 +130,7 @@ class RunPane(Vertical):
         self._trigger: str | None = None
         self._cancelling = False
         self._timer: Timer | None = None
+        self._ended: threading.Event | None = None
 
     def compose(self) -> ComposeResult:
         status = RunStatus(id="run-status")
@@ -177,6 +179,7 @@ class RunPane(Vertical):
             self.post_message(self.RunRefused(str(error)))
             return False
         self.job, self.buffer, self.last_spec = job, buffer, spec
+        self._ended = threading.Event()
         self._trigger = spec.trigger
         self._started_at = None
         self._cancelling = False
@@ -186,19 +189,28 @@ class RunPane(Vertical):
         self._show_status()
         assert self._timer is not None
         self._timer.resume()
-        self._run_worker(job)
+        self._run_worker(job, self._ended)
         return True
 
-    def cancel(self) -> None:
-        """End the current run's process tree (SIGTERM, then SIGKILL after the grace period)."""
-        if self.job is not None:
-            self._cancelling = True
-            self.job.cancel()
+    def cancel(self) -> threading.Event | None:
+        """End the current run's process tree (SIGTERM, then SIGKILL after the grace period).
+
+        Returns an event set once the run has ended and is recorded (None when none is going).
+        """
+        if self.job is None:
+            return None
+        self._cancelling = True
+        self.job.cancel()
+        if self.is_mounted:
             self._show_status()
+        return self._ended
 
     @work(thread=True, exclusive=True, group="run", exit_on_error=False)
-    def _run_worker(self, job: Job) -> RunRecord:
-        record = job.run()
+    def _run_worker(self, job: Job, ended: threading.Event) -> RunRecord:
+        try:
+            record = job.run()
+        finally:
+            ended.set()
         self.post_message(self.RunFinished(record))
         return record
 
