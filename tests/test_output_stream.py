@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+from workbench.ui import output_stream
 from workbench.ui.output_stream import STDERR, STDOUT, OutputBuffer
 
 
@@ -72,3 +73,36 @@ def test_two_reader_threads_lose_no_count() -> None:
     for thread in threads:
         thread.join()
     assert buffer.counts == (4000, 4000)
+
+
+def test_combined_view_orders_a_line_by_its_first_bytes() -> None:
+    # An unbuffered print writes the text, then the newline: the other stream's
+    # line that arrived in between must not jump ahead of it.
+    buffer = OutputBuffer(100)
+    buffer.on_stdout(b"step 3/8: working...")
+    buffer.on_stderr(b"warning: step 3 was slow\n")
+    buffer.on_stdout(b"\n")
+    buffer.on_stdout(b"step 4/8\n")
+    assert buffer.drain().combined == [
+        ("stdout", "step 3/8: working..."),
+        ("stderr", "warning: step 3 was slow"),
+        ("stdout", "step 4/8"),
+    ]
+
+
+def test_an_unfinished_line_holds_the_other_stream_only_briefly(monkeypatch) -> None:
+    buffer = OutputBuffer(100)
+    buffer.on_stderr(b"Enter a value: ")  # a prompt that never gets its newline
+    buffer.on_stdout(b"a\nb\n")
+    assert buffer.drain().combined == []
+    monkeypatch.setattr(output_stream, "PARTIAL_LINE_WAIT", 0.0)
+    drained = buffer.drain()
+    assert drained.combined == [("stdout", "a"), ("stdout", "b")]
+    assert drained.stdout_lines == 2
+
+
+def test_lines_cannot_drive_the_terminal() -> None:
+    buffer = OutputBuffer(100)
+    buffer.on_stdout(b"\x1b[31mred\x1b[0m text\n\x1b]0;new title\x07plain\nloading 10%\rloading 100%\n")
+    buffer.close()
+    assert buffer.drain().stdout == ["red text", "plain", "loading 100%"]

@@ -89,6 +89,11 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _NAME_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
+def has_control_characters(text: str) -> bool:
+    """Whether text holds anything `terminal_safe` would change (newlines and tabs do not count)."""
+    return _CONTROL.search(text) is not None
+
+
 def terminal_safe(text: str) -> str:
     """Text that cannot drive the terminal it is shown in.
 

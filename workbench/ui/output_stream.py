@@ -13,13 +13,19 @@ from __future__ import annotations
 
 import codecs
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from itertools import repeat
 
+from ..filepreview import has_control_characters, terminal_safe
+
 DEFAULT_TAIL_LINES = 5000
 STDOUT = "stdout"
 STDERR = "stderr"
+_OTHER = {STDOUT: STDERR, STDERR: STDOUT}
+PARTIAL_LINE_WAIT = 0.25
+"""How long the combined view waits for one stream's unfinished line before showing the other's lines."""
 
 
 @dataclass
@@ -70,9 +76,24 @@ class _Decoder:
             lines.append(self._partial)
             self._partial = ""
             complete += 1
-        if "\r" in text:
-            lines = [line.rstrip("\r") for line in lines]
+        if has_control_characters(text):
+            lines = [_displayable(line) for line in lines]
         return complete, lines
+
+    @property
+    def has_partial(self) -> bool:
+        return bool(self._partial)
+
+
+def _displayable(line: str) -> str:
+    """A line as a terminal would leave it, with nothing in it that could drive the UI's terminal.
+
+    After carriage returns (a progress bar redrawing itself) only the last text
+    written stays; escape sequences (colours, cursor moves) are removed.
+    """
+    if "\r" in line:
+        line = next((part for part in reversed(line.split("\r")) if part), "")
+    return terminal_safe(line)
 
 
 class OutputBuffer:
@@ -86,6 +107,13 @@ class OutputBuffer:
         # What the UI has not drained yet; bounded, so a flood only keeps its tail.
         self._pending = {STDOUT: deque(maxlen=tail_lines), STDERR: deque(maxlen=tail_lines)}
         self._pending_combined: deque[tuple[str, str]] = deque(maxlen=tail_lines)
+        # The combined view orders lines by the arrival of their first bytes. An unbuffered
+        # print reaches the pipe in two writes (text, then newline), so a line is often
+        # finished after the other stream's next line arrived: lines wait in `_held` while
+        # the other stream has an older unfinished line, for at most PARTIAL_LINE_WAIT.
+        self._arrivals = 0
+        self._partial_since: dict[str, tuple[int, float] | None] = {STDOUT: None, STDERR: None}
+        self._held: dict[str, deque[tuple[int, str]]] = {STDOUT: deque(), STDERR: deque()}
 
     # -- the sink side, called from reader threads -------------------------------------
 
@@ -97,12 +125,46 @@ class OutputBuffer:
 
     def _add(self, stream: str, data: bytes, final: bool = False) -> None:
         with self._lock:
-            count, lines = self._decoders[stream].feed(data, final=final)
+            self._arrivals += 1
+            arrival = self._arrivals
+            decoder = self._decoders[stream]
+            count, lines = decoder.feed(data, final=final)
             self._counts[stream] += count
-            if not lines:
+            since = self._partial_since[stream]
+            if lines:
+                self._pending[stream].extend(lines)
+                held = self._held[stream]
+                held.append((since[0] if since else arrival, lines[0]))
+                held.extend(zip(repeat(arrival), lines[1:]))
+                if len(held) > self.tail_lines:  # only the tail can ever be shown
+                    for _ in range(len(held) - self.tail_lines):
+                        held.popleft()
+            if not decoder.has_partial:
+                self._partial_since[stream] = None
+            elif lines or since is None:
+                self._partial_since[stream] = (arrival, time.monotonic())
+            self._release(force=final)
+
+    def _release(self, force: bool = False) -> None:
+        """Move held lines to the combined view, oldest first, unless an older line is unfinished."""
+        now = time.monotonic()
+        while True:
+            heads = [(held[0][0], stream) for stream, held in self._held.items() if held]
+            if not heads:
                 return
-            self._pending[stream].extend(lines)
-            self._pending_combined.extend(zip(repeat(stream), lines))
+            _, stream = min(heads)
+            other = _OTHER[stream]
+            limit = self._held[other][0][0] if self._held[other] else None
+            waiting_on = self._partial_since[other]
+            if not force and waiting_on is not None and now - waiting_on[1] < PARTIAL_LINE_WAIT:
+                limit = waiting_on[0] if limit is None else min(limit, waiting_on[0])
+            held = self._held[stream]
+            moved = 0
+            while held and (limit is None or held[0][0] < limit):
+                self._pending_combined.append((stream, held.popleft()[1]))
+                moved += 1
+            if not moved:
+                return
 
     def close(self) -> None:
         """Flush partial last lines (an App's output need not end with a newline)."""
@@ -114,6 +176,7 @@ class OutputBuffer:
     def drain(self) -> Drained:
         """Take the lines that arrived since the last drain."""
         with self._lock:
+            self._release()  # lines that waited long enough for the other stream's line
             drained = Drained(
                 stdout=list(self._pending[STDOUT]),
                 stderr=list(self._pending[STDERR]),
@@ -131,3 +194,4 @@ class OutputBuffer:
         """Lines of stdout and stderr seen so far."""
         with self._lock:
             return self._counts[STDOUT], self._counts[STDERR]
+

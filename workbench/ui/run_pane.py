@@ -67,11 +67,11 @@ class StreamLog(Log):
         self.flush()
 
 
-class RunStatus(Widget):
+class RunStatusLine(Widget):
     """The run's status in two fixed lines: updating it redraws it without a new layout."""
 
     DEFAULT_CSS = """
-    RunStatus { height: 2; padding: 0 1; }
+    RunStatusLine { height: 2; padding: 0 1; }
     """
 
     text: reactive[Text] = reactive(Text, layout=False)
@@ -133,7 +133,7 @@ class RunPane(Vertical):
         self._ended: threading.Event | None = None
 
     def compose(self) -> ComposeResult:
-        status = RunStatus(id="run-status")
+        status = RunStatusLine(id="run-status")
         status.text = Text("No run yet. Press r to run the App.", style="dim")
         yield status
         with Horizontal(id="run-actions"):
@@ -255,11 +255,11 @@ class RunPane(Vertical):
         if stdout_lines is not None:
             text.append(f"· stdout {_lines(stdout_lines)} · stderr {_lines(stderr_lines or 0)} ")
         text.append(f"· started by {self._trigger or 'manual'}", style="dim")
-        self.query_one("#run-status", RunStatus).update(text)
+        self.query_one("#run-status", RunStatusLine).update(text)
 
     def _show_refusal(self, reason: str) -> None:
         text = Text.assemble(("✗ not run: ", "bold red"), reason)
-        self.query_one("#run-status", RunStatus).update(text)
+        self.query_one("#run-status", RunStatusLine).update(text)
 
     def show_record(self, record: RunRecord) -> None:
         """Show how a run ended: status, exit code, duration, line counts, why it started."""
@@ -274,7 +274,7 @@ class RunPane(Vertical):
             text.append(f" · {record.duration_seconds:.2f} s")
         text.append(f" · stdout {_lines(record.stdout_lines)} · stderr {_lines(record.stderr_lines)}")
         text.append(f" · started by {record.trigger or 'manual'}", style="dim")
-        self.query_one("#run-status", RunStatus).update(text)
+        self.query_one("#run-status", RunStatusLine).update(text)
 
     # -- events ---------------------------------------------------------------------------
 
