@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict
 
 from .kwargs import argument_problems, argv_tail, stdin_payload
+
+
+def _check_arguments(values: object) -> object:
+    if isinstance(values, dict):
+        problems = argument_problems(values)
+        if problems:
+            raise ValueError("; ".join(problems))
+    return values
+
+
+CheckedArguments = Annotated[dict[str, str], BeforeValidator(_check_arguments)]
+"""A field type for keyword arguments, checked by the platform's rules (`workbench.kwargs`)."""
 
 
 class KeywordArguments(BaseModel):
@@ -12,17 +26,8 @@ class KeywordArguments(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    values: dict[str, str] = {}
+    values: CheckedArguments = {}
     """Argument names to values, in the order the author gave them."""
-
-    @field_validator("values", mode="before")
-    @classmethod
-    def _check(cls, values: object) -> object:
-        if isinstance(values, dict):
-            problems = argument_problems(values)
-            if problems:
-                raise ValueError("; ".join(problems))
-        return values
 
     def stdin_payload(self) -> bytes:
         """The bytes written to the App's stdin in `stdin` mode."""

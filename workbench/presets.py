@@ -35,7 +35,8 @@ from .appdir import GOLDEN_DIR, PRESETS_FILE, AppFolder
 from .draft import JobDraft
 from .fsutil import atomic_write_text
 from .job import Job, JobError, JobSpec
-from .kwargs import ArgsMode, argument_problems
+from .kwargs import ArgsMode
+from .kwargs_model import CheckedArguments
 from .records import RunHistory, RunRecord, RunStatus
 from .runner import OutputSink
 
@@ -173,7 +174,7 @@ class Preset(_Model):
     """The preset's name (its key in `[preset.NAME]`)."""
     description: str = ""
     """A sentence on what the preset checks, for people."""
-    kwargs: dict[str, str] = {}
+    kwargs: CheckedArguments = {}
     """Keyword arguments, names to string values (the platform passes only strings)."""
     inputs: list[InputPath] = []
     """Files or folders placed in the run's `input/`, as paths relative to the App folder."""
@@ -191,15 +192,6 @@ class Preset(_Model):
                 f"preset name {value!r}: use letters, digits, '_' and '-', starting with a letter or digit"
             )
         return value
-
-    @field_validator("kwargs", mode="before")
-    @classmethod
-    def _check_kwargs(cls, values: object) -> object:
-        if isinstance(values, dict):
-            problems = argument_problems(values)
-            if problems:
-                raise ValueError("; ".join(problems))
-        return values
 
     @field_validator("timeout")
     @classmethod
