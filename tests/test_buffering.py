@@ -9,6 +9,8 @@ import sys
 
 from cli_helpers import cli_env, run_workbench, start_workbench
 
+from workbench.job import FLUSH_SHIM_DIR
+
 
 def test_flushed_output_is_live_without_pythonunbuffered(make_app) -> None:
     app = make_app(
@@ -27,17 +29,37 @@ def test_flushed_output_is_live_without_pythonunbuffered(make_app) -> None:
     assert proc.returncode == 130
 
 
-def test_flushed_keeps_block_buffering_and_every_byte(make_app) -> None:
+def test_flushed_is_line_buffered_until_a_flood_then_block_buffered(make_app) -> None:
     app = make_app(
-        "import sys\n"
+        "import sys, time\n"
         "print(sys.stdout.line_buffering, sys.stdout.isatty())\n"
         "for i in range(100_000):\n"
         "    print(i)\n"
+        "time.sleep(0.3)\n"
+        "print(sys.stdout.line_buffering)\n"
     )
     done = run_workbench(app, "-q", "--buffering", "flushed")
     lines = done.stdout.decode().splitlines()
-    assert lines[0] == "False False"
-    assert lines[1:] == [str(i) for i in range(100_000)]
+    assert lines[0] == "True False"  # like a terminal: each line in order with stderr
+    assert lines[1:-1] == [str(i) for i in range(100_000)]  # every byte, in order
+    assert lines[-1] == "False"  # the flood switched it to block buffering
+
+
+def test_flushed_output_keeps_the_order_of_stdout_and_stderr_writes(make_app) -> None:
+    # stdout and stderr share one pipe here, so the order seen is the order written.
+    app = make_app(
+        "import sys\n"
+        "for i in range(20):\n"
+        "    print(f'out {i}')\n"
+        "    print(f'err {i}', file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, str(app / "main.py")], cwd=app, capture_output=False,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60,
+        env={**cli_env(), "PYTHONPATH": str(FLUSH_SHIM_DIR)},
+    )
+    expected = "".join(f"out {i}\nerr {i}\n" for i in range(20))
+    assert done.stdout.decode() == expected
 
 
 def test_flushed_hides_itself_and_runs_a_shadowed_sitecustomize(make_app, tmp_path) -> None:

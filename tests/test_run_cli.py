@@ -314,12 +314,16 @@ class TestRunContract:
         assert not cwd.exists()  # the workspace is removed after the run
         assert files == {"./main.py", "./lib/helper.py", "./lib/input/kept.txt", "./input/my data/naïve.txt"}
 
-    def test_environment_is_unbuffered_and_tagged(self, make_app) -> None:
-        app = make_app("import os\nprint(os.environ.get('PYTHONUNBUFFERED'), 'WORKBENCH_RUN_TAG' in os.environ)\n")
-        assert run_workbench(app, "-q").stdout == b"1 True\n"
+    def test_environment_is_line_buffered_by_default_and_tagged(self, make_app) -> None:
+        app = make_app(
+            "import os, sys\n"
+            "print(os.environ.get('PYTHONUNBUFFERED'), sys.stdout.line_buffering, 'WORKBENCH_RUN_TAG' in os.environ)\n"
+        )
+        assert run_workbench(app, "-q").stdout == b"None True True\n"
+        assert run_workbench(app, "-q", "--buffering", "unbuffered").stdout == b"1 False True\n"
 
     def test_output_is_live(self, make_app) -> None:
-        # No flush: without PYTHONUNBUFFERED the line would sit in the App's buffer for 3 s.
+        # No flush: with Python's block buffering of a pipe the line would sit in the App's buffer for 3 s.
         app = make_app("import time\nprint('early')\ntime.sleep(3)\nprint('late')\n")
         proc = start_workbench(app, "-q")
         try:

@@ -476,12 +476,14 @@ async def test_watch_mode_that_cannot_watch_says_so_and_turns_off(sample_app, mo
         assert isinstance(app.screen, MainScreen)
 
 
-async def test_flushed_buffering_reaches_the_job_and_the_header(sample_app) -> None:
+async def test_unbuffered_output_reaches_the_job_and_the_header(sample_app) -> None:
     app = make(sample_app("echo"))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("b")
         assert app.screen.query_one(WorkbenchHeader).buffering == "flushed"
+        await pilot.press("b")
+        assert app.screen.query_one(WorkbenchHeader).buffering == "unbuffered"
         await pilot.press("r")
         await wait_for(pilot, lambda: screen(app).run_pane.last_record is not None and not screen(app).run_pane.running)
-        assert screen(app).run_pane.last_spec.buffering.value == "flushed"
+        assert screen(app).run_pane.last_spec.buffering.value == "unbuffered"
+        assert screen(app).run_pane.last_record.buffering == "unbuffered"
         assert "no message_string given" in log_lines(app, "stdout")

@@ -81,10 +81,11 @@ def _add_job_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--buffering",
-        choices=["unbuffered", "flushed"],
-        default="unbuffered",
-        help="unbuffered: PYTHONUNBUFFERED=1, every print shows at once, in order (default); "
-        "flushed: Python's block buffering as on a Node, flushed every 50 ms (much faster for Apps that print a lot)",
+        choices=["flushed", "unbuffered"],
+        default="flushed",
+        help="flushed (default): stdout line-buffered as on a terminal, live and in order with stderr, "
+        "switching to block buffering flushed every 50 ms when the App floods it; "
+        "unbuffered: PYTHONUNBUFFERED=1 (several times slower for Apps that print a lot)",
     )
     parser.add_argument(
         "--python",

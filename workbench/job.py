@@ -67,11 +67,12 @@ def requirements_environment() -> EnvironmentProvider:
 class Buffering(StrEnum):
     """How the App's Python buffers its stdout, and so how live and how fast its output is."""
 
-    UNBUFFERED = "unbuffered"
-    """PYTHONUNBUFFERED=1: every print reaches the workbench at once, stdout and stderr in order."""
     FLUSHED = "flushed"
-    """Python's own block buffering, as on a Node, flushed every 50 ms by `flush_shim`:
-    far fewer system calls for an App that prints a lot; stdout may trail stderr by 50 ms."""
+    """The default: stdout line-buffered, as on a terminal (each line live, in order with
+    stderr), switching to block buffering flushed every 50 ms in a flood (see `flush_shim`)."""
+    UNBUFFERED = "unbuffered"
+    """PYTHONUNBUFFERED=1: every write reaches the workbench at once, at two system calls
+    a print: several times slower for an App that prints a lot."""
 
 
 FLUSH_SHIM_DIR = Path(__file__).resolve().parent / "flush_shim"
@@ -88,7 +89,7 @@ class JobSpec:
     trigger: str | None = None
     """Why this run starts, shown in the history (`manual`, `saved main.py`, ...)."""
     preset: str | None = None
-    buffering: Buffering = Buffering.UNBUFFERED
+    buffering: Buffering = Buffering.FLUSHED
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,7 @@ def prepare(spec: JobSpec) -> PreparedJob:
     return PreparedJob(arguments, inputs)
 
 
-def app_environment(buffering: Buffering = Buffering.UNBUFFERED) -> dict[str, str]:
+def app_environment(buffering: Buffering = Buffering.FLUSHED) -> dict[str, str]:
     """The environment the App runs in: the workbench's, with its output made live."""
     env = dict(os.environ)
     if buffering is Buffering.UNBUFFERED:

@@ -25,7 +25,7 @@ class WorkbenchHeader(Widget):
     watching: reactive[bool] = reactive(True)
     on_save: reactive[str] = reactive("restart")
     run_status: reactive[str] = reactive("idle")
-    buffering: reactive[str] = reactive("unbuffered")
+    buffering: reactive[str] = reactive("flushed")
 
     def render(self) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
@@ -35,7 +35,7 @@ class WorkbenchHeader(Widget):
         if self.lifecycle_state:
             text.append_text(Text.assemble(sep, " state ", (self.lifecycle_state, "bold"), " "))
         text.append_text(Text.assemble(sep, " args ", (self.args_mode, "bold"), " "))
-        if self.buffering != "unbuffered":
+        if self.buffering != "flushed":  # shown only when not the default
             text.append_text(Text.assemble(sep, " output ", (self.buffering, "bold"), " "))
         watch = (f"on·{self.on_save}", "bold green") if self.watching else ("off", "bold yellow")
         text.append_text(Text.assemble(sep, " watch ", watch, " "))

@@ -327,9 +327,9 @@ class MainScreen(Screen[None]):
         self.buffering = Buffering.FLUSHED if self.buffering is Buffering.UNBUFFERED else Buffering.UNBUFFERED
         self.query_one(WorkbenchHeader).buffering = self.buffering.value
         if self.buffering is Buffering.FLUSHED:
-            self.notify("output flushed every 50 ms, as Python buffers it on a Node: much faster for chatty Apps")
+            self.notify("output line by line, block-buffered and flushed every 50 ms in a flood (the default)")
         else:
-            self.notify("output unbuffered: every line at once, stdout and stderr in order")
+            self.notify("output unbuffered (PYTHONUNBUFFERED=1): several times slower for Apps that print a lot")
 
     def action_toggle_on_save(self) -> None:
         """Switch what a save during a run does: restart it, or queue one more run."""

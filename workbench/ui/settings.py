@@ -31,9 +31,9 @@ class UISettings(BaseModel):
     """Milliseconds of quiet that end a burst of saves."""
     watch_debounce_ms: int = 400
     """The longest a burst of saves is gathered before a run starts."""
-    buffering: Buffering = Buffering.UNBUFFERED
-    """How the App's Python buffers its output: unbuffered (exact order, slower for chatty
-    Apps) or flushed (block buffering as on a Node, flushed every 50 ms)."""
+    buffering: Buffering = Buffering.FLUSHED
+    """How the App's Python buffers its output: flushed (line by line, in order, switching
+    to block buffering flushed every 50 ms in a flood) or unbuffered (PYTHONUNBUFFERED=1)."""
     tail_lines: int = 5000
     """Lines of each stream (and of the combined view) kept in memory and shown."""
     drain_interval: float = 0.08
