@@ -9,7 +9,7 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Button, Footer, TabbedContent, TabPane
+from textual.widgets import Button, DataTable, Footer, TabbedContent, TabPane, Tree
 from textual.worker import Worker, WorkerState
 
 from ..appdir import AppFolder
@@ -379,8 +379,21 @@ class MainScreen(Screen[None]):
         editor.set_mode(ArgsMode.ARGV if editor.mode is ArgsMode.STDIN else ArgsMode.STDIN)
 
     def action_show_tab(self, tab: str) -> None:
-        """Show one of the tabs."""
-        self.query_one("#tabs", TabbedContent).active = tab
+        """Show one of the tabs, with the cursor on its first table or tree (never a text field, so
+        the letter keys keep working, nor a button, which a stray Enter would press)."""
+        tabs = self.query_one("#tabs", TabbedContent)
+        tabs.active = tab
+        pane = tabs.get_pane(tab)
+
+        def focus_first() -> None:
+            if pane.has_focus_within or not pane.is_on_screen:
+                return  # the author (or another action) has put the cursor somewhere already
+            for widget in pane.query("*"):
+                if widget.focusable and isinstance(widget, (DataTable, Tree)):
+                    widget.focus()
+                    return
+
+        self.call_after_refresh(focus_first)
 
     def action_open_folder(self) -> None:
         """Open another App folder."""
@@ -388,7 +401,7 @@ class MainScreen(Screen[None]):
 
     def action_add_argument(self) -> None:
         """Add a keyword argument row and put the cursor in its name."""
-        self.action_show_tab("arguments")
+        self.query_one("#tabs", TabbedContent).active = "arguments"
         self.call_later(self.query_one(ArgumentsEditor).action_add_argument)
 
     def action_clear_inputs(self) -> None:
