@@ -487,3 +487,17 @@ async def test_unbuffered_output_reaches_the_job_and_the_header(sample_app) -> N
         assert screen(app).run_pane.last_spec.buffering.value == "unbuffered"
         assert screen(app).run_pane.last_record.buffering == "unbuffered"
         assert "no message_string given" in log_lines(app, "stdout")
+
+
+async def test_installer_output_goes_to_the_install_pane_and_a_failed_install_is_an_error(make_app) -> None:
+    # A requirement on a local path that does not exist fails at once, with no network.
+    root = make_app("import json\nprint('never runs')\n", **{"requirements.txt": "./no-such-package-here\n"})
+    app = make(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        await wait_for(pilot, lambda: screen(app).run_pane.last_record is not None, timeout=60)
+        record = screen(app).run_pane.last_record
+        assert record.status is RunStatus.ERROR
+        assert "no-such-package-here" in (record.message or "")
+        assert log_lines(app, "install"), "the installer's output reached the install pane"
+        assert "never runs" not in log_lines(app, "stdout")

@@ -382,6 +382,7 @@ _NAMED_FAILURES = (
     re.compile(r"Failed to build (?P<req>\S+)"),
     re.compile(r"Invalid requirement: '?(?P<req>[^'\n]+)'?"),
     re.compile(r"Could not open requirements file: .*?'(?P<req>[^']+)'"),
+    re.compile(r"Distribution not found at:\s*(?P<req>\S+)"),
 )
 _ERROR_LINE = re.compile(r"^\s*(?:ERROR:|error:|cause:|Caused by:|×|╰─▶)\s*", re.IGNORECASE)
 
@@ -440,6 +441,11 @@ def _named_requirement(lines: list[str]) -> str | None:
             match = pattern.search(line)
             if match:
                 return match.group("req").strip().strip(".,'\"") or None
+    joined = "\n".join(lines)  # an installer may wrap a long message onto the next line
+    for pattern in _NAMED_FAILURES:
+        match = pattern.search(joined)
+        if match:
+            return match.group("req").strip().strip(".,'\"") or None
     return None
 
 

@@ -19,7 +19,7 @@ from textual.widgets import Button, Log, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from ..appdir import AppFolder
-from ..job import Job, JobError, JobSpec
+from ..job import EnvironmentProvider, Job, JobError, JobSpec
 from ..records import RunHistory, RunRecord, RunStatus
 from .messages import OpenExternally
 from .output_stream import STDERR, OutputBuffer
@@ -131,6 +131,8 @@ class RunPane(Vertical):
         self._cancelling = False
         self._timer: Timer | None = None
         self._ended: threading.Event | None = None
+        self._installing: deque[str] = deque()
+        """Installer lines (requirements.txt) not shown yet; appended from the run's thread."""
 
     def compose(self) -> ComposeResult:
         status = RunStatusLine(id="run-status")
@@ -149,6 +151,8 @@ class RunPane(Vertical):
                 yield StreamLog(self.settings.tail_lines, id="log-stdout")
             with TabPane("stderr", id="tab-stderr"):
                 yield StreamLog(self.settings.tail_lines, id="log-stderr")
+            with TabPane("install", id="tab-install"):
+                yield StreamLog(self.settings.tail_lines, id="log-install")
 
     def on_mount(self) -> None:
         self._timer = self.set_interval(self.settings.drain_interval, self._drain, pause=True)
@@ -165,12 +169,14 @@ class RunPane(Vertical):
             return False
         self._requested_at = time.monotonic()
         buffer = OutputBuffer(self.settings.tail_lines)
+        installing: deque[str] = deque(maxlen=self.settings.tail_lines)
         try:
             job = Job(
                 self.app_folder,
                 spec,
                 buffer,
                 history=self.history,
+                environment=self._environment(installing),
                 notify=lambda text: self.post_message(self.Note(text)),
                 on_started=lambda record: self.post_message(self.RunStarted(record, time.monotonic())),
             )
@@ -179,6 +185,7 @@ class RunPane(Vertical):
             self.post_message(self.RunRefused(str(error)))
             return False
         self.job, self.buffer, self.last_spec = job, buffer, spec
+        self._installing = installing
         self._ended = threading.Event()
         self._trigger = spec.trigger
         self._started_at = None
@@ -216,7 +223,22 @@ class RunPane(Vertical):
 
     # -- draining output ------------------------------------------------------------------
 
+    def _environment(self, installing: deque[str]) -> EnvironmentProvider | None:
+        """The App's requirements environment, its installer's lines sent to the install pane."""
+        if self.app_folder.requirements is None:
+            return None  # the Job's default: the workbench's own Python
+        from ..envs import environment_provider
+
+        return environment_provider(output=installing.append)
+
     def _drain(self) -> None:
+        if self._installing:
+            lines = list(self._installing)
+            self._installing.clear()
+            self.query_one("#log-install", StreamLog).feed(lines)
+            if self._started_at is None and self.running:
+                self.query_one("#run-logs", TabbedContent).active = "tab-install"
+                self._show_status(installing=lines[-1])
         if self.buffer is None:
             return
         drained = self.buffer.drain()
@@ -242,10 +264,15 @@ class RunPane(Vertical):
         self.query_one("#open-stdout", Button).disabled = not has_logs
         self.query_one("#open-stderr", Button).disabled = not has_logs
 
-    def _show_status(self, stdout_lines: int | None = None, stderr_lines: int | None = None) -> None:
+    def _show_status(
+        self, stdout_lines: int | None = None, stderr_lines: int | None = None, *, installing: str | None = None
+    ) -> None:
         text = Text()
         if self._cancelling:
             text.append("■ cancelling… ", style="bold yellow")
+        elif self._started_at is None and installing is not None:
+            text.append("● installing requirements.txt… ", style="bold cyan")
+            text.append(installing.strip()[:80] + " ", style="dim")
         elif self._started_at is None:
             text.append("● starting… ", style="bold cyan")
         else:
@@ -281,6 +308,9 @@ class RunPane(Vertical):
     @on(RunStarted)
     def _started(self, event: RunStarted) -> None:
         self._started_at = event.started
+        logs = self.query_one("#run-logs", TabbedContent)
+        if logs.active == "tab-install":
+            logs.active = "tab-combined"
         if self.running:
             self._show_status(*(self.buffer.counts if self.buffer else (0, 0)))
 
