@@ -29,7 +29,8 @@ class WorkbenchHeader(Widget):
 
     def render(self) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(" Workbench ", style="bold reverse")
+        if self.size.width >= 96:  # on a narrow terminal the run's status matters more than the name
+            text.append(" Workbench ", style="bold reverse")
         text.append(f" {self.app_name} ", style="bold")
         sep = ("│", "dim")
         if self.lifecycle_state:
