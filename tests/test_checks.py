@@ -19,7 +19,6 @@ from workbench.checks import (
     check_requirements,
     check_system_folders,
     find_argument_reads,
-    format_size,
     parse_main,
     run_checks,
 )
@@ -380,8 +379,8 @@ def test_deploy_upload_lists_the_app_files_and_their_size(make_app) -> None:
     _run(AppFolder.open(root))
     check = check_deploy_upload(AppFolder.open(root))
     assert check.ok and check.level == "info"
-    assert check.detail == "3 files, 1.2 KB: data/table.csv, main.py, requirements.txt"
-    assert check.items == ["data/table.csv (1.2 KB)", "main.py (6 B)", "requirements.txt (6 B)"]
+    assert check.detail == "3 files, 1.2 KiB: data/table.csv, main.py, requirements.txt"
+    assert check.items == ["data/table.csv (1.2 KiB)", "main.py (6 B)", "requirements.txt (6 B)"]
 
 
 def test_deploy_upload_of_many_files_is_shortened(make_app) -> None:
@@ -390,11 +389,6 @@ def test_deploy_upload_of_many_files_is_shortened(make_app) -> None:
     assert check.detail.startswith("10 files, 15 B: f0.txt, f1.txt")
     assert check.detail.endswith(", +4 more")
     assert len(check.items) == 10
-
-
-@pytest.mark.parametrize(("size", "text"), [(0, "0 B"), (1023, "1023 B"), (1024, "1.0 KB"), (5 * 1024**2, "5.0 MB")])
-def test_format_size(size: int, text: str) -> None:
-    assert format_size(size) == text
 
 
 def test_a_nested_folder_in_the_last_runs_output_is_a_warning(make_app) -> None:

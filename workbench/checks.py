@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict
 
 from .appdir import ENTRY_POINT, REQUIREMENTS, STATE_DIR, AppFolder
 from .draft import load_draft
+from .fsutil import human_size
 from .kwargs import argument_problems
 from .records import RunHistory, RunRecord, RunStatus
 
@@ -58,16 +59,6 @@ def _skipped(name: str, detail: str) -> CheckResult:
 
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
-
-
-def format_size(size: int) -> str:
-    """A byte count for people: 812 B, 3.4 KB, 1.2 MB."""
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{size} B" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    raise AssertionError("unreachable")
 
 
 # main.py ---------------------------------------------------------------------------------
@@ -493,8 +484,8 @@ def check_deploy_upload(app: AppFolder) -> CheckResult:
     total = sum(item.size for item in files)
     shown = ", ".join(item.path for item in files[:6])
     more = f", +{len(files) - 6} more" if len(files) > 6 else ""
-    items = [f"{item.path} ({format_size(item.size)})" for item in files]
-    return _passed(name, f"{_plural(len(files), 'file')}, {format_size(total)}: {shown}{more}", items=items)
+    items = [f"{item.path} ({human_size(item.size)})" for item in files]
+    return _passed(name, f"{_plural(len(files), 'file')}, {human_size(total)}: {shown}{more}", items=items)
 
 
 def _top_level_folders(path: Path) -> set[str]:

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 
+from .fsutil import human_size  # noqa: F401  (the previews' sizes; re-exported for the UI)
+
 PREVIEW_LIMIT = 64 * 1024
 """Bytes read from the start of a file to preview it."""
 HEX_LIMIT = 16 * 1024
@@ -113,19 +115,6 @@ def printable_name(name: str) -> str:
 def language_for(name: str) -> str:
     """The syntax-highlighting language (a Pygments lexer name) for a file name; `text` if unknown."""
     return _LANGUAGES.get(os.path.splitext(name)[1].lower(), "text")
-
-
-def human_size(size: int) -> str:
-    """A byte count for people: `512 B`, `1.5 KiB`, `12 MiB`."""
-    if size < 1024:
-        return f"{size} B"
-    value = float(size)
-    for unit in ("KiB", "MiB", "GiB", "TiB"):
-        value /= 1024
-        if value < 1024 or unit == "TiB":
-            shown = f"{value:.0f}" if value >= 100 else f"{value:.1f}".removesuffix(".0")
-            return f"{shown} {unit}"
-    raise AssertionError("unreachable")
 
 
 @dataclass(frozen=True)

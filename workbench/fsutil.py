@@ -126,3 +126,16 @@ def _remove_flat(path: Path) -> None:
         os.rmdir(path)
     except OSError:
         pass
+
+
+def human_size(size: int) -> str:
+    """A byte count for people: `512 B`, `1.5 KiB`, `12 MiB`."""
+    if size < 1024:
+        return f"{size} B"
+    value = float(size)
+    for unit in ("KiB", "MiB", "GiB", "TiB"):
+        value /= 1024
+        if value < 1024 or unit == "TiB":
+            shown = f"{value:.0f}" if value >= 100 else f"{value:.1f}".removesuffix(".0")
+            return f"{shown} {unit}"
+    raise AssertionError("unreachable")

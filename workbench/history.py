@@ -45,7 +45,7 @@ class RunStatus(StrEnum):
 def new_run_id(now: datetime | None = None) -> str:
     """A sortable, unique run id: local time to the microsecond plus a random tag."""
     now = now or datetime.now()
-    return now.strftime("%Y%m%d-%H%M%S-%f") + "-" + secrets.token_hex(2)
+    return now.strftime("%Y%m%d-%H%M%S-%f") + "-" + secrets.token_hex(4)
 
 
 class RunHistory:

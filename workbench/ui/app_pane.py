@@ -15,7 +15,8 @@ from textual.screen import Screen
 from textual.widgets import Button, DataTable, DirectoryTree, Footer, Input, Label, Static
 
 from ..appdir import ENTRY_POINT, AppFolder, AppFolderError
-from .inputs_pane import PathSuggester, human_size
+from ..fsutil import human_size
+from .inputs_pane import PathSuggester
 from .messages import OpenExternally
 
 

@@ -15,19 +15,10 @@ from textual.suggester import Suggester
 from textual.widgets import Button, DataTable, Input, Label
 
 from ..paste import resolve_pasted
+from ..fsutil import human_size
 from ..staging import StagingError, check_inputs
 
 _SIZE_WALK_LIMIT = 20_000
-
-
-def human_size(size: int) -> str:
-    """A byte count for people: 512 B, 1.5 KB, 3.2 MB."""
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} B"
 
 
 def path_size(path: Path) -> str:
