@@ -247,15 +247,20 @@ while True:
 """
 
 
+async def start_hanging_run(pilot, app: WorkbenchApp) -> tuple[int, int]:
+    """Run HANGING_APP and wait until its child has said its pid; return (main pid, child pid)."""
+    await pilot.press("r")
+    await wait_for(pilot, lambda: any(line.startswith("child ") for line in log_lines(app, "stdout")))
+    child = int(next(line for line in log_lines(app, "stdout") if line.startswith("child ")).split()[1])
+    return screen(app).run_pane.job._process.pid, child
+
+
 @pytest.mark.timeout(60)
 async def test_cancel_ends_a_hanging_app_and_its_child(make_app) -> None:
     root = make_app(HANGING_APP)
     app = make(root)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("r")
-        await wait_for(pilot, lambda: any(line.startswith("child ") for line in log_lines(app, "stdout")))
-        child = int(next(line for line in log_lines(app, "stdout") if line.startswith("child ")).split()[1])
-        main_pid = screen(app).run_pane.job._process.pid
+        main_pid, child = await start_hanging_run(pilot, app)
         assert not process_gone(child)
         await pilot.press("x")
         await wait_for(pilot, lambda: not screen(app).run_pane.running, timeout=30)
@@ -395,10 +400,7 @@ async def test_quitting_during_a_run_ends_its_process_tree(make_app) -> None:
     root = make_app(HANGING_APP)
     app = make(root)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("r")
-        await wait_for(pilot, lambda: any(line.startswith("child ") for line in log_lines(app, "stdout")))
-        child = int(next(line for line in log_lines(app, "stdout") if line.startswith("child ")).split()[1])
-        main_pid = screen(app).run_pane.job._process.pid
+        main_pid, child = await start_hanging_run(pilot, app)
         await pilot.press("ctrl+q")
     assert await asyncio.to_thread(app.wait_for_runs)  # as run_tui does before the process ends
     assert process_gone(child) and process_gone(main_pid)
