@@ -11,9 +11,9 @@ import pytest
 import workbench
 
 CORE_MODULES = sorted(
-    f"workbench.{info.name}"
-    for info in pkgutil.iter_modules(workbench.__path__)
-    if info.name != "ui" and info.name != "__main__"
+    info.name
+    for info in pkgutil.walk_packages(workbench.__path__, prefix="workbench.")
+    if not info.name.startswith("workbench.ui") and info.name != "workbench.__main__"
 )
 
 

@@ -448,7 +448,7 @@ def test_a_draft_the_platform_would_refuse_cannot_become_a_preset(tmp_path: Path
 
 @pytest.mark.parametrize("block", [1, 2, 3, 7, 1 << 20])
 def test_search_log_finds_text_across_block_boundaries(tmp_path: Path, monkeypatch, block: int) -> None:
-    import workbench.presets as presets_module
+    import workbench.presets.judge as presets_module
 
     monkeypatch.setattr(presets_module, "_CHUNK", block)
     log = tmp_path / "out.log"

@@ -1,0 +1,361 @@
+"""`RequirementsEnvironment`: the EnvironmentProvider a Job is given, building or reusing the App's environment."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import secrets
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..appdir import REQUIREMENTS, AppFolder
+from ..fsutil import atomic_write_text
+from ..job import EnvironmentFailed, PreparedEnvironment
+from .diagnose import _failure_message, diagnose
+from .installer import Output, _installer_environment, _kill_group, find_installer
+from .interpreter import Interpreter
+from .requirements import declared_requirements
+from .store import (
+    _BUILD_PREFIX,
+    INSTALL_LOG,
+    KEEP_ENVS,
+    LOCK_FILE,
+    LOGS_DIR,
+    MARKER,
+    ENVS_DIR,
+    EnvironmentKey,
+    _discard,
+    _file_sha256_or_none,
+    _fix_paths,
+    _marker_facts,
+    _move_into_place,
+    _prune_logs,
+    _sweep_leftovers,
+    _touch,
+    env_python,
+    environment_key,
+    envs_root,
+    is_complete,
+    prune_environments,
+)
+
+if TYPE_CHECKING:
+    from ..records import EnvironmentRecord
+
+_LOCK_POLL = 0.1
+
+
+def _environment_record(**fields: Any) -> EnvironmentRecord:
+    """The record of how the run's environment was provided.
+
+    The pydantic model is imported on first use, so that `workbench run` starts an
+    App without requirements before paying for pydantic (see `workbench.history`).
+    """
+    from ..records import EnvironmentRecord as Model
+
+    return Model(**fields)
+
+
+class _InstallFailed(Exception):
+    def __init__(self, lines: list[str], step: list[str]) -> None:
+        super().__init__("installer failed")
+        self.lines = lines
+        self.step = step
+
+
+class _Cancelled(Exception):
+    pass
+
+
+class RequirementsEnvironment:
+    """An EnvironmentProvider: the App's requirements environment, built or reused.
+
+    Call it as `provider(app, notify)`; `notify` receives the workbench's own
+    messages, `output` (given at creation) the installer's lines as they arrive.
+    One provider may serve many runs; `cancel()` ends the installs it is running.
+    """
+
+    def __init__(
+        self,
+        interpreter: Interpreter | None = None,
+        *,
+        reinstall: bool = False,
+        install: bool = True,
+        output: Output | None = None,
+        installer: str | None = None,
+        keep: int = KEEP_ENVS,
+    ) -> None:
+        self.interpreter = interpreter or Interpreter.current()
+        self.reinstall = reinstall
+        self.install = install
+        self.output = output
+        self.installer = installer
+        self.keep = max(1, keep)
+        self._identity = f"{os.path.realpath(self.interpreter.executable)}\0{self.interpreter.version_text}"
+        self._lock = threading.Lock()
+        self._running: set[subprocess.Popen[bytes]] = set()
+        self._cancel = threading.Event()
+
+    def cancel(self) -> None:
+        """End every install this provider is running (thread-safe); those runs fail as cancelled."""
+        self._cancel.set()
+        with self._lock:
+            running = list(self._running)
+        for process in running:
+            _kill_group(process)
+
+    def __call__(self, app: AppFolder, notify: Callable[[str], None]) -> PreparedEnvironment:
+        started = time.perf_counter()
+        self._cancel.clear()
+        mismatch = self.interpreter.node_mismatch()
+        if mismatch:
+            notify(mismatch)
+        if app.requirements is None:
+            return PreparedEnvironment(self.interpreter.executable)
+        if not self.install:
+            notify(
+                f"--no-install: {REQUIREMENTS} was not installed; the App runs with"
+                f" {self.interpreter.executable} and whatever that Python has installed"
+            )
+            return PreparedEnvironment(
+                self.interpreter.executable,
+                _environment_record(
+                    requirements_sha256=_file_sha256_or_none(app.root / REQUIREMENTS),
+                    skipped=True,
+                    python_version=self.interpreter.version_text,
+                    seconds=round(time.perf_counter() - started, 6),
+                ),
+            )
+        try:
+            key = environment_key(app.root, self.interpreter, self._identity)
+        except OSError as error:
+            raise EnvironmentFailed(
+                f"{REQUIREMENTS}: cannot be read ({error.strerror or error}); fix it or run with --no-install",
+                _environment_record(python_version=self.interpreter.version_text),
+            ) from None
+        try:
+            root = envs_root(app)
+        except OSError as error:
+            raise EnvironmentFailed(
+                f"{app.root / '.workbench' / ENVS_DIR}: cannot be created ({error.strerror or error})",
+                _environment_record(requirements_sha256=key.requirements_sha256),
+            ) from None
+        env_dir = root / key.name
+        if not self.reinstall and is_complete(env_dir):
+            _touch(env_dir)
+            return self._prepared(env_dir, key, reused=True, started=started)
+        with self._locked(root, notify):
+            if not self.reinstall and is_complete(env_dir):  # another run built it while we waited
+                _touch(env_dir)
+                return self._prepared(env_dir, key, reused=True, started=started)
+            _sweep_leftovers(root)
+            installer, log_path = self._build(app, root, env_dir, key, notify, started)
+            prune_environments(root, keep=self.keep, protect=env_dir)
+        return self._prepared(env_dir, key, reused=False, started=started, installer=installer, log=log_path)
+
+    def _prepared(
+        self,
+        env_dir: Path,
+        key: EnvironmentKey,
+        *,
+        reused: bool,
+        started: float,
+        installer: str | None = None,
+        log: Path | None = None,
+    ) -> PreparedEnvironment:
+        if reused:
+            installer, log = _marker_facts(env_dir)
+        record = _environment_record(
+            path=str(env_dir),
+            requirements_sha256=key.requirements_sha256,
+            reused=reused,
+            seconds=round(time.perf_counter() - started, 6),
+            installer=installer,
+            log=str(log) if log else None,
+            python_version=self.interpreter.version_text,
+        )
+        return PreparedEnvironment(str(env_python(env_dir)), record)
+
+    @contextmanager
+    def _locked(self, root: Path, notify: Callable[[str], None]) -> Iterator[None]:
+        try:
+            handle = open(root / LOCK_FILE, "a+b")
+        except OSError as error:
+            raise EnvironmentFailed(f"{root / LOCK_FILE}: cannot be opened ({error.strerror or error})") from None
+        try:
+            told = False
+            while True:
+                try:
+                    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if not told:
+                        notify("waiting for another run that is building this App's environment")
+                        told = True
+                    if self._cancel.wait(_LOCK_POLL):
+                        raise EnvironmentFailed("cancelled while waiting for the environment") from None
+            yield
+        finally:
+            handle.close()  # releases the lock
+
+    def _build(
+        self,
+        app: AppFolder,
+        root: Path,
+        env_dir: Path,
+        key: EnvironmentKey,
+        notify: Callable[[str], None],
+        started: float,
+    ) -> tuple[str, Path]:
+        try:
+            installer = find_installer(self.installer)
+        except ValueError as error:
+            raise EnvironmentFailed(str(error)) from None
+        build_dir = root / f"{_BUILD_PREFIX}{key.name}-{secrets.token_hex(4)}"
+        logs = root / LOGS_DIR
+        logs.mkdir(exist_ok=True)
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+        log_path = logs / f"{key.name}-{stamp}.log"
+        rel = os.path.relpath(env_dir, app.root)
+        action = "rebuilding" if env_dir.exists() else "building"
+        notify(
+            f"{action} the App's environment {rel} from {REQUIREMENTS} with {installer.name}"
+            f" (Python {self.interpreter.version_text})"
+        )
+        output = self.output or notify
+        lines: list[str] = []
+        try:
+            with open(log_path, "w", encoding="utf-8") as log:
+                log.write(f"# {action} {env_dir} with {installer.name}, Python {self.interpreter.version_text}\n")
+                for argv, where in installer.steps(self.interpreter, build_dir, app.name):
+                    cwd = app.root if where == "app" else root
+                    self._run_step(argv, cwd, log, output, lines)
+                _fix_paths(build_dir, env_dir)
+            os.replace(log_path, build_dir / INSTALL_LOG)
+            final_log = env_dir / INSTALL_LOG
+            seconds = round(time.perf_counter() - started, 3)
+            marker = {
+                "requirements_sha256": key.requirements_sha256,
+                "interpreter": self.interpreter.executable,
+                "python_version": self.interpreter.version_text,
+                "installer": installer.name,
+                "built_at": datetime.now(timezone.utc).isoformat(),
+                "seconds": seconds,
+            }
+            atomic_write_text(build_dir / MARKER, json.dumps(marker, indent=2) + "\n")  # last: the env is complete
+            _move_into_place(build_dir, env_dir, root)
+        except _InstallFailed as failure:
+            _discard(build_dir)
+            diagnosis = diagnose(failure.lines, declared_requirements(app.root))
+            raise EnvironmentFailed(
+                _failure_message(diagnosis, log_path),
+                _environment_record(
+                    requirements_sha256=key.requirements_sha256,
+                    seconds=round(time.perf_counter() - started, 6),
+                    installer=installer.name,
+                    log=str(log_path),
+                    python_version=self.interpreter.version_text,
+                ),
+            ) from None
+        except _Cancelled:
+            _discard(build_dir)
+            raise EnvironmentFailed(
+                "cancelled while installing the App's requirements",
+                _environment_record(requirements_sha256=key.requirements_sha256, installer=installer.name,
+                                  log=str(log_path), python_version=self.interpreter.version_text),
+            ) from None
+        except OSError as error:
+            _discard(build_dir)
+            raise EnvironmentFailed(
+                f"could not build the App's environment in {root}: {error.strerror or error}"
+                f" ({getattr(error, 'filename', None) or 'file system'}); installer log: {log_path}",
+                _environment_record(requirements_sha256=key.requirements_sha256, installer=installer.name,
+                                  log=str(log_path), python_version=self.interpreter.version_text),
+            ) from None
+        except BaseException:
+            _discard(build_dir)
+            raise
+        _prune_logs(logs)
+        return installer.name, final_log
+
+    def _run_step(self, argv: list[str], cwd: Path, log, output: Output, lines: list[str]) -> None:
+        if self._cancel.is_set():
+            raise _Cancelled()
+        log.write(f"$ {' '.join(argv)}  (in {cwd})\n")
+        log.flush()
+        try:
+            process = subprocess.Popen(
+                argv,
+                cwd=cwd,
+                env=_installer_environment(),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                close_fds=True,
+            )
+        except OSError as error:
+            message = f"could not start {argv[0]}: {error.strerror or error}"
+            log.write(message + "\n")
+            raise _InstallFailed([f"error: {message}"], argv) from None
+        with self._lock:
+            self._running.add(process)
+        try:
+            if self._cancel.is_set():
+                _kill_group(process)
+            assert process.stdout is not None
+            for raw in process.stdout:  # line by line, as the installer writes them
+                line = raw.decode("utf-8", "replace").rstrip("\r\n")
+                log.write(line + "\n")
+                log.flush()
+                lines.append(line)
+                try:
+                    output(line)
+                except (OSError, ValueError):
+                    pass  # the sink went away (a closed stderr): keep logging
+            code = process.wait()
+        finally:
+            with self._lock:
+                self._running.discard(process)
+            if process.poll() is None:
+                _kill_group(process)
+                process.wait()
+            if process.stdout is not None:
+                process.stdout.close()
+        if self._cancel.is_set():
+            raise _Cancelled()
+        if code != 0:
+            log.write(f"# exit status {code}\n")
+            raise _InstallFailed(lines, argv)
+
+
+
+def environment_provider(
+    python: str | os.PathLike[str] | None = None,
+    *,
+    reinstall: bool = False,
+    install: bool = True,
+    output: Output | None = None,
+    installer: str | None = None,
+    keep: int = KEEP_ENVS,
+) -> RequirementsEnvironment:
+    """The provider the CLI and the TUI give a Job.
+
+    `python`: the interpreter environments are made from (default: the workbench's);
+    it is run once here to learn its version, so a bad path raises InterpreterError
+    before anything runs. `reinstall` rebuilds the environment; `install=False`
+    skips it and runs the App with the interpreter itself. `output` receives the
+    installer's lines as they arrive (default: the run's notify function).
+    `installer` forces `uv` or `pip` (default: uv when available).
+    """
+    interpreter = Interpreter.current() if python is None else Interpreter.probe(python)
+    return RequirementsEnvironment(
+        interpreter, reinstall=reinstall, install=install, output=output, installer=installer, keep=keep
+    )
