@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import NoReturn
 
 USAGE_ERROR = 2
-SUBCOMMANDS = ("run", "preview", "test")
+SUBCOMMANDS = ("run", "preview", "test", "serve")
 
 
 def say(message: str) -> None:
@@ -229,6 +229,7 @@ HELP = """usage: workbench [APP_DIR]               open the workbench on an App 
        workbench run APP_DIR [options]   run an App once, headless
        workbench preview APP_DIR         which lifecycle actions are allowed, and the checks
        workbench test APP_DIR            run the App's saved Job presets and check their expectations
+       workbench serve APP_DIR           serve the workbench in a web browser (localhost; needs the serve extra)
 
 `workbench COMMAND --help` describes each command's options."""
 
@@ -275,6 +276,10 @@ def main(argv: list[str] | None = None) -> int:
             from .test_cli import command_test
 
             return command_test(rest)
+        if command == "serve":
+            from .serve_cli import command_serve
+
+            return command_serve(rest)
         return command_tui(rest)
     except KeyboardInterrupt:
         return 130
