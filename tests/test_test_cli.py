@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import time
 import textwrap
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -301,3 +302,81 @@ def test_ctrl_c_cancels_the_runs_reports_them_and_exits_130(make_app) -> None:
     assert lines[-1] == "0 passed, 2 failed"
     assert os.path.isdir(root)  # and nothing of the author's was touched
     assert sorted(p.name for p in root.iterdir()) == [".workbench", "main.py", "presets.toml"]
+
+
+def _read_until(lines: "queue.Queue[str | None]", needle: str, seen: list[str], timeout: float = 60) -> None:
+    """Collect the command's stdout lines until one holds `needle`."""
+    import queue
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            line = lines.get(timeout=max(0.01, deadline - time.monotonic()))
+        except queue.Empty:
+            raise AssertionError(f"{needle!r} never came; the output so far:\n" + "".join(seen)) from None
+        if line is None:
+            raise AssertionError(f"the command ended before {needle!r}:\n" + "".join(seen))
+        seen.append(line)
+        if needle in line:
+            return
+
+
+def test_watch_runs_a_round_per_save_and_marks_the_regression(sample_app) -> None:
+    import queue
+    import signal
+    import threading
+
+    app = sample_app("echo")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "workbench", "test", str(app), "--watch"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=cli_env(),
+    )
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def pump() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=pump, daemon=True).start()
+    seen: list[str] = []
+    try:
+        _read_until(lines, "watching for saves", seen)
+        first = "".join(seen)
+        assert "── round 1 · start" in first
+        assert re.search(r"^PASS hello +\d+\.\d\d s", first, re.M)
+        assert "2 passed, 0 failed" in first and "presets 2/2" in first
+        assert "suggested Node memory" in first
+        # Break the no-arguments preset: its message changes.
+        main_py = app / "main.py"
+        main_py.write_text(main_py.read_text().replace("no message_string given", "nothing \x1b[31mgiven"))
+        del seen[:]
+        _read_until(lines, "watching for saves", seen)
+        second = "".join(seen)
+        assert "── round 2 · saved main.py" in second
+        assert re.search(r"^FAIL no-arguments .*REGRESSION  stdout_contains: stdout does not contain", second, re.M)
+        assert "+nothing \\x1b[31mgiven" in second  # the App's text, escaped
+        assert "\x1b" not in second
+        assert "1 passed, 1 failed" in second and "presets 1/2 · 1 regression" in second
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 1  # the last round's status: a preset failed
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def test_the_peak_memory_and_a_node_memory_suggestion_close_the_report(sample_app) -> None:
+    result = workbench_test(sample_app("echo"))
+    assert result.returncode == 0
+    memory = [line for line in result.stderr.splitlines() if "peak memory" in line]
+    assert len(memory) == 1
+    assert re.fullmatch(
+        r"workbench: peak memory [\d.]+ MiB \(preset (hello|no-arguments)\) · "
+        r"suggested Node memory \d+ MiB \(peak \+ 50%, rounded up to 64 MiB\)",
+        memory[0],
+    ), memory

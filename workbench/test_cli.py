@@ -44,7 +44,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--junit", type=Path, metavar="FILE", help="also write the results as JUnit XML to FILE")
     parser.add_argument(
-        "-j", "--jobs", type=int, default=1, metavar="N", help="run N presets side by side (default 1: one after another)"
+        "-j",
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="run N presets side by side (default 1: one after another; with --watch, the machine's cores)",
+    )
+    parser.add_argument(
+        "-w",
+        "--watch",
+        action="store_true",
+        help="run the presets again after every save to the App (or to presets.toml and golden/), "
+        "cancelling a round going; a board after each round; Ctrl-C ends with the last round's exit status",
     )
     parser.add_argument(
         "-v", "--verbose", action="store_true", help="pass the App's stdout and stderr through (interleaved with --jobs)"
@@ -58,7 +69,7 @@ def command_test(argv: list[str]) -> int:
     from .appdir import AppFolder, AppFolderError
     from .presets import PresetError, load_presets
 
-    if options.jobs < 1:
+    if options.jobs is not None and options.jobs < 1:
         say(f"test: --jobs {options.jobs}: must be at least 1")
         return USAGE_ERROR
     try:
@@ -76,10 +87,21 @@ def command_test(argv: list[str]) -> int:
     if not names:
         say(f"{preset_file.path.name}: holds no presets; add a [preset.NAME] table (see docs/presets.md)")
         return USAGE_ERROR
+    if options.watch:
+        if options.junit is not None:
+            say("test: --junit and --watch cannot be used together")
+            return USAGE_ERROR
+        from .test_watch import watch_presets
+
+        return watch_presets(app, list(dict.fromkeys(options.preset)) or None, jobs=options.jobs)
     presets = [preset_file.presets[name] for name in names]
-    results, interrupted = run_all(app, presets, jobs=options.jobs, verbose=options.verbose, report=_print_result)
+    results, interrupted = run_all(app, presets, jobs=options.jobs or 1, verbose=options.verbose, report=_print_result)
     passed = sum(result.passed for result in results)
+    from .preset_rounds import memory_line
+
     print(f"{passed} passed, {len(results) - passed} failed", flush=True)
+    if memory := memory_line(results):  # on stderr, with the workbench's own lines: the report stays exact
+        say(memory)
     if options.junit is not None:
         try:
             write_junit(options.junit, app.name, results)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from watchfiles import Change, awatch
 
-from .appdir import AppFolder
+from .appdir import GOLDEN_DIR, PRESETS_FILE, AppFolder
 
 STEP_MS = 20
 """Milliseconds of quiet that end a burst of changes (watchfiles' `step`)."""
@@ -39,9 +39,20 @@ def is_swap_file(name: str) -> bool:
     return bool(_SWAP_FILE.search(name))
 
 
-def is_watched(app: AppFolder, path: Path) -> bool:
-    """Whether a change to `path` (absolute) is a change to the App."""
-    return app.contains(path) and not is_swap_file(path.name)
+def is_watched(app: AppFolder, path: Path, *, tests: bool = False) -> bool:
+    """Whether a change to `path` (absolute) is a change to the App (with `tests`, or to its presets)."""
+    if is_swap_file(path.name):
+        return False
+    return app.contains(path) or (tests and is_test_file(app, path))
+
+
+def is_test_file(app: AppFolder, path: Path) -> bool:
+    """Whether `path` is the App's presets file or one of its golden copies (the author's tests)."""
+    try:
+        parts = path.relative_to(app.root).parts if path.is_absolute() else path.parts
+    except ValueError:
+        return False
+    return parts == (PRESETS_FILE,) or (len(parts) > 1 and parts[0] == GOLDEN_DIR)
 
 
 _VERBS = {Change.added: "added", Change.modified: "saved", Change.deleted: "removed"}
@@ -57,12 +68,12 @@ class AppChange:
     """Why a run starts, for the author: `saved main.py`, `saved main.py and 2 other files`."""
 
 
-def describe_changes(app: AppFolder, changes: set[tuple[Change, str]]) -> AppChange | None:
-    """Summarise a burst of raw changes; None when none of them is the App's."""
+def describe_changes(app: AppFolder, changes: set[tuple[Change, str]], *, tests: bool = False) -> AppChange | None:
+    """Summarise a burst of raw changes; None when none of them is the App's (or, with `tests`, its presets')."""
     kinds: dict[str, Change] = {}
     for change, raw in changes:
         path = Path(raw)
-        if not is_watched(app, path):
+        if not is_watched(app, path, tests=tests):
             continue
         rel = path.relative_to(app.root).as_posix() if path.is_absolute() else raw
         kinds[rel] = change
@@ -85,11 +96,15 @@ async def watch_app(
     step_ms: int = STEP_MS,
     debounce_ms: int = DEBOUNCE_MS,
     force_polling: bool | None = None,
+    tests: bool = False,
 ) -> AsyncIterator[AppChange]:
-    """Yield one `AppChange` per burst of saves to the App's files, until `stop_event` is set."""
+    """Yield one `AppChange` per burst of saves to the App's files, until `stop_event` is set.
+
+    With `tests`, saves to `presets.toml` and `golden/` count too (they change what a round of presets checks).
+    """
 
     def watch_filter(_change: Change, raw: str) -> bool:
-        return is_watched(app, Path(raw))
+        return is_watched(app, Path(raw), tests=tests)
 
     async for changes in awatch(
         app.root,
@@ -101,6 +116,6 @@ async def watch_app(
         recursive=True,
         yield_on_timeout=False,
     ):
-        described = describe_changes(app, changes)
+        described = describe_changes(app, changes, tests=tests)
         if described is not None:
             yield described
