@@ -11,6 +11,18 @@ REPO = Path(__file__).resolve().parent.parent
 SAMPLE_APPS = REPO / "sample_apps"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_stage_root(tmp_path_factory):
+    """Staged copies and hash caches of the suite's Apps go to the session's temporary folder
+    (the CLI tests' subprocesses inherit the variable)."""
+    import os
+
+    from workbench.appcache import STAGE_DIR_VARIABLE
+
+    os.environ[STAGE_DIR_VARIABLE] = str(tmp_path_factory.mktemp("stage"))
+    yield
+
+
 @pytest.fixture
 def make_app(tmp_path: Path):
     """Write an App folder from a main.py source (and other files) and return its path."""

@@ -245,13 +245,16 @@ def test_writes_outside_output_never_reach_the_authors_folder(make_app, tmp_path
         assert done.returncode == 0, done.stderr
         assert snapshot(app) == before
         assert [o["path"] for o in load_record(record_path)["outputs"]] == ["ok.txt"]
-        assert not workspace.exists()
+        assert not (workspace / "output").exists()  # the staged copy is kept, its output/ moved away
         assert not workspace.is_relative_to(app) and not app.is_relative_to(workspace.parent / workspace.name)
     finally:
         for name in ("escaped-relative.txt", "escaped-absolute.txt"):
             (workspace.parent / name).unlink(missing_ok=True)
-    # The second run runs the author's main.py again, not the one the first run overwrote.
-    assert run_workbench(app, "-q").stdout.decode().splitlines()[0] != "overwritten"
+    # The second run runs the author's main.py again, not the one the first run overwrote,
+    # in the same staged copy put right: what the first run added or removed is undone.
+    second = run_workbench(app, "-q")
+    assert second.stdout.decode().splitlines()[0] == str(workspace)
+    assert snapshot(app) == before
 
 
 def test_symlink_in_output_is_recorded_not_followed(make_app, tmp_path: Path) -> None:
@@ -305,7 +308,7 @@ def test_read_only_output_is_collected_and_cleaned_up(make_app, tmp_path: Path) 
     assert done.returncode == 0, done.stderr
     record = load_record(record_path)
     assert sorted(o["path"] for o in record["outputs"]) == ["b.txt", "sub/a.txt"]
-    assert not Path(done.stdout.decode().strip()).exists()
+    assert not (Path(done.stdout.decode().strip()) / "output").exists()
     # The kept copy can be pruned later.
     assert run_workbench(app, "--keep", "1", "-q").returncode == 0
     assert [p.name for p in run_dirs(app)] != [record["id"]]
@@ -348,6 +351,6 @@ def test_very_deep_output_tree(make_app, tmp_path: Path) -> None:
         assert done.returncode == 0, done.stderr[-2000:]
         assert b"Traceback" not in done.stderr
         assert [o["path"] for o in load_record(record_path)["outputs"]] == ["d/" * 1200 + "leaf.txt"]
-        assert not Path(done.stdout.decode().strip()).exists()
+        assert not (Path(done.stdout.decode().strip()) / "output").exists()
     finally:  # pytest's own clean-up of old temporary folders recurses once per level
         remove_tree(app / ".workbench")

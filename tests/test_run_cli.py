@@ -311,7 +311,8 @@ class TestRunContract:
         lines = done.stdout.decode().splitlines()
         cwd, files = Path(lines[0]), set(lines[1:])
         assert not cwd.is_relative_to(app)
-        assert not cwd.exists()  # the workspace is removed after the run
+        # The staged copy is kept for the next run, emptied of the run's input/ and output/.
+        assert not (cwd / "input").exists() and not (cwd / "output").exists()
         assert files == {"./main.py", "./lib/helper.py", "./lib/input/kept.txt", "./input/my data/naïve.txt"}
 
     def test_environment_is_line_buffered_by_default_and_tagged(self, make_app) -> None:

@@ -63,7 +63,13 @@ def test_workspace_holds_the_app_and_empty_input_output(app: AppFolder, tmp_path
         assert not workspace.path.is_relative_to(app.root)
     finally:
         discard_workspace(workspace)
-    assert not workspace.path.exists()
+    # The staged copy is kept for the next run, its input/ and output/ gone.
+    assert not workspace.input_dir.exists() and not workspace.output_dir.exists()
+    again = stage_workspace(app, [], parent=tmp_path)
+    try:
+        assert again.path == workspace.path and again.restored == 0
+    finally:
+        discard_workspace(again)
 
 
 def test_workspace_is_outside_the_app_folder_by_default(app: AppFolder) -> None:

@@ -6,12 +6,11 @@ hashing, watching, deploy previews and the UI's file list all ask it.
 
 from __future__ import annotations
 
-import hashlib
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from .fsutil import file_sha256
 
 ENTRY_POINT = "main.py"
 REQUIREMENTS = "requirements.txt"
@@ -99,15 +98,7 @@ class AppFolder:
         Symlinks to files count as the file they point to; symlinks to folders
         and special files are not part of the App.
         """
-        found: list[AppFile] = []
-        for rel, entry in _walk(self.root, ()):
-            try:
-                size = entry.stat().st_size  # follows a file symlink: its content is uploaded
-            except OSError:
-                continue
-            found.append(AppFile("/".join(rel), size))
-        found.sort(key=lambda f: f.path)
-        return found
+        return [AppFile(path, info.st_size) for path, info in list_app_files(self.root)]
 
     def warnings(self) -> list[str]:
         """Problems with the folder that do not stop a run."""
@@ -121,16 +112,14 @@ class AppFolder:
         return found
 
     def content_hash(self) -> str:
-        """A sha256 over the App's files: their paths and contents."""
-        digest = hashlib.sha256()
-        for app_file in self.files():
-            digest.update(app_file.path.encode("utf-8", "surrogateescape") + b"\0")
-            try:
-                digest.update(file_sha256(self.root / app_file.path).encode())
-            except OSError:
-                digest.update(b"<unreadable>")
-            digest.update(b"\0")
-        return digest.hexdigest()
+        """A sha256 over the App's files: their paths and contents.
+
+        Incremental: only files whose stat data changed since the last hash are
+        read (see `workbench.appcache`).
+        """
+        from .appcache import snapshot
+
+        return snapshot(self).content_hash
 
     def contains(self, path: Path) -> bool:
         """Whether an absolute path (a changed file, say) is part of the App."""
@@ -141,22 +130,35 @@ class AppFolder:
         return not is_excluded(rel.parts)
 
 
-def _walk(root: Path, rel: tuple[str, ...]):
-    try:
-        entries = sorted(os.scandir(root.joinpath(*rel)), key=lambda e: e.name)
-    except OSError:
-        return
-    for entry in entries:
-        parts = (*rel, entry.name)
-        if is_excluded(parts):
-            continue
+def list_app_files(root: Path) -> list[tuple[str, os.stat_result]]:
+    """The App's files (as `AppFolder.files()` counts them) with their stat data, sorted by path.
+
+    One `stat` a file: a symlink to a file counts as the file (its content is
+    uploaded); symlinks to folders and special files are left out.
+    """
+    found: list[tuple[str, os.stat_result]] = []
+    pending: list[tuple[str, str]] = [("", str(root))]
+    while pending:
+        prefix, folder = pending.pop()
         try:
-            if entry.is_dir(follow_symlinks=False):
-                yield from _walk(root, parts)
-            elif entry.is_file(follow_symlinks=True):
-                yield parts, entry
+            entries = list(os.scandir(folder))
         except OSError:
             continue
+        for entry in entries:
+            name = entry.name
+            if name in _EXCLUDED_ANYWHERE or (not prefix and name in _EXCLUDED_AT_ROOT):
+                continue
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append((prefix + name + "/", entry.path))
+                    continue
+                info = entry.stat()
+            except OSError:
+                continue
+            if stat.S_ISREG(info.st_mode):
+                found.append((prefix + name, info))
+    found.sort(key=lambda item: item[0])
+    return found
 
 
 def ensure_state_dir(app_root: Path) -> Path:

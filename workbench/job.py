@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .appcache import snapshot as take_snapshot
 from .appdir import AppFolder
 from .history import OUTPUT_DIR, STDERR_LOG, STDOUT_LOG, RunHistory, RunStatus, new_run_id
 from .kwargs import ArgsMode, ArgumentError, argv_problems, argv_tail, check_arguments, stdin_payload
@@ -186,6 +187,7 @@ class Job:
                 f"{self.app.root / '.workbench'}: cannot keep the run there"
                 f" ({error.strerror or error}); make it a writable folder or remove it"
             ) from None
+        snapshot = take_snapshot(self.app)
         # The record's fields, gathered before the App starts; the pydantic record is
         # built once the App runs (`_new_record`), so building it costs the App no time.
         record: dict[str, Any] = dict(
@@ -200,7 +202,7 @@ class Job:
             stdout_log=str(run_dir / STDOUT_LOG),
             stderr_log=str(run_dir / STDERR_LOG),
             interpreter=sys.executable,
-            app_hash=self.app.content_hash(),
+            app_hash=snapshot.content_hash,
             trigger=self.spec.trigger,
             preset=self.spec.preset,
         )
@@ -220,7 +222,7 @@ class Job:
             record["interpreter"] = env.interpreter
             record["environment"] = env.record
             try:
-                workspace = stage_workspace(self.app, self.prepared.inputs)
+                workspace = stage_workspace(self.app, self.prepared.inputs, snapshot=snapshot)
             except StagingError as error:
                 return self._finish(record, RunStatus.ERROR, str(error))
             record["inputs"] = [{"name": f.name, "size": f.size, "sha256": f.sha256} for f in workspace.inputs]

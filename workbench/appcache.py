@@ -1,0 +1,186 @@
+"""The workbench's cache for an App, outside its folder: file hashes by stat data, staged copies.
+
+Hashing an App reads only the files whose stat data changed since they were last
+hashed, as git's index does: a file whose size, modification and change times and
+inode are those recorded is taken to hold the bytes it held then. A change time
+moves on every write, truncate, chmod or rename, and cannot be set back by a
+program, so an edit that keeps the size and resets the modification time is seen
+too. A file changed within 100 ms of being hashed is hashed again next time (a
+"racily clean" entry: a write in the same clock tick would not move its times).
+
+The cache lives in one folder per App under the stage root (see `stage_root`),
+never inside the App folder: nothing there is copied, watched or hashed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+import stat
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import NamedTuple
+from pathlib import Path
+
+from .appdir import AppFolder, list_app_files
+
+STAGE_DIR_VARIABLE = "WORKBENCH_STAGE_DIR"
+"""Where the staged copies and hash caches of every App are kept (default: a private
+folder in the system's temporary folder)."""
+
+HASH_CACHE = "hashes.marshal"
+_CACHE_VERSION = 1
+_RACY_NS = 100_000_000
+"""A file changed this close before its hash was recorded is hashed again: file times move
+in clock ticks (at most 10 ms), so a write in the same tick would not show."""
+_BLOCK = 1 << 20
+
+Progress = Callable[[str, int, int], None]
+"""Called as `progress(what, done, total)` during long work (hashing, staging, collecting)."""
+
+
+def stage_root(parent: Path | None = None) -> Path:
+    """The folder holding every App's cache: private to this user, created on first use."""
+    if parent is not None:
+        root = Path(parent)
+    elif os.environ.get(STAGE_DIR_VARIABLE):
+        root = Path(os.environ[STAGE_DIR_VARIABLE])
+    else:
+        root = Path(tempfile.gettempdir()) / f"workbench-stage-{os.getuid()}"
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    info = os.lstat(root)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+        raise OSError(f"{root}: not a folder of this user's; remove it or set {STAGE_DIR_VARIABLE}")
+    return root
+
+
+def app_cache_dir(app: AppFolder, parent: Path | None = None) -> Path:
+    """The cache folder of one App (by its resolved path), created on first use."""
+    tag = hashlib.sha256(os.fsencode(str(app.root))).hexdigest()[:16]
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in app.name)[:40] or "app"
+    path = stage_root(parent) / f"{safe}-{tag}"
+    path.mkdir(mode=0o700, exist_ok=True)
+    origin = path / "app-path"
+    if not origin.exists():
+        origin.write_bytes(os.fsencode(str(app.root)))
+    return path
+
+
+class SnapshotFile(NamedTuple):
+    """One file of the App as hashed now (a named tuple: an App may have many thousands)."""
+
+    path: str
+    size: int
+    mode: int
+    sha256: str | None
+    """None when the file could not be read."""
+
+
+@dataclass(frozen=True)
+class AppSnapshot:
+    """The App's files, their hashes and the App's content hash, at one moment."""
+
+    files: list[SnapshotFile]
+    content_hash: str
+    hashed_files: int
+    """Files read this time (their stat data had changed or was new)."""
+    hashed_bytes: int
+
+
+def file_digest(path: Path | str) -> tuple[int, str]:
+    """Size and sha256 of a file's contents."""
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as handle:
+        while block := handle.read(_BLOCK):
+            digest.update(block)
+            size += len(block)
+    return size, digest.hexdigest()
+
+
+def content_hash_of(files: list[SnapshotFile]) -> str:
+    """The App's content hash: a sha256 over its files' paths and contents' hashes, in path order."""
+    digest = hashlib.sha256()
+    for item in files:
+        digest.update(item.path.encode("utf-8", "surrogateescape") + b"\0")
+        digest.update(item.sha256.encode() if item.sha256 is not None else b"<unreadable>")
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _load(path: Path) -> dict:
+    try:
+        data = marshal.loads(path.read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return {}
+    if not isinstance(data, dict) or data.get("version") != _CACHE_VERSION:
+        return {}
+    return data
+
+
+def _save(path: Path, data: dict) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=".hashes.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(marshal.dumps(data))
+        os.replace(tmp, path)
+    except OSError:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+
+
+def snapshot(app: AppFolder, *, cache_dir: Path | None = None, progress: Progress | None = None) -> AppSnapshot:
+    """The App's files and content hash, reading only files changed since the last snapshot."""
+    if cache_dir is None:
+        try:
+            cache_dir = app_cache_dir(app)
+        except OSError:
+            cache_dir = None
+    cache_path = cache_dir / HASH_CACHE if cache_dir is not None else None
+    cache = _load(cache_path) if cache_path is not None else {}
+    known: dict[str, tuple] = cache.get("files", {})
+    recorded_ns: int = cache.get("recorded_ns", 0)
+    now_ns = time.time_ns()
+    listed = list_app_files(app.root)
+    files: list[SnapshotFile] = []
+    fresh: dict[str, tuple] = {}
+    to_hash = []
+    racy_after = recorded_ns - _RACY_NS
+    for path, info in listed:
+        key = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
+        old = known.get(path)
+        if old is not None and old[0] == key and info.st_ctime_ns < racy_after and info.st_mtime_ns < racy_after:
+            fresh[path] = old
+        else:
+            to_hash.append((path, info, key))
+    total_bytes = sum(info.st_size for _path, info, _key in to_hash)
+    done_bytes = 0
+    for path, info, key in to_hash:
+        try:
+            _size, digest = file_digest(app.root / path)
+        except OSError:
+            digest = None
+        else:
+            fresh[path] = (key, digest)
+        done_bytes += info.st_size
+        if progress is not None:
+            progress("hashing", done_bytes, total_bytes)
+    for path, info in listed:
+        entry = fresh.get(path)
+        files.append(SnapshotFile(path, info.st_size, stat.S_IMODE(info.st_mode), entry[1] if entry else None))
+    unchanged = not to_hash and len(fresh) == len(known) and len(files) == len(known)
+    content_hash = cache.get("content_hash") if unchanged else None
+    if content_hash is None:
+        content_hash = content_hash_of(files)
+        unchanged = False
+    if cache_path is not None and not unchanged:
+        _save(
+            cache_path,
+            {"version": _CACHE_VERSION, "recorded_ns": now_ns, "files": fresh, "content_hash": content_hash},
+        )
+    return AppSnapshot(files, content_hash, len(to_hash), total_bytes)
