@@ -352,6 +352,14 @@ class RoundRunner:
         if result.passed:
             memory.last_passing = result
 
+    def difference(self, name: str) -> Regression | None:
+        """How the preset's latest run (when it failed) differs from its last passing run, if there was one."""
+        with self._lock:
+            memory = self._memory.get(name)
+        if memory is None or memory.last is None or memory.last.passed or memory.last_passing is None:
+            return None
+        return Regression(name, memory.last_passing, memory.last)
+
     def _judge(self, result: PresetResult) -> Regression | None:
         with self._lock:
             memory = self._memory.setdefault(result.preset.name, _Memory())

@@ -26,6 +26,11 @@ class WorkbenchHeader(Widget):
     on_save: reactive[str] = reactive("restart")
     run_status: reactive[str] = reactive("idle")
     buffering: reactive[str] = reactive("flushed")
+    watch_target: reactive[str] = reactive("job")
+    """What a save runs: `job`, `presets` or `both` (shown when not `job`)."""
+    round_result: reactive[str | None] = reactive(None)
+    """The last round of presets: `presets 11/12 · 1 regression`."""
+    round_ok: reactive[bool] = reactive(True)
 
     def render(self) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
@@ -38,8 +43,12 @@ class WorkbenchHeader(Widget):
         text.append_text(Text.assemble(sep, " args ", (self.args_mode, "bold"), " "))
         if self.buffering != "flushed":  # shown only when not the default
             text.append_text(Text.assemble(sep, " output ", (self.buffering, "bold"), " "))
-        watch = (f"on·{self.on_save}", "bold green") if self.watching else ("off", "bold yellow")
+        target = {"presets": "·presets", "both": "·job+presets"}.get(self.watch_target, "")
+        watch = (f"on·{self.on_save}{target}", "bold green") if self.watching else ("off", "bold yellow")
         text.append_text(Text.assemble(sep, " watch ", watch, " "))
         status_style = {"running": "bold cyan", "failed": "bold red", "succeeded": "bold green"}
         text.append_text(Text.assemble(sep, " run ", (self.run_status, status_style.get(self.run_status, "bold"))))
+        if self.round_result:
+            style = "bold green" if self.round_ok else "bold red"
+            text.append_text(Text.assemble(" ", sep, " ", (self.round_result, style)))
         return text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from dataclasses import replace
+from pathlib import Path
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -18,7 +19,7 @@ from ..job import Buffering, JobSpec
 from ..kwargs import ArgsMode
 from ..lifecycle import load_simulated_state
 from ..records import RunHistory, RunRecord
-from ..watch import watch_app
+from ..watch import is_test_file, watch_app
 from .app_pane import AppPane
 from .arguments_editor import ArgumentsEditor
 from .header import WorkbenchHeader
@@ -28,7 +29,7 @@ from .lifecycle_panel import LifecyclePanel
 from .output_browser import OutputBrowser
 from .presets_view import PresetsView
 from .run_pane import RunPane
-from .settings import OnSave, UISettings
+from .settings import OnSave, UISettings, WatchTarget
 
 TABS = ("app", "arguments", "inputs", "run", "outputs", "history", "presets", "lifecycle")
 _TAB_OF = {"output-browser": "outputs", "history-view": "history", "lifecycle-panel": "lifecycle", "presets-view": "presets"}
@@ -45,6 +46,7 @@ class MainScreen(Screen[None]):
         Binding("w", "toggle_watch", "Watch", id="toggle_watch", tooltip="Run again whenever an App file is saved"),
         Binding("m", "toggle_args_mode", "Args mode", id="toggle_args_mode", tooltip="Pass arguments on stdin (JSON) or as --key value"),
         Binding("s", "toggle_on_save", "On save", id="toggle_on_save", show=False, tooltip="A save during a run restarts it, or queues one more run"),
+        Binding("t", "toggle_watch_target", "On save runs", id="toggle_watch_target", show=False, tooltip="A save runs the Job, a round of every preset, or both"),
         Binding("b", "toggle_buffering", "Buffering", id="toggle_buffering", show=False, tooltip="The App's output unbuffered (exact order) or flushed every 50 ms (fast)"),
         Binding("ctrl+n", "add_argument", "Add argument", id="add_argument", show=False, tooltip="Add a keyword argument row"),
         Binding("o", "open_log('stdout')", "stdout log", id="open_stdout", show=False, tooltip="Open the last run's full stdout log in $PAGER"),
@@ -68,6 +70,7 @@ class MainScreen(Screen[None]):
         self.draft: JobDraft = load_draft(app_folder.root)
         self.watching = settings.watch
         self.on_save = settings.on_save
+        self.watch_target = WatchTarget(settings.watch_target)
         self.buffering = Buffering(settings.buffering)
         self._pending_trigger: str | None = None
         self._watch_stop: asyncio.Event | None = None
@@ -92,7 +95,13 @@ class MainScreen(Screen[None]):
             with TabPane("History", id="history"):
                 yield HistoryView(self.history, id="history-view")
             with TabPane("Presets", id="presets"):
-                yield PresetsView(self.app_folder, history=self.history, id="presets-view")
+                yield PresetsView(
+                    self.app_folder,
+                    history=self.history,
+                    jobs=self.settings.round_jobs,
+                    clock=self.settings.show_clock,
+                    id="presets-view",
+                )
             with TabPane("Lifecycle", id="lifecycle"):
                 yield LifecyclePanel(self.app_folder, id="lifecycle-panel")
         yield Footer()
@@ -102,6 +111,7 @@ class MainScreen(Screen[None]):
         header.app_name = self.app_folder.name
         header.args_mode = self.draft.args_mode.value
         header.on_save = self.on_save.value
+        header.watch_target = self.watch_target.value
         header.buffering = self.buffering.value
         header.lifecycle_state = load_simulated_state(self.app_folder.root).value
         self._set_watch(self.watching, announce=False)
@@ -119,8 +129,22 @@ class MainScreen(Screen[None]):
         if self._watch_stop is not None:
             self._watch_stop.set()
             self._watch_stop = None
+        presets = self.query(PresetsView)
+        round_thread = presets.first().cancel_round() if presets else None
         run_pane = self.query(RunPane)
-        return run_pane.first().cancel() if run_pane else None
+        run_ended = run_pane.first().cancel() if run_pane else None
+        if round_thread is None or not round_thread.is_alive():
+            return run_ended
+        ended = threading.Event()
+
+        def wait_for_both() -> None:  # the round's Jobs end their process trees too
+            round_thread.join()
+            if run_ended is not None:
+                run_ended.wait()
+            ended.set()
+
+        threading.Thread(target=wait_for_both, name="workbench-shutdown", daemon=True).start()
+        return ended
 
     def on_unmount(self) -> None:
         self.shutdown()
@@ -300,6 +324,17 @@ class MainScreen(Screen[None]):
     def _presets_finished(self, event: PresetsView.RunAllFinished) -> None:
         self._reload("history-view")
 
+    @on(PresetsView.RoundEnded)
+    def _round_ended(self, event: PresetsView.RoundEnded) -> None:
+        """A round of presets ended: its result goes in the header."""
+        result = event.round.result
+        if result is None or result.cancelled or event.round is not self.query_one(PresetsView).round:
+            return
+        header = self.query_one(WorkbenchHeader)
+        header.round_result = result.summary()
+        header.round_ok = result.passed == result.total
+        self._reload("history-view")
+
     @on(LifecyclePanel.StateChanged)
     def _state_changed(self, event: LifecyclePanel.StateChanged) -> None:
         self.query_one(WorkbenchHeader).lifecycle_state = str(event.state)
@@ -346,10 +381,12 @@ class MainScreen(Screen[None]):
             stop_event=stop,
             step_ms=self.settings.watch_step_ms,
             debounce_ms=self.settings.watch_debounce_ms,
+            tests=True,
         ):
             if stop.is_set():
                 return
-            self.app_changed(change.reason)
+            tests_only = all(is_test_file(self.app_folder, Path(path)) for path in change.paths)
+            self.app_changed(change.reason, tests_only=tests_only)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "watch" and event.state is WorkerState.ERROR:
@@ -358,9 +395,28 @@ class MainScreen(Screen[None]):
             self.query_one(WorkbenchHeader).watching = False
             self.notify(f"watch mode stopped: {event.worker.error}; press w to try again", severity="error")
 
-    def app_changed(self, reason: str) -> None:
-        """The App's files changed: in watch mode run again; refresh the file list."""
-        if self.watching:
+    def action_toggle_watch_target(self) -> None:
+        """Switch what a save runs: the Job, a round of every preset, or both."""
+        order = list(WatchTarget)
+        self.watch_target = order[(order.index(self.watch_target) + 1) % len(order)]
+        self.query_one(WorkbenchHeader).watch_target = self.watch_target.value
+        said = {
+            WatchTarget.JOB: "a save runs the Job",
+            WatchTarget.PRESETS: "a save runs every preset (the Presets tab is the board)",
+            WatchTarget.BOTH: "a save runs the Job and every preset",
+        }
+        self.notify(said[self.watch_target])
+
+    def app_changed(self, reason: str, *, tests_only: bool = False) -> None:
+        """The App's files changed: in watch mode run again (the Job, the presets or both); refresh the file list.
+
+        A save to `presets.toml` or `golden/` alone (`tests_only`) runs the presets, never the Job.
+        """
+        if self.watching and self.watch_target is not WatchTarget.JOB:
+            self.query_one(PresetsView).start_round(reason)
+        if tests_only:
+            return
+        if self.watching and self.watch_target is not WatchTarget.PRESETS:
             if self.run_pane.running:
                 self._pending_trigger = reason
                 if self.on_save is OnSave.RESTART:

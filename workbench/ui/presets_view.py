@@ -6,6 +6,7 @@ live in the core; this widget lists, starts workers and shows results.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -35,9 +36,23 @@ from ..presets import (
     run_preset,
     save_preset,
 )
+from ..preset_rounds import PresetState, Regression, Round, RoundRunner, first_reason, memory_line, verdict_text
 from ..records import RunHistory, RunRecord
 
-_COLUMNS = (("preset", "preset"), ("arguments", "args"), ("inputs", "inputs"), ("expects", "expects"), ("result", "result"), ("time", "time"))
+_COLUMNS = (
+    ("preset", "preset"),
+    ("arguments", "args"),
+    ("inputs", "inputs"),
+    ("expects", "expects"),
+    ("result", "result"),
+    ("time", "time"),
+    ("node", "node"),
+    ("first failure", "reason"),
+)
+_BOARD_COLUMNS = ("result", "time", "node", "reason")
+"""The columns a round of presets (watch mode) keeps live."""
+REASON_CELL = 60
+"""Characters of a first failure reason shown in its cell (the detail below shows it all)."""
 
 
 def _expects_summary(preset: Preset) -> str:
@@ -125,6 +140,38 @@ class GoldenDiffScreen(ModalScreen[bool]):
         self.dismiss(False)
 
 
+class RegressionScreen(ModalScreen[None]):
+    """How a preset's failing run differs from its last passing run: exit, verdict, stdout, outputs."""
+
+    BINDINGS = [
+        Binding("escape,q,enter", "dismiss(None)", "Close", id="regression_close", tooltip="Back to the presets"),
+    ]
+
+    DEFAULT_CSS = """
+    RegressionScreen { align: center middle; }
+    RegressionScreen > Vertical { width: 90%; height: 80%; border: thick $error; background: $surface; padding: 0 1; }
+    RegressionScreen #regression-diff { height: 1fr; }
+    """
+
+    def __init__(self, regression: Regression, *, is_regression: bool = True) -> None:
+        super().__init__()
+        self.regression = regression
+        self.is_regression = is_regression
+
+    def compose(self) -> ComposeResult:
+        title = "Regression" if self.is_regression else "Failing"
+        with Vertical():
+            yield Static(Text(f"{title}: {self.regression.preset}, against its last passing run", style="bold"))
+            with VerticalScroll(id="regression-diff"):
+                yield Static(self._text(), id="regression-diff-text")
+
+    def _text(self) -> Text:
+        text = Text()
+        for row in self.regression.lines():  # each line already printable: App text escaped
+            text.append(row + "\n", style=_diff_style(row) or "")
+        return text
+
+
 class PresetsView(Vertical):
     """The App's Job presets: list, save the draft as one, load one, run one or all, accept golden copies."""
 
@@ -142,6 +189,7 @@ class PresetsView(Vertical):
         Binding("S", "save_draft", "Save draft", id="preset_save", tooltip="Save the Job draft as a preset (the name typed, or the highlighted one)"),
         Binding("G", "accept_golden", "Accept golden", id="preset_accept", tooltip="Show how the last run's outputs differ from the golden copies, then accept them"),
         Binding("X", "cancel", "Cancel", id="preset_cancel", tooltip="End the running preset and skip the rest"),
+        Binding("D", "show_difference", "Difference", id="preset_difference", tooltip="How the highlighted preset's failing run differs from its last passing run"),
     ]
 
     @dataclass
@@ -164,10 +212,43 @@ class PresetsView(Vertical):
         results: list[PresetResult]
         cancelled: bool = False
 
-    def __init__(self, app: AppFolder, *, history: RunHistory | None = None, id: str | None = None) -> None:
+    @dataclass
+    class RoundChanged(Message):
+        """A preset of a round changed state (posted from the round's threads)."""
+
+        round: Round
+        name: str
+
+    @dataclass
+    class RoundEnded(Message):
+        """A round of presets ended (cancelled or not); `round.result` says how."""
+
+        round: Round
+
+    def __init__(
+        self,
+        app: AppFolder,
+        *,
+        history: RunHistory | None = None,
+        jobs: int | None = None,
+        clock: bool = True,
+        id: str | None = None,
+    ) -> None:
         super().__init__(id=id)
         self.app_folder = app
         self.history = history or RunHistory(app.root)
+        self.runner = RoundRunner(
+            app,
+            history=self.history,
+            jobs=jobs,
+            on_change=lambda round_, status: self.post_message(self.RoundChanged(round_, status.name)),
+            on_round_end=lambda round_: self.post_message(self.RoundEnded(round_)),
+        )
+        """Runs rounds of every preset (watch mode); remembers each preset's last passing run."""
+        self.round: Round | None = None
+        """The latest round started (it may be going)."""
+        self.regressions: dict[str, Regression] = {}
+        self.clock = clock
         self.preset_file: PresetFile | None = None
         self.problem: str | None = None
         self.results: dict[str, PresetResult] = {}
@@ -195,7 +276,11 @@ class PresetsView(Vertical):
         table = self.query_one(DataTable)
         for label, key in _COLUMNS:
             table.add_column(label, key=key)
+        self._ticker = self.set_interval(0.5, self._tick, pause=True)
         self.reload()
+
+    def on_unmount(self) -> None:
+        self.cancel_round()
 
     def on_show(self) -> None:
         """Read the file again whenever the view is shown: the author may have edited it."""
@@ -226,8 +311,7 @@ class PresetsView(Vertical):
                     _arguments_summary(preset),
                     str(len(preset.inputs)),
                     _expects_summary(preset),
-                    _verdict(result) if result else Text("not run", style="dim"),
-                    f"{result.duration_seconds:.2f} s" if result else "",
+                    *self._board_cells(preset.name),
                     key=preset.name,
                 )
             if selected in self.preset_file.presets:
@@ -264,7 +348,11 @@ class PresetsView(Vertical):
         elif not self.presets:
             status.update(Text("No presets yet: set arguments and inputs, type a name, and press Save draft.", style="dim"))
         else:
-            status.update(Text(f"{len(self.presets)} preset(s) in presets.toml", style="dim"))
+            text = Text(f"{len(self.presets)} preset(s) in presets.toml", style="dim")
+            if self.round is not None:
+                going = self.round.result is None
+                text.append(f" · round {self.round.number} · {self.round.reason}" + (" (running)" if going else ""))
+            status.update(text)
 
     def _show_summary(self) -> None:
         ran = [self.results[name] for name in self.presets if name in self.results]
@@ -274,7 +362,12 @@ class PresetsView(Vertical):
             return
         passed = sum(result.passed for result in ran)
         style = "bold green" if passed == len(ran) else "bold red"
-        summary.update(Text(f"{passed} passed, {len(ran) - passed} failed", style=style))
+        text = Text(f"{passed} passed, {len(ran) - passed} failed", style=style)
+        if self.round is not None and self.round.result is not None and not self.round.result.cancelled:
+            text.append(f" · round {self.round.number}: {self.round.result.summary()}", style=style)
+        if memory := memory_line(ran):
+            text.append(f"\n{memory}", style="dim")
+        summary.update(text)
 
     def _show_detail(self) -> None:
         name = self.selected_name
@@ -287,6 +380,10 @@ class PresetsView(Vertical):
         if preset.description:
             text.append(preset.description + "\n", style="italic")
         result = self.results.get(name)
+        regression = self.regressions.get(name)
+        if regression is not None and regression.passing.record is not None:
+            text.append("REGRESSION", style="bold reverse red")
+            text.append(f" passed in run {regression.passing.record.id}, fails now · enter or D: the difference\n", style="red")
         if result is None:
             text.append("Not run in this session.", style="dim")
         elif result.passed:
@@ -332,7 +429,11 @@ class PresetsView(Vertical):
 
     @on(DataTable.RowSelected)
     def _row_selected(self) -> None:
-        self.action_run_selected()
+        """Enter on a regression shows how it differs from its last passing run; on another preset, runs it."""
+        if self.selected_name in self.regressions:
+            self.action_show_difference()
+        else:
+            self.action_run_selected()
 
     @on(Button.Pressed, "#preset-run-all")
     def action_run_all(self) -> None:
@@ -482,10 +583,10 @@ class PresetsView(Vertical):
     def _preset_finished(self, message: PresetFinished) -> None:
         result = message.result
         self.results[result.preset.name] = result
-        table = self.query_one(DataTable)
-        if result.preset.name in self.presets:
-            table.update_cell(result.preset.name, "result", _verdict(result), update_width=True)
-            table.update_cell(result.preset.name, "time", f"{result.duration_seconds:.2f} s", update_width=True)
+        self.runner.remember(result)
+        if result.passed:
+            self.regressions.pop(result.preset.name, None)
+        self._refresh_board([result.preset.name])
         self._show_summary()
         self._show_detail()
 
@@ -502,3 +603,108 @@ class PresetsView(Vertical):
         )
         self._show_status(text)
         self._set_buttons()
+
+    # -- rounds: every preset at once after a save (watch mode) ----------------------------
+
+    def _board_cells(self, name: str) -> tuple[Text | str, ...]:
+        """The result, time, Node verdict and first failure reason cells of one preset."""
+        status = self.round.statuses.get(name) if self.round is not None else None
+        if status is not None and status.state in (PresetState.QUEUED, PresetState.RUNNING):
+            elapsed = status.elapsed()
+            style = "bold cyan" if status.state is PresetState.RUNNING else "dim"
+            time_cell = f"{elapsed:.1f} s" if elapsed is not None and self.clock else ""
+            return Text(status.state.value, style=style), time_cell, "", ""
+        result = self.results.get(name)
+        if result is None:
+            return Text("not run", style="dim"), "", "", ""
+        verdict_cell = _verdict(result)
+        if name in self.regressions:
+            verdict_cell = Text.assemble(("REGRESSION", "bold reverse red"), " ", verdict_cell)
+        reason = first_reason(result.failures) or ""
+        if len(reason) > REASON_CELL:
+            reason = reason[: REASON_CELL - 1] + "…"
+        return (
+            verdict_cell,
+            f"{result.duration_seconds:.2f} s",
+            verdict_text(result.record) or "",
+            Text(reason, style="red") if reason else "",
+        )
+
+    def _refresh_board(self, names: list[str] | None = None) -> None:
+        table = self.query_one(DataTable)
+        for name in names if names is not None else list(self.presets):
+            if name not in self.presets:
+                continue
+            for key, value in zip(_BOARD_COLUMNS, self._board_cells(name)):
+                table.update_cell(name, key, value, update_width=True)
+
+    def _tick(self) -> None:
+        """The running presets' times tick while a round goes."""
+        if self.round is None or self.round.result is not None:
+            self._ticker.pause()
+            return
+        running = [name for name, status in self.round.statuses.items() if status.state is PresetState.RUNNING]
+        if running and self.clock:
+            self._refresh_board(running)
+
+    def start_round(self, reason: str) -> Round | None:
+        """Run every preset of the file as it is now, in parallel; a round going is cancelled first."""
+        self.reload()
+        if self.preset_file is None or not self.presets:
+            return None
+        round_ = self.runner.start(list(self.presets.values()), reason)
+        self.round = round_
+        self._refresh_board()
+        self._show_status(Text.assemble(("● round ", "bold cyan"), (str(round_.number), "bold cyan"), f" · {reason}"))
+        self._show_summary()
+        self._ticker.resume()
+        return round_
+
+    def cancel_round(self) -> threading.Thread | None:
+        """Cancel the round going; its thread ends once its Jobs have ended their process trees."""
+        return self.runner.cancel()
+
+    @on(RoundChanged)
+    def _round_changed(self, message: RoundChanged) -> None:
+        if message.round is not self.round:
+            return  # a cancelled round's last news
+        status = message.round.statuses[message.name]
+        if status.state in (PresetState.PASSED, PresetState.FAILED) and status.result is not None:
+            self.results[message.name] = status.result
+            if status.regression is not None:
+                self.regressions[message.name] = status.regression
+            elif status.state is PresetState.PASSED:
+                self.regressions.pop(message.name, None)
+            # A preset still failing stays marked until it passes: the save that broke it is behind it.
+        self._refresh_board([message.name])
+        if message.name == self.selected_name:
+            self._show_detail()
+
+    @on(RoundEnded)
+    def _round_ended(self, message: RoundEnded) -> None:
+        if message.round is not self.round or message.round.result is None:
+            return
+        self._ticker.pause()
+        result = message.round.result
+        ok = result.passed == result.total
+        self._show_status(
+            Text.assemble(("✓ " if ok else "✗ ", "bold green" if ok else "bold red"), f"round {result.number} · {message.round.reason}")
+        )
+        self._refresh_board()
+        self._show_summary()
+        self._show_detail()
+
+    def action_show_difference(self) -> None:
+        """Show how the highlighted preset's failing run differs from its last passing run."""
+        name = self.selected_name
+        if name is None:
+            return
+        regression = self.regressions.get(name)
+        if regression is not None:
+            self.app.push_screen(RegressionScreen(regression))
+            return
+        difference = self.runner.difference(name)
+        if difference is None:
+            self.notify(f"{name} has no failing run after a passing one in this session", severity="information")
+            return
+        self.app.push_screen(RegressionScreen(difference, is_regression=False))

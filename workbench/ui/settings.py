@@ -18,6 +18,17 @@ class OnSave(StrEnum):
     """Let the run finish, then run once more."""
 
 
+class WatchTarget(StrEnum):
+    """What a save runs, in watch mode."""
+
+    JOB = "job"
+    """The Job in the editor (its arguments and inputs), as `r` does."""
+    PRESETS = "presets"
+    """A round of every preset of the App, in parallel; the Presets tab is its board."""
+    BOTH = "both"
+    """The Job and a round of the presets."""
+
+
 class UISettings(BaseModel):
     """How the workbench TUI behaves; the CLI and the tests each build one."""
 
@@ -27,6 +38,10 @@ class UISettings(BaseModel):
     """Watch mode on at start: a save to the App's files runs it again."""
     on_save: OnSave = OnSave.RESTART
     """What a save does while a run is going."""
+    watch_target: WatchTarget = WatchTarget.JOB
+    """What a save runs: the Job, a round of the presets, or both."""
+    round_jobs: int | None = None
+    """Presets run at once in a round; None: as many as the machine has cores."""
     watch_step_ms: int = 20
     """Milliseconds of quiet that end a burst of saves."""
     watch_debounce_ms: int = 400
