@@ -21,6 +21,7 @@ from ..filepreview import printable_name, read_tail, terminal_safe
 from ..records import RunHistory, RunRecord, RunStatus
 from .messages import OpenExternally
 from .output_browser import OutputBrowser
+from .resource_view import RunTrend
 
 ARGS_WIDTH = 36
 """Characters of a run's arguments shown in the table."""
@@ -154,6 +155,8 @@ class HistoryView(Widget):
             with TabPane("Compare", id="history-tab-compare"):
                 with VerticalScroll(id="history-compare"):
                     yield Static("Mark a run with m, highlight another, then press c.", id="history-compare-text")
+            with TabPane("Trend", id="history-tab-trend"):
+                yield RunTrend(id="history-trend")
 
     def on_mount(self) -> None:
         self.query_one("#history-stdout", Log).border_title = "stdout"
@@ -185,6 +188,10 @@ class HistoryView(Widget):
         table.clear()
         for record in records:
             table.add_row(*self._cells(record), key=record.id)
+        oldest_first = records[::-1]
+        self.query_one(RunTrend).show_runs(
+            [record.duration_seconds for record in oldest_first], [record.peak_memory_bytes for record in oldest_first]
+        )
         if not records:
             self._set_summary(Content("No runs yet: every run of the App appears here."))
             self._show_detail(None)
