@@ -1,146 +1,261 @@
-"""Finding, measuring and ending every process a run started, from `/proc`.
+"""Finding, measuring and ending every process a run started, with `psutil`.
 
 A run's processes are recognised three ways, so that neither a child that
 leaves the process group (`setsid`, a daemonising double fork) nor one that
 clears its environment escapes:
-- descent: a process whose parent chain leads to the App's main process;
+- descent: a process whose parent, when first seen, was one of the run's;
 - the run's own session and process group (the main process leads both), which
   only the run's processes can be in, even once their parent has died;
 - a tag: the variable `WORKBENCH_RUN_TAG=<token>` that the run puts in the
   App's environment and that its children inherit.
+A process, once recognised, stays the run's until it ends: its identity is its
+pid with its start time (a `psutil.Process`), so a reused pid is never taken
+for it, and `psutil` refuses to signal a pid that now names another process.
 One process escapes all three: one that leaves the session, is orphaned (a
 double fork) and replaces its environment, all between two samples. Catching
 it would take a cgroup or making the workbench a child subreaper, which would
 also adopt (and risk ending) processes the workbench starts for the author,
 such as their editor.
 
-Memory is sampled, not traced: every `SAMPLE_INTERVAL` seconds the resident
-set sizes (RSS) of all the run's processes are summed, and the largest sum is
-the run's peak. The main process's own peak from `wait4` (`ru_maxrss`) is
-folded in, so a short spike of the main process is not missed between samples.
-Short-lived children between two samples can be missed; the figure is a floor.
-On systems without `/proc`, only the process group is signalled and only
-`ru_maxrss` is measured.
+Every `SAMPLE_INTERVAL` seconds, `TreeSampler` sums the resident set sizes
+(RSS) and the CPU time of the run's processes into a `Sample` (time, RSS,
+CPU percent, process count); the largest RSS is the run's peak. The runner
+folds in the main process's own peak from `wait4` (`ru_maxrss`), so a short
+spike of the main process is not missed between samples. Children that live
+and die between two samples are missed: the figure is a floor.
+
+What is guaranteed, by platform (`psutil` does the finding on each):
+- Linux (and Windows through WSL 2, which runs a Linux kernel): all three ways
+  of recognising a process; RSS and CPU of every process of the run.
+- macOS: the same. The environment tag is read from a process's initial
+  environment, which macOS shows for the author's own processes; a process
+  that is not readable (another user's, a hardened binary) is still found
+  by descent, session and process group.
+- Anywhere `psutil` cannot list processes at all, the process group alone is
+  signalled and the main process's `ru_maxrss` alone is measured.
+Native Windows is not supported: the Node is Linux, and Apps are tried there
+through WSL.
+
+`psutil` is imported on first use, off the path that starts the App (the
+runner's sampling thread makes the first use), so it never delays a run's start.
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import psutil
 
 TAG_VARIABLE = "WORKBENCH_RUN_TAG"
 SAMPLE_INTERVAL = 0.1
-_PROC = "/proc"
-_PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+"""Seconds between two samples of a run's processes."""
+SAMPLE_HISTORY = 3000
+"""Samples kept for a live view (five minutes at `SAMPLE_INTERVAL`); older ones are dropped."""
+_MAX_VERDICTS = 100_000
+"""Processes judged not to be the run's that are remembered, so each is judged once."""
+
+
+def _psutil():  # the module, imported on first use
+    import psutil
+
+    return psutil
 
 
 @dataclass(frozen=True)
 class ProcInfo:
-    """One process, as `/proc/<pid>/stat` describes it."""
+    """One process of a run, as last seen."""
 
     pid: int
     ppid: int
-    start_time: int
-    """Clock ticks since boot; with the pid, identifies a process across pid reuse."""
     rss_bytes: int
-    state: str = "R"
-    """The kernel's one-letter state; `Z` is a zombie (ended, not yet reaped)."""
-    pgrp: int = 0
-    session: int = 0
-
-    @property
-    def zombie(self) -> bool:
-        return self.state in ("Z", "X")
+    zombie: bool = False
+    """Ended, not yet reaped by its parent: no longer runs, holds no memory."""
+    cpu_seconds: float = 0.0
+    """User and system CPU time used so far."""
 
 
-def _read_stat(pid: int) -> ProcInfo | None:
-    try:
-        with open(f"{_PROC}/{pid}/stat", "rb") as handle:
-            data = handle.read()
-    except OSError:
-        return None
-    # The command name is in parentheses and may itself hold spaces or ')'.
-    fields = data[data.rfind(b")") + 2 :].split()
-    try:
-        state = fields[0].decode("ascii", "replace")
-        ppid, pgrp, session = int(fields[1]), int(fields[2]), int(fields[3])
-        start_time = int(fields[19])
-        rss_pages = int(fields[21])
-    except (IndexError, ValueError):
-        return None
-    return ProcInfo(pid, ppid, start_time, rss_pages * _PAGE_SIZE, state, pgrp, session)
+@dataclass(frozen=True)
+class Sample:
+    """The run's processes at one moment, for the peak figure and a live view."""
+
+    at: float
+    """Seconds since the sampler started (monotonic)."""
+    rss_bytes: int
+    """Resident memory of all the run's processes together."""
+    cpu_percent: float
+    """CPU used by the run's processes since the previous sample, in percent of one core (200 = two cores busy)."""
+    processes: int
+    """The run's processes that still run (zombies not counted)."""
 
 
-def _has_tag(pid: int, tag: bytes) -> bool:
-    try:
-        with open(f"{_PROC}/{pid}/environ", "rb") as handle:
-            return tag in handle.read().split(b"\0")
-    except OSError:
-        return False
+def maxrss_bytes(ru_maxrss: int, platform: str = sys.platform) -> int:
+    """`getrusage`/`wait4`'s `ru_maxrss` in bytes: macOS counts bytes, Linux kibibytes."""
+    return ru_maxrss if platform == "darwin" else ru_maxrss * 1024
 
 
 class ProcessTree:
-    """The processes of one run, rooted at its main process."""
+    """The processes of one run, rooted at its main process (which leads its own session)."""
 
-    def __init__(self, root_pid: int, token: str) -> None:
+    def __init__(self, root_pid: int, token: str, *, started_at: float | None = None) -> None:
         self.root_pid = root_pid
-        self._tag = f"{TAG_VARIABLE}={token}".encode()
-        self._verdicts: dict[tuple[int, int], bool] = {}
-        self.available = os.path.isdir(f"{_PROC}/self")
-        root = _read_stat(root_pid) if self.available else None
-        self._root_start: int | None = root.start_time if root is not None else None
+        self._token = token
+        self._started_at = time.time() if started_at is None else started_at
+        """Wall-clock time just before the main process started: nothing older is the run's."""
+        self._lock = threading.Lock()
+        self._members: dict[psutil.Process, int] = {}
+        """The run's processes seen so far, each with its parent pid when first seen."""
+        self._strangers: set[psutil.Process] = set()
+        self._root_start: float | None = None
+        self._ready = False
+        self.available = True
+        """False where `psutil` cannot list processes: then only the process group is signalled."""
+        self.unavailable_reason: str | None = None
 
-    def _in_root_group(self, info: ProcInfo) -> bool:
+    def prepare(self) -> None:
+        """Import `psutil` and note the main process's start time (the first scan does it too)."""
+        with self._lock:
+            self._prepare()
+
+    def _prepare(self) -> None:
+        if self._ready:
+            return
+        self._ready = True
+        try:
+            ps = _psutil()
+            ps.pids()
+        except (ImportError, OSError) as error:  # no psutil, or no way to list processes here
+            self.available = False
+            self.unavailable_reason = str(error)
+            return
+        try:
+            root = ps.Process(self.root_pid)
+            self._root_start = root.create_time()
+            self._members[root] = os.getpid()
+        except ps.Error:
+            pass  # already gone: processes are judged against the wall-clock start instead
+
+    def _in_run_session(self, proc: psutil.Process) -> bool:
         """In the run's own session or process group (both named by the main process's pid).
 
         Only processes of the run can be there, even after their parent died;
         the start time guards against the pid being reused after the run.
         """
-        if self.root_pid not in (info.pgrp, info.session):
+        try:
+            if self.root_pid not in (os.getsid(proc.pid), os.getpgid(proc.pid)):
+                return False
+            started = proc.create_time()
+        except (OSError, _psutil().Error):
             return False
-        return self._root_start is not None and info.start_time >= self._root_start
+        # psutil's start times are exact to a clock tick on Linux (its boot time to a second).
+        floor = self._root_start if self._root_start is not None else self._started_at - 1.0
+        return started >= floor
 
-    def members(self) -> list[ProcInfo]:
-        """The run's live processes (the main one included while it lives)."""
+    def _has_tag(self, proc: psutil.Process) -> bool:
+        ps = _psutil()
+        try:
+            return proc.environ().get(TAG_VARIABLE) == self._token
+        except (ps.Error, OSError):
+            return False  # not ours to read (another user's, a hardened binary) or gone
+
+    def _scan(self) -> list[psutil.Process]:
+        """Find the run's live processes (zombies included); remember each verdict."""
+        self._prepare()
         if not self.available:
             return []
-        table: dict[int, ProcInfo] = {}
-        for name in os.listdir(_PROC):
-            if name.isdigit():
-                info = _read_stat(int(name))
-                if info is not None:
-                    table[info.pid] = info
+        ps = _psutil()
         own_pid = os.getpid()
-        members: dict[int, ProcInfo] = {}
-        for info in table.values():
-            if info.pid == own_pid:
+        seen: dict[psutil.Process, int | None] = {}
+        for pid in ps.pids():
+            if pid in (0, own_pid):
                 continue
-            key = (info.pid, info.start_time)
-            verdict = self._verdicts.get(key)
-            if verdict is None:
-                verdict = (
-                    info.pid == self.root_pid
-                    or self._in_root_group(info)
-                    or _has_tag(info.pid, self._tag)
-                )
-                if verdict or len(self._verdicts) < 100_000:
-                    self._verdicts[key] = verdict
-            if verdict:
-                members[info.pid] = info
-        # Add descendants that cleared their environment.
+            try:
+                proc = ps.Process(pid)
+            except ps.Error:
+                continue
+            seen[proc] = None
+        # Forget what has ended (a Process is its pid with its start time).
+        self._members = {proc: ppid for proc, ppid in self._members.items() if proc in seen}
+        self._strangers &= seen.keys()
+        new = [proc for proc in seen if proc not in self._members and proc not in self._strangers]
+        parents: dict[psutil.Process, int] = {}
+        for proc in new:
+            try:
+                parents[proc] = proc.ppid()
+            except ps.Error:
+                continue
+            if self._in_run_session(proc) or self._has_tag(proc):
+                self._members[proc] = parents[proc]
+        # Descent: a new process whose parent is the run's (repeat for grandchildren seen at once).
+        member_pids = {proc.pid for proc in self._members}
+        undecided = [proc for proc in parents if proc not in self._members]
         changed = True
         while changed:
             changed = False
-            for info in table.values():
-                if info.pid not in members and info.ppid in members:
-                    members[info.pid] = info
-                    self._verdicts[(info.pid, info.start_time)] = True
+            for proc in undecided:
+                if proc not in self._members and parents[proc] in member_pids:
+                    self._members[proc] = parents[proc]
+                    member_pids.add(proc.pid)
                     changed = True
-        return list(members.values())
+        for proc in undecided:
+            if proc not in self._members and len(self._strangers) < _MAX_VERDICTS:
+                self._strangers.add(proc)
+        return list(self._members)
+
+    def _info(self, proc: psutil.Process) -> ProcInfo | None:
+        ps = _psutil()
+        ppid = self._members.get(proc, 0)
+        try:
+            with proc.oneshot():
+                zombie = proc.status() == ps.STATUS_ZOMBIE
+                if zombie:
+                    return ProcInfo(proc.pid, ppid, 0, zombie=True)
+                times = proc.cpu_times()
+                return ProcInfo(proc.pid, ppid, proc.memory_info().rss, cpu_seconds=times.user + times.system)
+        except ps.ZombieProcess:
+            return ProcInfo(proc.pid, ppid, 0, zombie=True)
+        except ps.AccessDenied:
+            return ProcInfo(proc.pid, ppid, 0)  # ours, but not readable (a setuid program)
+        except ps.NoSuchProcess:
+            return None
+
+    def members(self) -> list[ProcInfo]:
+        """The run's processes (the main one included while it lives), zombies too."""
+        with self._lock:
+            procs = self._scan()
+            return [info for info in map(self._info, procs) if info is not None]
+
+    def living(self) -> list[ProcInfo]:
+        """The run's processes that still run: members that are not zombies."""
+        return [info for info in self.members() if not info.zombie]
 
     def rss_bytes(self) -> int:
         return sum(info.rss_bytes for info in self.members())
+
+    def any_alive(self) -> bool:
+        """Whether any process of the run still runs.
+
+        Zombies do not count: they have ended, and a zombie whose parent died
+        waits for the system's init to reap it, which may take seconds.
+        """
+        with self._lock:
+            self._prepare()
+            available = self.available
+        if available:
+            return bool(self.living())
+        try:
+            os.killpg(self.root_pid, 0)
+            return True
+        except (ProcessLookupError, PermissionError):
+            return False
 
     def signal_all(self, signum: int) -> int:
         """Send a signal to the process group and every member; return how many were alive."""
@@ -150,31 +265,78 @@ class ProcessTree:
             alive += 1
         except (ProcessLookupError, PermissionError):
             pass
-        for info in self.members():
+        with self._lock:
+            procs = self._scan()
+        if not procs:
+            return alive
+        ps = _psutil()
+        for proc in procs:
             try:
-                os.kill(info.pid, signum)
+                proc.send_signal(signum)  # refuses a pid that now names another process
                 alive += 1
-            except (ProcessLookupError, PermissionError):
+            except ps.Error:
                 pass
         return alive
 
-    def living(self) -> list[ProcInfo]:
-        """The run's processes that still run: members that are not zombies."""
-        return [info for info in self.members() if not info.zombie]
 
-    def any_alive(self) -> bool:
-        """Whether any process of the run still runs.
+class TreeSampler:
+    """Samples a run's processes every `interval`: the peak RSS, recent samples, and each one as it comes."""
 
-        Zombies do not count: they have ended, and a zombie whose parent died
-        waits for the system's init to reap it, which may take seconds.
+    def __init__(self, tree: ProcessTree, *, interval: float = SAMPLE_INTERVAL, history: int = SAMPLE_HISTORY) -> None:
+        self.tree = tree
+        self.interval = interval
+        self.peak_rss_bytes = 0
+        self.recent: deque[Sample] = deque(maxlen=history)
+        """The latest samples, oldest first (bounded)."""
+        self._cpu: dict[int, float] = {}
+        self._origin = time.monotonic()
+        self._last_at: float | None = None
+        self.callback_error: BaseException | None = None
+
+    def sample(self) -> Sample:
+        """Measure the tree now, note the peak, and return the sample."""
+        infos = self.tree.members()
+        now = time.monotonic()
+        living = [info for info in infos if not info.zombie]
+        rss = sum(info.rss_bytes for info in living)
+        cpu_now = {info.pid: info.cpu_seconds for info in living}
+        if self._last_at is None:
+            percent = 0.0
+        else:
+            # A process new since the last sample counts all its CPU time, spent (almost all) since then.
+            used = sum(max(0.0, seconds - self._cpu.get(pid, 0.0)) for pid, seconds in cpu_now.items())
+            percent = 100.0 * used / max(now - self._last_at, 1e-6)
+        self._cpu = cpu_now
+        self._last_at = now
+        sample = Sample(now - self._origin, rss, percent, len(living))
+        self.peak_rss_bytes = max(self.peak_rss_bytes, rss)
+        self.recent.append(sample)
+        return sample
+
+    def samples(self, stop: threading.Event, *, first_delay: float | None = None) -> Iterator[Sample]:
+        """Yield a sample every interval until `stop` is set (the first after `first_delay`, one interval by default)."""
+        delay = self.interval if first_delay is None else first_delay
+        while not stop.wait(delay):
+            delay = self.interval
+            try:
+                yield self.sample()
+            except OSError:
+                continue
+
+    def run(self, stop: threading.Event, on_sample: Callable[[Sample], None] | None = None) -> None:
+        """Sample until `stop` is set, handing each sample to `on_sample`.
+
+        A callback that raises is not called again (its error is kept in
+        `callback_error`); sampling, and so the peak, goes on.
         """
-        if self.available:
-            return bool(self.living())
-        try:
-            os.killpg(self.root_pid, 0)
-            return True
-        except (ProcessLookupError, PermissionError):
-            return False
+        for sample in self.samples(stop):
+            if on_sample is None:
+                continue
+            try:
+                on_sample(sample)
+            except Exception as error:  # a live view's failure must not stop the peak figure
+                self.callback_error = error
+                on_sample = None
 
 
 def describe_signal(signum: int) -> str:

@@ -15,12 +15,13 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
-from .proctree import SAMPLE_INTERVAL, TAG_VARIABLE, ProcessTree
+from .proctree import TAG_VARIABLE, ProcessTree, Sample, TreeSampler, maxrss_bytes
 
 READ_SIZE = 1 << 20
 PIPE_SIZE = 1 << 20
@@ -124,6 +125,7 @@ class ProcessRun:
         sink: OutputSink,
         timeout: float | None = None,
         kill_grace: float = KILL_GRACE,
+        on_sample: Callable[[Sample], None] | None = None,
     ) -> None:
         self.argv = argv
         self.cwd = cwd
@@ -135,12 +137,16 @@ class ProcessRun:
         self.sink = sink
         self.timeout = timeout
         self.kill_grace = kill_grace
+        self.on_sample = on_sample
+        """Called from the sampling thread with each sample of the run's processes (memory, CPU, count)."""
         self._cancel = threading.Event()
         self._exited = threading.Event()
-        self._peak = 0
+        self._main_peak = 0
         self._started_at = 0.0
         self._ended_at = 0.0
         self.pid: int | None = None
+        self.sampler: TreeSampler | None = None
+        """Samples the run's processes once it has started: `peak_rss_bytes`, `recent` samples."""
 
     def start(self) -> None:
         """Start the process; raises OSError when it cannot be started."""
@@ -151,6 +157,7 @@ class ProcessRun:
                 fcntl.fcntl(fd, _F_SETPIPE_SZ, PIPE_SIZE)
             except OSError:
                 pass  # the system's limit; the default size works, only slower
+        wall_start = time.time()
         try:
             self._proc = subprocess.Popen(
                 self.argv,
@@ -170,7 +177,8 @@ class ProcessRun:
         os.close(err_w)
         self._started_at = time.monotonic()
         self.pid = self._proc.pid
-        self.tree = ProcessTree(self._proc.pid, self.token)
+        self.tree = ProcessTree(self._proc.pid, self.token, started_at=wall_start)
+        self.sampler = TreeSampler(self.tree)
         self._out = _Stream(out_r, self.stdout_log, self.sink.on_stdout, self._exited)
         self._err = _Stream(err_r, self.stderr_log, self.sink.on_stderr, self._exited)
         self._out.thread.start()
@@ -196,13 +204,12 @@ class ProcessRun:
                 pass
 
     def _sample(self) -> None:
+        # psutil is imported here, once the App has started, not on the path that starts it.
         # The first sample waits one interval: a short App's peak is its own `ru_maxrss`,
-        # and scanning /proc while it starts would only compete with it.
-        while not self._exited.wait(SAMPLE_INTERVAL):
-            try:
-                self._peak = max(self._peak, self.tree.rss_bytes())
-            except OSError:
-                pass
+        # and scanning processes while it starts would only compete with it.
+        assert self.sampler is not None
+        self.tree.prepare()
+        self.sampler.run(self._exited, self.on_sample)
 
     def cancel(self) -> None:
         """End the run's whole process tree (thread-safe; returns at once)."""
@@ -217,7 +224,7 @@ class ProcessRun:
         _pid, status, rusage = os.wait4(self._proc.pid, 0)
         self._ended_at = time.monotonic()
         self._proc.returncode = os.waitstatus_to_exitcode(status)
-        self._peak = max(self._peak, rusage.ru_maxrss * 1024)  # kilobytes on Linux
+        self._main_peak = maxrss_bytes(rusage.ru_maxrss)
         self._exited.set()
 
     def wait(self) -> ProcessResult:
@@ -245,7 +252,7 @@ class ProcessRun:
             outcome=outcome,
             exit_code=self._proc.returncode,
             duration_seconds=self._ended_at - self._started_at,
-            peak_memory_bytes=self._peak or None,
+            peak_memory_bytes=max(self._main_peak, self.sampler.peak_rss_bytes if self.sampler else 0) or None,
             stdout_lines=self._out.lines,
             stderr_lines=self._err.lines,
             stragglers=stragglers,
