@@ -86,3 +86,77 @@ def test_record_says_how_output_was_buffered(make_app, tmp_path) -> None:
         record_file = tmp_path / f"{mode}.json"
         assert run_workbench(app, "-q", "--buffering", mode, "--record", record_file).returncode == 0
         assert json.loads(record_file.read_text())["buffering"] == mode
+
+
+# ---------------------------------------------------------------- without /proc/self/io (macOS)
+
+NO_PROC_IO_LAUNCHER = """
+import builtins, runpy, sys
+real_open = builtins.open
+def without_proc_io(file, *args, **kwargs):
+    if file == "/proc/self/io":
+        raise FileNotFoundError(2, "No such file or directory", file)
+    return real_open(file, *args, **kwargs)
+builtins.open = without_proc_io
+runpy.run_path({shim!r}, run_name="sitecustomize")
+sys.argv = ["main.py"]
+runpy.run_path("main.py", run_name="__main__")
+"""
+
+
+def run_without_proc_io(app, **options) -> subprocess.Popen:
+    """The App with the flush shim, on a system without /proc/self/io (faked: opening it fails)."""
+    launcher = NO_PROC_IO_LAUNCHER.format(shim=str(FLUSH_SHIM_DIR / "sitecustomize.py"))
+    env = {key: value for key, value in cli_env().items() if key not in ("PYTHONUNBUFFERED", "PYTHONPATH")}
+    return subprocess.Popen([sys.executable, "-c", launcher], cwd=app, env=env, stdout=subprocess.PIPE, **options)
+
+
+def test_without_proc_io_a_flood_still_switches_to_block_buffering(make_app) -> None:
+    app = make_app(
+        "import sys, time\n"
+        "print(sys.stdout.line_buffering, type(sys.stdout.buffer.raw).__name__, sys.stdout.fileno())\n"
+        "for i in range(100_000):\n"
+        "    print(i)\n"
+        "time.sleep(0.3)\n"
+        "print(sys.stdout.line_buffering, sys.stdout is sys.__stdout__)\n"
+    )
+    proc = run_without_proc_io(app)
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0
+    lines = out.decode().splitlines()
+    assert lines[0] == "True _CountingFileIO 1"  # stdout counts its own writes instead
+    assert lines[1:-1] == [str(i) for i in range(100_000)]  # every byte, in order
+    assert lines[-1] == "False True"  # the flood switched it to block buffering
+
+
+def test_without_proc_io_output_is_live_and_a_trickle_stays_line_buffered(make_app) -> None:
+    app = make_app(
+        "import sys, time\n"
+        "for i in range(5):\n"
+        "    print('tick', i)\n"
+        "    time.sleep(0.05)\n"
+        "print('early', sys.stdout.line_buffering)\n"
+        "time.sleep(3)\n"
+        "print('late')\n"
+    )
+    proc = run_without_proc_io(app)
+    try:
+        for i in range(5):
+            assert proc.stdout.readline() == f"tick {i}\n".encode()
+        assert proc.stdout.readline() == b"early True\n"  # live, and a trickle is no flood
+        assert proc.poll() is None  # the App is still sleeping
+    finally:
+        proc.kill()
+        proc.communicate(timeout=30)
+
+
+def test_without_proc_io_stdout_and_stderr_stay_in_order(make_app) -> None:
+    app = make_app(
+        "import sys\n"
+        "for i in range(20):\n"
+        "    print(f'out {i}')\n"
+        "    print(f'err {i}', file=sys.stderr)\n"
+    )
+    proc = run_without_proc_io(app, stderr=subprocess.STDOUT)
+    out, _ = proc.communicate(timeout=60)
+    assert out.decode() == "".join(f"out {i}\nerr {i}\n" for i in range(20))

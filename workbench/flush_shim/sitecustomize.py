@@ -7,12 +7,20 @@ system call (PYTHONUNBUFFERED costs two per print). When the App prints more
 than about a thousand lines a second, stdout switches to Python's block
 buffering, as on a Node, and a daemon thread flushes it every 50 ms: a flood
 then runs at nearly the speed of `python main.py > file`, still shown live.
+
+A flood is told by counting write calls. On Linux the kernel counts them for
+the whole process (`syscw` in `/proc/self/io`). Where that file is missing
+(macOS), stdout is rebuilt over a file object that counts its own writes:
+still a `TextIOWrapper` on file descriptor 1, with the same encoding and
+errors, so only the App's writes through `sys.stdout` are counted (one per
+line while line-buffered), which is what a flood of prints is.
 Then this file steps aside: its folder leaves `sys.path`, and a
 `sitecustomize` that it shadows, if any, runs as it would have.
 """
 
 import importlib.machinery
 import importlib.util
+import io
 import os
 import sys
 import threading
@@ -23,8 +31,8 @@ _BURST_WRITES = 50
 """Write calls in one interval (1,000 a second) that switch stdout to block buffering."""
 
 
-def _write_calls():
-    """The process's write system calls so far (Linux), or None where it cannot be read."""
+def _system_write_calls():
+    """The process's write system calls so far (Linux), or None where they cannot be read."""
     try:
         with open("/proc/self/io", "rb") as handle:
             for line in handle:
@@ -35,6 +43,46 @@ def _write_calls():
     return None
 
 
+_stdout_writes = 0
+_kept = []
+
+
+class _CountingFileIO(io.FileIO):
+    """File descriptor 1, counting the writes that reach it."""
+
+    def write(self, data):
+        global _stdout_writes
+        _stdout_writes += 1
+        return super().write(data)
+
+
+def _count_stdout_writes():
+    """Rebuild `sys.stdout` over a `_CountingFileIO`; True if it was done."""
+    old = sys.stdout
+    try:
+        if old is None or old.fileno() != 1:
+            return False
+        old.flush()
+        raw = _CountingFileIO(1, "wb", closefd=False)
+        new = io.TextIOWrapper(
+            io.BufferedWriter(raw), encoding=old.encoding, errors=old.errors, newline="\n", line_buffering=True
+        )
+    except (AttributeError, ValueError, OSError):
+        return False
+    _kept.append(old)  # kept alive: collecting it would close file descriptor 1
+    if sys.__stdout__ is old:
+        sys.__stdout__ = new
+    sys.stdout = new
+    return True
+
+
+def _stdout_write_calls():
+    return _stdout_writes
+
+
+_write_calls = _system_write_calls if _system_write_calls() is not None else None
+
+
 def _line_buffered(on):
     try:
         sys.stdout.reconfigure(line_buffering=on)
@@ -43,7 +91,10 @@ def _line_buffered(on):
 
 
 def _flush_forever():
-    last = _write_calls()
+    if _write_calls is None:  # no way to count writes: line-buffered throughout
+        last = None
+    else:
+        last = _write_calls()
     while True:
         time.sleep(_INTERVAL)
         if last is not None and getattr(sys.stdout, "line_buffering", False):
@@ -63,6 +114,8 @@ def _start():
     threading.Thread(target=_flush_forever, name="workbench-flush", daemon=True).start()
 
 
+if _write_calls is None and _count_stdout_writes():
+    _write_calls = _stdout_write_calls
 _line_buffered(True)
 _start()
 os.register_at_fork(after_in_child=_start)
