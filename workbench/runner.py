@@ -187,7 +187,8 @@ class ProcessRun:
         if self.stdin_data is not None:
             self._feeder = threading.Thread(target=self._feed_stdin, name="workbench-stdin", daemon=True)
             self._feeder.start()
-        threading.Thread(target=self._sample, name="workbench-sample", daemon=True).start()
+        self._sampling = threading.Thread(target=self._sample, name="workbench-sample", daemon=True)
+        self._sampling.start()
         threading.Thread(target=self._wait_main, name="workbench-wait", daemon=True).start()
 
     def _feed_stdin(self) -> None:
@@ -244,6 +245,8 @@ class ProcessRun:
             self._end_tree()
         self._out.thread.join()
         self._err.thread.join()
+        # The last sample is in the peak, and no thread is left inside psutil when the caller exits.
+        self._sampling.join()
         if self._feeder is not None:
             # Ends at once, as every process that could hold stdin has ended; the bound
             # only matters for one that escaped the tree (the thread is a daemon).
