@@ -259,14 +259,16 @@ class ProcessTree:
 
     def signal_all(self, signum: int) -> int:
         """Send a signal to the process group and every member; return how many were alive."""
+        # Look before signalling: once the main process has died, its children are
+        # reparented and descent can no longer tell they were the run's.
+        with self._lock:
+            procs = self._scan()
         alive = 0
         try:
             os.killpg(self.root_pid, signum)
             alive += 1
         except (ProcessLookupError, PermissionError):
             pass
-        with self._lock:
-            procs = self._scan()
         if not procs:
             return alive
         ps = _psutil()
