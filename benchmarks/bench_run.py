@@ -141,7 +141,7 @@ def main() -> int:
             )
             plain, bench = times["python main.py"], times["workbench run"]
             added_ms = (statistics.median(bench) - statistics.median(plain)) * 1000
-            pair_ms = [(b - p) * 1000 for p, b in zip(plain, bench)]
+            pair_ms = [(b - p) * 1000 for p, b in zip(plain, bench, strict=True)]
             print(f"\n(b) trivial App (prints one line), {options.trivial_reps} interleaved pairs")
             print(f"    python main.py   median {statistics.median(plain) * 1000:7.1f} ms")
             print(f"    workbench run    median {statistics.median(bench) * 1000:7.1f} ms")

@@ -140,7 +140,7 @@ async def ingest(app_dir: Path, lines: int, buffering: str) -> dict[str, float]:
 async def save_to_start(app_dir: Path, saves: int) -> list[float]:
     app = create_app(app_dir, watch=True, settings=SETTINGS)
     delays = []
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(120, 40)):
         screen = app.screen
         assert isinstance(screen, MainScreen)
         pane = screen.run_pane

@@ -8,7 +8,6 @@ import subprocess
 import sys
 
 from cli_helpers import cli_env, run_workbench, start_workbench
-
 from workbench.job import FLUSH_SHIM_DIR
 
 

@@ -23,9 +23,11 @@ from workbench.checks import (
     run_checks,
 )
 from workbench.draft import JobDraft, save_draft
+from workbench.history import RunHistory, new_run_id
 from workbench.job import Job, JobSpec
 from workbench.kwargs import ArgsMode
-from workbench.records import OutputRecord, RunHistory, RunRecord, RunStatus, new_run_id
+from workbench.records import OutputRecord, RunRecord
+from workbench.status import RunStatus
 
 
 class _Quiet:

@@ -22,6 +22,7 @@ import pytest
 from cli_helpers import load_record, own_lines, pid_alive, run_dirs, run_workbench
 from workbench import envs
 from workbench.appdir import AppFolder
+from workbench.environment import EnvironmentFailed
 from workbench.envs import (
     INSTALL_LOG,
     MARKER,
@@ -35,8 +36,8 @@ from workbench.envs import (
     is_complete,
     prune_environments,
 )
-from workbench.job import EnvironmentFailed, Job, JobSpec
-from workbench.records import RunStatus
+from workbench.job import Job, JobSpec
+from workbench.status import RunStatus
 
 IMPORTS_SIX = """
 import sys

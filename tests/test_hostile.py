@@ -6,15 +6,12 @@ import hashlib
 import json
 import os
 import signal
-import stat
-import time
 from pathlib import Path
 
 import pytest
 
-from workbench.fsutil import remove_tree
-
 from cli_helpers import load_record, own_lines, pid_alive, read_pids, run_dirs, run_workbench, snapshot
+from workbench.fsutil import remove_tree
 
 
 def assert_all_gone(pids: list[int]) -> None:
@@ -315,7 +312,9 @@ def test_read_only_output_is_collected_and_cleaned_up(make_app, tmp_path: Path) 
     assert len(run_dirs(app)) == 1
 
 
-@pytest.mark.parametrize("how", ["import shutil; shutil.rmtree('output')", "import os; os.rmdir('output'); open('output', 'w').write('x')"])
+@pytest.mark.parametrize(
+    "how", ["import shutil; shutil.rmtree('output')", "import os; os.rmdir('output'); open('output', 'w').write('x')"]
+)
 def test_output_deleted_or_replaced(make_app, tmp_path: Path, how: str) -> None:
     app = make_app(how + "\n")
     record_path = tmp_path / "record.json"

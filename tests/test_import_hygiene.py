@@ -39,3 +39,17 @@ def test_workbench_run_does_not_import_textual(sample_app) -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "hi" in result.stdout
+
+
+def test_the_import_contract_covers_every_core_module() -> None:
+    # lint-imports checks only the modules its contract names: a new core module must join the list.
+    import tomllib
+    from pathlib import Path
+
+    config = tomllib.loads((Path(workbench.__file__).parent.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    (contract,) = [
+        item for item in config["tool"]["importlinter"]["contracts"] if "workbench.ui" in item["forbidden_modules"]
+    ]
+    top_level = {f"workbench.{info.name}" for info in pkgutil.iter_modules(workbench.__path__) if info.name != "ui"}
+    assert set(contract["source_modules"]) == top_level
+    assert "textual" in contract["forbidden_modules"]

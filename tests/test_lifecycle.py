@@ -302,9 +302,9 @@ def test_an_unreadable_saved_state_falls_back_to_created(make_app, text: str) ->
 
 
 def test_simulating_an_action_moves_the_saved_state(make_app) -> None:
+    from workbench.history import RunHistory
     from workbench.job import Job, JobSpec
     from workbench.lifecycle import simulate
-    from workbench.records import RunHistory
 
     class Quiet:
         def on_stdout(self, data: bytes) -> None: ...

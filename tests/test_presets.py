@@ -9,6 +9,7 @@ import pytest
 
 from workbench.appdir import AppFolder
 from workbench.draft import JobDraft
+from workbench.history import RunHistory
 from workbench.kwargs import ArgsMode
 from workbench.presets import (
     DEFAULT_TIMEOUT,
@@ -28,8 +29,8 @@ from workbench.presets import (
     save_preset,
     set_golden_entries,
 )
-from workbench.records import RunHistory, RunStatus
 from workbench.staging import discard_workspace, stage_workspace
+from workbench.status import RunStatus
 
 # An App whose behaviour the Job's arguments choose: what it prints, writes and exits with.
 TOY_APP = """
@@ -117,7 +118,13 @@ BAD_FILES = [
     ('[preset.a]\nkwargs = { "two words" = "x" }\n', "a", "kwargs", 2, "whitespace"),
     ("[preset.ok]\n\n[preset.a]\ncolour = 1\n", "a", "colour", 4, "unknown field"),
     ('[preset.a]\nexpect.stdout_contain = ["x"]\n', "a", "expect.stdout_contain", 2, "stdout_contains"),
-    ('[preset.a]\n[[preset.a.expect.golden]]\npath = "x"\n[[preset.a.expect.golden]]\npath = "y"\nmatch = "xml"\n', "a", "expect.golden[1].match", 6, "'exact' or 'json'"),
+    (
+        '[preset.a]\n[[preset.a.expect.golden]]\npath = "x"\n[[preset.a.expect.golden]]\npath = "y"\nmatch = "xml"\n',
+        "a",
+        "expect.golden[1].match",
+        6,
+        "'exact' or 'json'",
+    ),
     ('[preset.a]\nexpect = { golden = ["../up.txt"] }\n', "a", "expect.golden[0].path", 2, "inside output/"),
     ('[preset.a]\nexpect = { golden = ["x", "x"] }\n', "a", "expect.golden", 2, "listed twice"),
     ('[preset.a]\nexpect = { stdout_contains = [""] }\n', "a", "expect.stdout_contains[0]", 2, "empty string"),
@@ -189,7 +196,9 @@ def test_exit_status_defaults_to_zero(make_app) -> None:
 def test_exit_status_can_expect_a_failure(make_app) -> None:
     app = toy(make_app)
     assert failures_of(app, preset(code="1", expect={"exit_status": 1})) == []
-    assert failures_of(app, preset(code="0", expect={"exit_status": 1}))[0].startswith("exit_status: the App exited with status 0")
+    assert failures_of(app, preset(code="0", expect={"exit_status": 1}))[0].startswith(
+        "exit_status: the App exited with status 0"
+    )
 
 
 @pytest.mark.parametrize("stream", ["stdout", "stderr"])
@@ -429,7 +438,9 @@ def test_presets_and_the_job_draft_convert_both_ways(make_app) -> None:
     root = make_app("print()\n", **{"data/x.txt": "x"})
     outside = root.parent / "shared.csv"
     outside.write_text("y")
-    draft = JobDraft(kwargs={"a": "1"}, args_mode=ArgsMode.ARGV, inputs=[str(root / "data" / "x.txt"), str(outside)], timeout=None)
+    draft = JobDraft(
+        kwargs={"a": "1"}, args_mode=ArgsMode.ARGV, inputs=[str(root / "data" / "x.txt"), str(outside)], timeout=None
+    )
     kept = Preset(name="p", description="d", timeout=42, expect=Expectations(exit_status=3))
     item = preset_from_draft(root, "p", draft, keep=kept)
     assert item.inputs == ["data/x.txt", "../shared.csv"]

@@ -12,17 +12,10 @@ from pydantic import ValidationError
 
 from workbench import fsutil
 from workbench.fsutil import atomic_write_text
+from workbench.history import DEFAULT_KEEP_RUNS, RECORD_FILE, RunHistory, new_run_id
 from workbench.kwargs import ArgsMode
-from workbench.records import (
-    DEFAULT_KEEP_RUNS,
-    RECORD_FILE,
-    OutputRecord,
-    RunHistory,
-    RunRecord,
-    RunStatus,
-    StagedInputRecord,
-    new_run_id,
-)
+from workbench.records import OutputRecord, RunRecord, StagedInputRecord
+from workbench.status import RunStatus
 
 START = datetime(2026, 1, 2, 3, 4, 5, 123456, tzinfo=timezone.utc)
 

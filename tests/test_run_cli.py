@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import signal
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from conftest import SAMPLE_APPS
 
 from cli_helpers import (
     load_record,
@@ -22,7 +21,6 @@ from cli_helpers import (
     snapshot,
     start_workbench,
 )
-from conftest import SAMPLE_APPS
 
 ARGS_PROBE = """
 import json, sys
@@ -64,7 +62,7 @@ class TestSampleApps:
         assert done.returncode == 0, done.stderr
         record = load_record(record_path)
         assert [i["name"] for i in record["inputs"]] == [p.name for p in examples]
-        for staged, path in zip(record["inputs"], examples):
+        for staged, path in zip(record["inputs"], examples, strict=True):
             assert staged["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
             assert staged["size"] == path.stat().st_size
         [result] = record["outputs"]

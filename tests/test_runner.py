@@ -12,10 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from cli_helpers import pid_alive, read_pids
 from workbench.proctree import TAG_VARIABLE, ProcessTree, describe_signal
 from workbench.runner import Outcome, ProcessRun
-
-from cli_helpers import pid_alive, read_pids
 
 
 class Collect:

@@ -12,7 +12,6 @@ import time
 
 import aiohttp
 import psutil
-import pytest
 
 from cli_helpers import cli_env
 from workbench.serve_cli import is_loopback, served_command

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import queue
 import re
 import subprocess
 import sys
-import time
 import textwrap
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -306,8 +307,6 @@ def test_ctrl_c_cancels_the_runs_reports_them_and_exits_130(make_app) -> None:
 
 def _read_until(lines: "queue.Queue[str | None]", needle: str, seen: list[str], timeout: float = 60) -> None:
     """Collect the command's stdout lines until one holds `needle`."""
-    import queue
-
     deadline = time.monotonic() + timeout
     while True:
         try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from pathlib import Path
 
@@ -12,7 +11,8 @@ from textual import events
 from textual.widgets import Input, Label
 
 from workbench.draft import load_draft
-from workbench.records import RunHistory, RunStatus
+from workbench.history import RunHistory
+from workbench.status import RunStatus
 from workbench.ui.app import WorkbenchApp, create_app
 from workbench.ui.arguments_editor import ArgumentRow, ArgumentsEditor
 from workbench.ui.header import WorkbenchHeader
@@ -240,7 +240,8 @@ async def test_watch_mode_off_does_not_run(sample_app) -> None:
 HANGING_APP = """
 import os, signal, subprocess, sys, time
 signal.signal(signal.SIGTERM, signal.SIG_IGN)
-child = subprocess.Popen([sys.executable, "-c", "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(600)"])
+ignores_term = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(600)"
+child = subprocess.Popen([sys.executable, "-c", ignores_term])
 print(f"child {child.pid}", flush=True)
 while True:
     time.sleep(1)
@@ -383,7 +384,9 @@ async def test_history_selection_shows_that_run_s_outputs(sample_app) -> None:
     async with app.run_test(size=SIZE) as pilot:
         for count in (1, 2):
             await pilot.press("r")
-            await wait_for(pilot, lambda: len(RunHistory(root).run_ids()) == count and not screen(app).run_pane.running)
+            await wait_for(
+                pilot, lambda count=count: len(RunHistory(root).run_ids()) == count and not screen(app).run_pane.running
+            )
         older = RunHistory(root).records()[-1]
         assert older.id != screen(app).run_pane.last_record.id
         await pilot.press("6")

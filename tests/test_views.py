@@ -17,17 +17,18 @@ import pytest
 from textual import on
 from textual.app import App, ComposeResult
 from textual.widget import Widget
-from textual.worker import WorkerCancelled, WorkerState
 from textual.widgets import DataTable, Footer, Log, Static, Tree
+from textual.worker import WorkerCancelled, WorkerState
 
 from workbench.appdir import AppFolder
+from workbench.history import RunHistory
 from workbench.job import Job, JobSpec
-from workbench.records import RunHistory, RunRecord
 from workbench.lifecycle import load_simulated_state
+from workbench.records import RunRecord
+from workbench.ui import output_browser
 from workbench.ui.history_view import HistoryView
 from workbench.ui.lifecycle_panel import LifecyclePanel
 from workbench.ui.messages import OpenExternally
-from workbench.ui import output_browser
 from workbench.ui.output_browser import OutputBrowser
 
 SIZE = (120, 36)

@@ -107,7 +107,13 @@ def test_a_burst_of_saves_gives_one_change(app: AppFolder) -> None:
 
 def test_writes_by_runs_and_the_workbench_give_no_change(app: AppFolder) -> None:
     async def actions() -> None:
-        for rel in (".workbench/runs/1/output/result.txt", "output/result.txt", "input/x.txt", "__pycache__/m.pyc", ".main.py.swp"):
+        for rel in (
+            ".workbench/runs/1/output/result.txt",
+            "output/result.txt",
+            "input/x.txt",
+            "__pycache__/m.pyc",
+            ".main.py.swp",
+        ):
             path = app.root / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text("written by a run")

@@ -22,8 +22,8 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NamedTuple
 from pathlib import Path
+from typing import Any, NamedTuple
 
 from .appdir import AppFolder, list_app_files
 
@@ -111,7 +111,7 @@ def content_hash_of(files: list[SnapshotFile]) -> str:
     return digest.hexdigest()
 
 
-def _load(path: Path) -> dict:
+def _load(path: Path) -> dict[str, Any]:
     try:
         data = marshal.loads(path.read_bytes())
     except (OSError, EOFError, ValueError, TypeError):
@@ -121,7 +121,7 @@ def _load(path: Path) -> dict:
     return data
 
 
-def _save(path: Path, data: dict) -> None:
+def _save(path: Path, data: dict[str, Any]) -> None:
     fd, tmp = tempfile.mkstemp(prefix=".hashes.", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -143,12 +143,12 @@ def snapshot(app: AppFolder, *, cache_dir: Path | None = None, progress: Progres
             cache_dir = None
     cache_path = cache_dir / HASH_CACHE if cache_dir is not None else None
     cache = _load(cache_path) if cache_path is not None else {}
-    known: dict[str, tuple] = cache.get("files", {})
+    known: dict[str, tuple[Any, ...]] = cache.get("files", {})
     recorded_ns: int = cache.get("recorded_ns", 0)
     now_ns = time.time_ns()
     listed = list_app_files(app.root)
     files: list[SnapshotFile] = []
-    fresh: dict[str, tuple] = {}
+    fresh: dict[str, tuple[Any, ...]] = {}
     to_hash = []
     racy_after = recorded_ns - _RACY_NS
     for path, info in listed:

@@ -11,7 +11,6 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-
 ENTRY_POINT = "main.py"
 REQUIREMENTS = "requirements.txt"
 STATE_DIR = ".workbench"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import os
 import shlex
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -20,8 +21,10 @@ from pydantic import BaseModel, ConfigDict
 from .appdir import ENTRY_POINT, REQUIREMENTS, STATE_DIR, AppFolder
 from .draft import load_draft
 from .fsutil import human_size
+from .history import RunHistory
 from .kwargs import argument_problems
-from .records import RunHistory, RunRecord, RunStatus
+from .records import RunRecord
+from .status import RunStatus
 
 Level = Literal["error", "warning", "info"]
 
@@ -113,7 +116,7 @@ class RequirementsSummary:
     """Lines pip accepts that are not requirement specifiers (paths, URLs, editables)."""
 
 
-def _logical_lines(text: str):
+def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
     """(first line number, text) per logical line: comments removed, `\\` continuations joined."""
     pending: list[str] = []
     start = 0
@@ -375,7 +378,7 @@ def find_argument_reads(tree: ast.Module) -> ArgumentReads:
             if is_payload(node.value) and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
                 accounted.add(id(node.value))
                 reads.append(ArgumentRead(node.slice.value, node.lineno, "stdin JSON"))
-        elif isinstance(node, ast.Call):
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             if node.func.attr in _KEY_METHODS and is_payload(node.func.value):
                 first = node.args[0] if node.args else None
                 if isinstance(first, ast.Constant) and isinstance(first.value, str):
@@ -389,7 +392,7 @@ def find_argument_reads(tree: ast.Module) -> ArgumentReads:
                 if flags:
                     has_default = any(keyword.arg == "default" for keyword in node.keywords)
                     reads.append(ArgumentRead(flags[0][2:], node.lineno, "argparse", has_default=has_default))
-        elif len(node.ops) == 1 and isinstance(node.ops[0], (ast.In, ast.NotIn)):
+        elif isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], (ast.In, ast.NotIn)):
             left, right = node.left, node.comparators[0]
             if is_payload(right) and isinstance(left, ast.Constant) and isinstance(left.value, str):
                 accounted.add(id(right))

@@ -10,7 +10,11 @@ import os
 import signal
 import sys
 from pathlib import Path
-from typing import NoReturn
+from types import FrameType
+from typing import TYPE_CHECKING, NoReturn
+
+if TYPE_CHECKING:
+    from .records import RunRecord
 
 USAGE_ERROR = 2
 SUBCOMMANDS = ("run", "preview", "test", "serve")
@@ -26,7 +30,7 @@ def say(message: str) -> None:
 
 
 class _ArgumentParser(argparse.ArgumentParser):
-    def error(self, message: str):  # one line, exit 2, as for every problem found before a run
+    def error(self, message: str) -> NoReturn:  # one line, exit 2, as for every problem found before a run
         say(f"{self.prog.split()[-1]}: {message} (see --help)")
         raise SystemExit(USAGE_ERROR)
 
@@ -137,9 +141,12 @@ def command_run(argv: list[str]) -> int:
         sys.stderr.write(f"  {line}\n")
         sys.stderr.flush()
     from .appdir import AppFolder, AppFolderError
-    from .job import Buffering, Job, JobError, JobSpec, current_interpreter, exit_status
-    from .history import DEFAULT_KEEP_RUNS, RunHistory, RunStatus
+    from .environment import CurrentInterpreter, EnvironmentProvider
+    from .errors import JobError
+    from .history import DEFAULT_KEEP_RUNS, RunHistory
+    from .job import Buffering, Job, JobSpec, exit_status
     from .kwargs import ArgsMode, ArgumentError
+    from .status import RunStatus
 
     try:
         app = AppFolder.open(options.app_dir)
@@ -154,8 +161,9 @@ def command_run(argv: list[str]) -> int:
         keep = options.keep if options.keep is not None else DEFAULT_KEEP_RUNS
         if keep < 1:
             raise JobError(f"--keep {keep}: must be at least 1")
+        environment: EnvironmentProvider
         if app.requirements is None and options.python is None:
-            environment = current_interpreter  # nothing to install: spare the import
+            environment = CurrentInterpreter()  # nothing to install: spare the import
         else:
             from .envs import environment_provider
 
@@ -172,7 +180,7 @@ def command_run(argv: list[str]) -> int:
         say(f"{error.filename or options.app_dir}: {error.strerror or error}")
         return USAGE_ERROR
 
-    def interrupt(_signum, _frame):
+    def interrupt(_signum: int, _frame: FrameType | None) -> None:
         job.cancel()
 
     previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
@@ -199,7 +207,7 @@ def command_run(argv: list[str]) -> int:
     return exit_status(record)
 
 
-def summary_line(record) -> str:
+def summary_line(record: RunRecord) -> str:
     """One line on how a run ended, for the end of a headless run."""
     parts = [record.status.value]
     if record.message:

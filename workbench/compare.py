@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from .filepreview import human_size, printable_name, read_head
+from .filepreview import printable_name, read_head
+from .fsutil import human_size
 from .records import OutputRecord, RunRecord
 
 LOG_LIMIT = 256 * 1024

@@ -11,8 +11,8 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .appdir import ensure_state_dir
+from .fsutil import atomic_write_text
 from .kwargs import ArgsMode
-from .records import atomic_write_text
 
 DRAFT_FILE = "draft.json"
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 
-from .fsutil import human_size  # noqa: F401  (the previews' sizes; re-exported for the UI)
+from .fsutil import human_size
 
 PREVIEW_LIMIT = 64 * 1024
 """Bytes read from the start of a file to preview it."""
@@ -516,7 +516,7 @@ def _unfilter(kind: int, line: bytearray, previous: bytes, bpp: int) -> bytes:
     if kind == 0:
         return bytes(line)
     if kind == 2:
-        return bytes((a + b) & 255 for a, b in zip(line, previous))
+        return bytes((a + b) & 255 for a, b in zip(line, previous, strict=False))
     for i in range(len(line)):
         left = line[i - bpp] if i >= bpp else 0
         if kind == 1:

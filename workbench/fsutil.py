@@ -6,6 +6,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 _BLOCK = 1 << 20
@@ -62,7 +63,7 @@ def _umask() -> int:
 def remove_tree(path: Path) -> None:
     """Delete a folder even where a run made parts of it read-only or thousands of levels deep."""
 
-    def _retry(func, failed_path, _exc_info):
+    def _retry(func: Callable[[str], object], failed_path: str, _exc_info: object) -> None:
         try:
             os.chmod(os.path.dirname(failed_path), 0o700)
             os.chmod(failed_path, 0o700)

@@ -1,4 +1,4 @@
-"""The run history of an App, kept in `.workbench/runs/` of its folder, and run statuses.
+"""The run history of an App, kept in `.workbench/runs/` of its folder.
 
 This module does not import pydantic: `workbench run` starts the App before it
 pays for building the record models (`workbench.records`), which it only needs
@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import secrets
 from datetime import datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,19 +26,6 @@ RECORD_FILE = "record.json"
 STDOUT_LOG = "stdout.log"
 STDERR_LOG = "stderr.log"
 OUTPUT_DIR = "output"
-
-
-class RunStatus(StrEnum):
-    SUCCEEDED = "succeeded"
-    """The App exited with status 0."""
-    FAILED = "failed"
-    """The App exited with another status, or was killed by a signal it was not sent by us."""
-    TIMED_OUT = "timed_out"
-    """The run's timeout ended it."""
-    CANCELLED = "cancelled"
-    """The author (Ctrl-C, the cancel key, a restart on save) ended it."""
-    ERROR = "error"
-    """The App could not be started (an environment failed to build, staging failed)."""
 
 
 def new_run_id(now: datetime | None = None) -> str:

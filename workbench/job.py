@@ -10,48 +10,24 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import StrEnum
 from datetime import datetime, timezone
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .appcache import snapshot as take_snapshot
 from .appdir import AppFolder
-from .history import OUTPUT_DIR, STDERR_LOG, STDOUT_LOG, RunHistory, RunStatus, new_run_id
+from .environment import EnvironmentFailed, EnvironmentProvider
+from .errors import JobError
+from .history import OUTPUT_DIR, STDERR_LOG, STDOUT_LOG, RunHistory, new_run_id
 from .kwargs import ArgsMode, ArgumentError, argv_problems, argv_tail, check_arguments, stdin_payload
 from .proctree import describe_signal
 from .runner import Outcome, OutputSink, ProcessRun
 from .staging import StagingError, Workspace, check_inputs, collect_outputs, discard_workspace, stage_workspace
+from .status import RunStatus
 
 if TYPE_CHECKING:
-    from .records import EnvironmentRecord, RunRecord
-
-
-class JobError(Exception):
-    """A problem found before the App starts: nothing ran. The message says what to fix."""
-
-
-class EnvironmentFailed(Exception):
-    """The App's Python environment could not be provided; the App does not run."""
-
-    def __init__(self, message: str, record: EnvironmentRecord | None = None) -> None:
-        super().__init__(message)
-        self.record = record
-
-
-@dataclass(frozen=True)
-class PreparedEnvironment:
-    interpreter: str
-    record: EnvironmentRecord | None = None
-
-
-EnvironmentProvider = Callable[[AppFolder, Callable[[str], None]], PreparedEnvironment]
-"""Given the App and a function that takes installer output, the Python to run it with."""
-
-
-def current_interpreter(_app: AppFolder, _log: Callable[[str], None]) -> PreparedEnvironment:
-    """The workbench's own Python (used when the App has no requirements)."""
-    return PreparedEnvironment(sys.executable)
+    from .records import RunRecord
 
 
 def requirements_environment() -> EnvironmentProvider:
@@ -169,9 +145,7 @@ class Job:
     def cancel(self) -> None:
         """End the run (its whole process tree); safe from any thread, at any stage."""
         self._cancelled.set()
-        cancel_environment = getattr(self.environment, "cancel", None)
-        if callable(cancel_environment):  # an install in progress ends too
-            cancel_environment()
+        self.environment.cancel()  # an install in progress ends too
         if self._process is not None:
             self._process.cancel()
 

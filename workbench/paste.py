@@ -11,6 +11,7 @@ which of the paths exist.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -80,7 +81,7 @@ def _split_words(line: str) -> list[str]:
     return words
 
 
-def split_pasted(text: str, exists=os.path.lexists) -> list[str]:
+def split_pasted(text: str, exists: Callable[[str], bool] = os.path.lexists) -> list[str]:
     """The paths in pasted text, in order, with quotes, escapes and `file://` undone.
 
     A line that is, as a whole, an existing path is taken as one path even when

@@ -22,16 +22,17 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 from .appdir import AppFolder
 from .filepreview import printable_name
 from .fsutil import human_size
-from .history import RunHistory, RunStatus
+from .history import RunHistory
 from .job import Job
 from .presets import DISCARD, Failure, Preset, PresetResult, run_preset
+from .status import RunStatus
 
 NODE_MEMORY_MARGIN = 0.5
 """The suggested Node memory is the peak over all presets plus this share of it..."""

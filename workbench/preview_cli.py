@@ -7,9 +7,14 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from .cli import USAGE_ERROR, _ArgumentParser, say
 from .lifecycle import Preview
+
+if TYPE_CHECKING:
+    from .checks import CheckResult
+    from .lifecycle import ActionPreview
 
 _CHECK_MARKS = {"error": "FAIL", "warning": "WARN", "info": "note"}
 
@@ -46,12 +51,12 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header) - 1)]
     lines = []
     for row in [header, *rows]:
-        cells = [cell.ljust(width) for cell, width in zip(row, widths)] + [row[-1]]
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)] + [row[-1]]
         lines.append("  ".join(cells).rstrip())
     return lines
 
 
-def _action_reason(item) -> str:
+def _action_reason(item: ActionPreview) -> str:
     if item.refused_by is None:
         source = ""
     elif item.refused_by == "platform":
@@ -61,7 +66,7 @@ def _action_reason(item) -> str:
     return f"{source}{item.reason}"
 
 
-def _check_result(item) -> str:
+def _check_result(item: CheckResult) -> str:
     if item.ok:
         return "ok"
     if item.skipped:

@@ -1,7 +1,7 @@
 """Run records: everything known about one run, as pydantic models saved as JSON.
 
-The history that stores them, the statuses and the file names live in
-`workbench.history` (no pydantic there); they are re-exported here.
+The history that stores them and the file names live in `workbench.history`
+(no pydantic there), the statuses in `workbench.status`.
 """
 
 from __future__ import annotations
@@ -10,18 +10,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from .fsutil import atomic_write_text  # noqa: F401  (re-exported for older imports)
-from .history import (  # noqa: F401  (re-exported: the history and statuses were defined here)
-    DEFAULT_KEEP_RUNS,
-    OUTPUT_DIR,
-    RECORD_FILE,
-    STDERR_LOG,
-    STDOUT_LOG,
-    RunHistory,
-    RunStatus,
-    new_run_id,
-)
 from .kwargs import ArgsMode
+from .status import RunStatus
 
 
 class _Record(BaseModel):

@@ -68,7 +68,7 @@ class ProcessResult:
 class _Stream:
     """Pumps one pipe into a log file and a callback, counting lines."""
 
-    def __init__(self, fd: int, log_path: Path, deliver, ended: threading.Event) -> None:
+    def __init__(self, fd: int, log_path: Path, deliver: Callable[[bytes], None], ended: threading.Event) -> None:
         self.fd = fd
         self.ended = ended
         """Set when the main process has exited: no more waiting for writes to batch up."""

@@ -143,7 +143,7 @@ def _server_class() -> Any:
     from textual_serve.app_service import AppService
     from textual_serve.server import Server
 
-    class WorkbenchServer(Server):  # type: ignore[misc]
+    class WorkbenchServer(Server):
         def __init__(self, command: str, *, public: bool, **kwargs: Any) -> None:
             super().__init__(command, **kwargs)
             self.public = public
@@ -176,11 +176,15 @@ def _server_class() -> Any:
             try:
                 await websocket.prepare(request)
                 self.sockets.add(websocket)
+
+                async def close() -> None:
+                    await websocket.close()
+
                 service = AppService(
                     self.command,
                     write_bytes=websocket.send_bytes,
                     write_str=websocket.send_str,
-                    close=websocket.close,
+                    close=close,
                     download_manager=self.download_manager,
                     debug=self.debug,
                 )

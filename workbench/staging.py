@@ -26,6 +26,7 @@ import stat
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .appcache import AppSnapshot, Progress, SnapshotFile, app_cache_dir, file_digest
 from .appcache import snapshot as take_snapshot
@@ -173,7 +174,7 @@ def _manifest_path(cache: Path, slot: Path) -> Path:
     return cache / "slots" / f"{slot.name}.manifest"
 
 
-def _load_manifest(path: Path) -> dict[str, tuple]:
+def _load_manifest(path: Path) -> dict[str, tuple[Any, ...]]:
     try:
         data = marshal.loads(path.read_bytes())
     except (OSError, EOFError, ValueError, TypeError):
@@ -214,7 +215,7 @@ def _sync_slot(
         while cut > 0 and (parent := path[:cut]) not in folders:
             folders.add(parent)
             cut = path.rfind("/", 0, cut)
-    kept: dict[str, tuple] = {}
+    kept: dict[str, tuple[Any, ...]] = {}
     pending = [("", str(root))]
     while pending:
         prefix, folder = pending.pop()
@@ -297,7 +298,7 @@ def _remove_entry(path: str) -> None:
 _FICLONE = 0x40049409
 
 
-def _copy_in(source: Path, dest: Path, item: SnapshotFile) -> tuple:
+def _copy_in(source: Path, dest: Path, item: SnapshotFile) -> tuple[Any, ...]:
     """Copy one App file into the staged copy (a reflink where the file system has them);
     return its manifest entry."""
     with open(source, "rb") as src:
@@ -329,7 +330,7 @@ def _copy_bytes(src: int, dst: int) -> None:
             view = view[os.write(dst, view) :]
 
 
-def _save_marshal(path: Path, data: dict) -> None:
+def _save_marshal(path: Path, data: dict[str, Any]) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:

@@ -19,8 +19,15 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING
 
 from .cli import USAGE_ERROR, PassThrough, _ArgumentParser, say
+
+if TYPE_CHECKING:
+    from .appdir import AppFolder
+    from .job import Job
+    from .presets import Preset, PresetResult
 
 FAILED = 1
 INTERRUPTED = 130
@@ -114,21 +121,26 @@ def command_test(argv: list[str]) -> int:
 
 
 def run_all(
-    app, presets: list, *, jobs: int = 1, verbose: bool = False, report: Callable = lambda result: None
-) -> tuple[list, bool]:
+    app: AppFolder,
+    presets: list[Preset],
+    *,
+    jobs: int = 1,
+    verbose: bool = False,
+    report: Callable[[PresetResult], None] = lambda result: None,
+) -> tuple[list[PresetResult], bool]:
     """Run presets (`jobs` at a time), calling `report` for each result in the presets' order.
 
     Ctrl-C or SIGTERM cancels every running Job (and the ones not started yet);
     those presets fail as cancelled. Returns the results and whether that happened.
     """
+    from .history import RunHistory
     from .presets import DISCARD, run_preset
-    from .records import RunHistory
 
     history = RunHistory(app.root)
     sink = PassThrough() if verbose else DISCARD
     seen_notes: set[str] = set()
     notes_lock = threading.Lock()
-    running: list = []
+    running: list[Job] = []
     cancelled = threading.Event()
 
     def notify(message: str) -> None:
@@ -138,27 +150,27 @@ def run_all(
             seen_notes.add(message)
         say(message)
 
-    def on_job(job) -> None:
+    def on_job(job: Job) -> None:
         with notes_lock:
             running.append(job)
         if cancelled.is_set():
             job.cancel()
 
-    def interrupt(_signum, _frame) -> None:
+    def interrupt(_signum: int, _frame: FrameType | None) -> None:
         cancelled.set()
         with notes_lock:
             for job in running:
                 job.cancel()
 
-    def one(preset):
+    def one(preset: Preset) -> PresetResult:
         return run_preset(app, preset, sink, history=history, notify=notify, on_job=on_job)
 
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM)} if in_main_thread else {}
-    results = []
+    results: list[PresetResult] = []
     try:
         with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="workbench-preset") as pool:
-            futures: list[Future] = [pool.submit(one, preset) for preset in presets]
+            futures: list[Future[PresetResult]] = [pool.submit(one, preset) for preset in presets]
             for future in futures:  # in the presets' order, whatever order they end in
                 result = _wait(future)
                 results.append(result)
@@ -169,7 +181,7 @@ def run_all(
     return results, cancelled.is_set()
 
 
-def _wait(future: Future):
+def _wait(future: Future[PresetResult]) -> PresetResult:
     # A short timeout keeps the main thread responsive to signals while it waits.
     while True:
         try:
@@ -178,7 +190,7 @@ def _wait(future: Future):
             continue
 
 
-def _print_result(result) -> None:
+def _print_result(result: PresetResult) -> None:
     """One line for the preset and, under a failure, what failed and how."""
     verdict = "PASS" if result.passed else "FAIL"
     print(f"{verdict} {result.preset.name} ({result.duration_seconds:.2f} s)", flush=True)
@@ -188,7 +200,7 @@ def _print_result(result) -> None:
     sys.stdout.flush()
 
 
-def junit_tree(app_name: str, results: list) -> ET.ElementTree:
+def junit_tree(app_name: str, results: list[PresetResult]) -> ET.ElementTree[ET.Element]:
     """The results as JUnit XML: one testsuite for the App, one testcase per preset."""
     failures = sum(not result.passed for result in results)
     total_time = sum(result.duration_seconds for result in results)
@@ -227,6 +239,6 @@ def _xml_safe(text: str) -> str:
     return _XML_INVALID.sub("?", text)
 
 
-def write_junit(path: Path, app_name: str, results: list) -> None:
+def write_junit(path: Path, app_name: str, results: list[PresetResult]) -> None:
     """Write the results as JUnit XML to `path`."""
     junit_tree(app_name, results).write(path, encoding="utf-8", xml_declaration=True)

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 
-from ..job import JobError
+from ..errors import JobError
 
 NODE_PYTHON_VERSIONS = ((3, 10), (3, 11))
 """The Python versions a Node runs Apps with (see the contract)."""

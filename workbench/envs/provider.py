@@ -13,23 +13,23 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ..appdir import REQUIREMENTS, AppFolder
+from ..environment import EnvironmentFailed, PreparedEnvironment
 from ..fsutil import atomic_write_text
-from ..job import EnvironmentFailed, PreparedEnvironment
 from .diagnose import _failure_message, diagnose
 from .installer import Output, _installer_environment, _kill_group, find_installer
 from .interpreter import Interpreter
 from .requirements import declared_requirements
 from .store import (
     _BUILD_PREFIX,
+    ENVS_DIR,
     INSTALL_LOG,
     KEEP_ENVS,
     LOCK_FILE,
     LOGS_DIR,
     MARKER,
-    ENVS_DIR,
     EnvironmentKey,
     _discard,
     _file_sha256_or_none,
@@ -285,7 +285,7 @@ class RequirementsEnvironment:
         _prune_logs(logs)
         return installer.name, final_log
 
-    def _run_step(self, argv: list[str], cwd: Path, log, output: Output, lines: list[str]) -> None:
+    def _run_step(self, argv: list[str], cwd: Path, log: TextIO, output: Output, lines: list[str]) -> None:
         if self._cancel.is_set():
             raise _Cancelled()
         log.write(f"$ {' '.join(argv)}  (in {cwd})\n")

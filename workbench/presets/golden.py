@@ -51,13 +51,21 @@ def golden_changes(preset: Preset, record: RunRecord, app_root: Path) -> list[Go
             continue
         got = output.read_bytes()
         if not golden.is_file():
-            changes.append(GoldenChange(item.path, "new", item.match, tuple(text_diff(b"", got, "/dev/null", f"output/{item.path}"))))
+            changes.append(
+                GoldenChange(
+                    item.path, "new", item.match, tuple(text_diff(b"", got, "/dev/null", f"output/{item.path}"))
+                )
+            )
             continue
         want = golden.read_bytes()
         if want == got:
             changes.append(GoldenChange(item.path, "unchanged", item.match))
         else:
-            changes.append(GoldenChange(item.path, "changed", item.match, tuple(text_diff(want, got, golden_label, f"output/{item.path}"))))
+            changes.append(
+                GoldenChange(
+                    item.path, "changed", item.match, tuple(text_diff(want, got, golden_label, f"output/{item.path}"))
+                )
+            )
     return changes
 
 

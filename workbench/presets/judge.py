@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..appdir import GOLDEN_DIR
-from ..records import RunRecord, RunStatus
+from ..records import RunRecord
+from ..status import RunStatus
 from .model import GoldenFile, Preset
 
 DIFF_LINES = 12
@@ -193,7 +194,7 @@ def text_diff(want: bytes, got: bytes, want_label: str, got_label: str, limit: i
         )
     )
     if not rows:  # only line endings or a final newline differ
-        return [f"the files differ only in line endings or a final newline"]
+        return ["the files differ only in line endings or a final newline"]
     if len(rows) > limit:
         rows = rows[:limit] + [f"... ({len(rows) - limit} more diff lines)"]
     return rows
@@ -235,7 +236,7 @@ def first_json_difference(want: object, got: object, path: str = "$") -> str | N
                 return f"{child}: not in the golden copy (output {_short(got[key])})"
         return None
     if isinstance(want, list) and isinstance(got, list):
-        for index, (a, b) in enumerate(zip(want, got)):
+        for index, (a, b) in enumerate(zip(want, got, strict=False)):
             found = first_json_difference(a, b, f"{path}[{index}]")
             if found:
                 return found
@@ -243,7 +244,10 @@ def first_json_difference(want: object, got: object, path: str = "$") -> str | N
             return f"{path}: golden has {len(want)} item(s), output has {len(got)}"
         return None
     if type(want) is not type(got) and not (
-        isinstance(want, (int, float)) and isinstance(got, (int, float)) and not isinstance(want, bool) and not isinstance(got, bool)
+        isinstance(want, (int, float))
+        and isinstance(got, (int, float))
+        and not isinstance(want, bool)
+        and not isinstance(got, bool)
     ):
         return f"{path}: golden {_short(want)}, output {_short(got)}"
     if want != got:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from ..appdir import PRESETS_FILE
 from .model import Expectations, GoldenFile, NoPresetsFile, Preset, PresetError, PresetFile, presets_path
@@ -78,7 +79,7 @@ def parse_presets(text: str, app_root: Path, *, check_inputs: bool = True) -> Pr
                 _reason(first), preset=name, field=_field_text(loc) or None, line=_line_for(lines, ("preset", name, *loc))
             ) from None
         if check_inputs:
-            for index, (value, resolved) in enumerate(zip(preset.inputs, preset.input_paths(app_root))):
+            for index, (value, resolved) in enumerate(zip(preset.inputs, preset.input_paths(app_root), strict=True)):
                 if not resolved.exists():
                     raise _error(
                         f"{value!r}: no such file or folder (paths are relative to the App folder)",
@@ -90,7 +91,7 @@ def parse_presets(text: str, app_root: Path, *, check_inputs: bool = True) -> Pr
     return found_presets
 
 
-def _reason(error: dict[str, Any]) -> str:
+def _reason(error: ErrorDetails) -> str:
     if error["type"] == "extra_forbidden":
         loc = tuple(error["loc"])
         model: type[BaseModel] = Preset

@@ -6,8 +6,9 @@ import time
 from collections.abc import Callable
 
 from ..appdir import AppFolder
-from ..job import Job, JobError
-from ..records import RunHistory
+from ..errors import JobError
+from ..history import RunHistory
+from ..job import Job
 from ..runner import OutputSink
 from .judge import Failure, PresetResult, check_expectations
 from .model import Preset

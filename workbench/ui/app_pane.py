@@ -74,7 +74,8 @@ class AppPane(Vertical):
             notes.append(f"⚠ {warning}\n", style="yellow")
         if not notes:
             notes.append("✓ no problems found", style="green")
-        self.query_one("#app-problems", Static).update(notes.rstrip() or notes)
+        notes.rstrip()
+        self.query_one("#app-problems", Static).update(notes)
 
 
 class OpenFolderScreen(Screen[None]):

@@ -18,13 +18,13 @@ class ArgumentRow(Vertical):
 
     def __init__(self, name: str = "", value: str = "") -> None:
         super().__init__(classes="argument-row")
-        self._name = name
-        self._value = value
+        self._argument_name = name
+        self._argument_value = value
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="argument-fields"):
-            yield Input(self._name, placeholder="name", classes="argument-name", compact=True)
-            yield Input(self._value, placeholder="value", classes="argument-value", compact=True)
+            yield Input(self._argument_name, placeholder="name", classes="argument-name", compact=True)
+            yield Input(self._argument_value, placeholder="value", classes="argument-value", compact=True)
             yield Label("", classes="argument-counter")
             yield Button("✕", classes="argument-remove", tooltip="Remove this argument", compact=True)
         yield Label("", classes="argument-reason")
@@ -34,31 +34,31 @@ class ArgumentRow(Vertical):
 
     @on(Input.Changed, ".argument-name")
     def _name_changed(self, event: Input.Changed) -> None:
-        self._name = event.value
+        self._argument_name = event.value
 
     @on(Input.Changed, ".argument-value")
     def _value_changed(self, event: Input.Changed) -> None:
-        self._value = event.value
+        self._argument_value = event.value
 
     @property
     def name_text(self) -> str:
-        return self._name
+        return self._argument_name
 
     @property
     def value_text(self) -> str:
-        return self._value
+        return self._argument_value
 
     @property
     def is_blank(self) -> bool:
-        return not self._name and not self._value
+        return not self._argument_name and not self._argument_value
 
     def problem(self, duplicate: bool = False) -> str | None:
         """The first thing wrong with this row (a blank row is simply left out)."""
         if self.is_blank:
             return None
-        problem = name_problem(self._name) or value_problem(self._value)
+        problem = name_problem(self._argument_name) or value_problem(self._argument_value)
         if problem is None and duplicate:
-            problem = f"the name {self._name!r} is given twice; the App would see only the last value"
+            problem = f"the name {self._argument_name!r} is given twice; the App would see only the last value"
         return problem
 
     def validate(self, duplicate: bool = False) -> str | None:
@@ -68,8 +68,8 @@ class ArgumentRow(Vertical):
         counters = self.query(".argument-counter").results(Label)
         reasons = self.query(".argument-reason").results(Label)
         for counter in counters:
-            counter.update(f"{len(self._value)}/{MAX_VALUE_CHARS}")
-            counter.set_class(len(self._value) > MAX_VALUE_CHARS, "-over")
+            counter.update(f"{len(self._argument_value)}/{MAX_VALUE_CHARS}")
+            counter.set_class(len(self._argument_value) > MAX_VALUE_CHARS, "-over")
         for reason in reasons:
             reason.update(problem or "")
             reason.display = problem is not None

@@ -24,9 +24,15 @@ COMMANDS: tuple[PaletteCommand, ...] = (
     PaletteCommand("Re-run", "Run again exactly as last time (R)", "rerun"),
     PaletteCommand("Toggle watch mode", "Run again whenever an App file is saved (w)", "toggle_watch"),
     PaletteCommand("Toggle on-save: restart / queue", "What a save during a run does (s)", "toggle_on_save"),
-    PaletteCommand("Toggle what a save runs: Job / presets / both", "A save runs the Job, every preset in parallel, or both (t)", "toggle_watch_target"),
+    PaletteCommand(
+        "Toggle what a save runs: Job / presets / both",
+        "A save runs the Job, every preset in parallel, or both (t)",
+        "toggle_watch_target",
+    ),
     PaletteCommand("Toggle args mode: stdin / argv", "How the arguments reach the App (m)", "toggle_args_mode"),
-    PaletteCommand("Toggle output buffering: unbuffered / flushed", "Exact order, or fast for chatty Apps (b)", "toggle_buffering"),
+    PaletteCommand(
+        "Toggle output buffering: unbuffered / flushed", "Exact order, or fast for chatty Apps (b)", "toggle_buffering"
+    ),
     PaletteCommand("Add an argument", "A new keyword argument row (ctrl+n)", "add_argument"),
     PaletteCommand("Clear the inputs", "Unstage every input (ctrl+l)", "clear_inputs"),
     PaletteCommand("Open the stdout log", "The last run's full stdout in $PAGER (o)", "open_log('stdout')"),

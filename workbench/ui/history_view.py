@@ -18,7 +18,9 @@ from textual.worker import get_current_worker
 
 from ..compare import Change, RunComparison, compare_runs, ordered
 from ..filepreview import printable_name, read_tail, terminal_safe
-from ..records import RunHistory, RunRecord, RunStatus
+from ..history import RunHistory
+from ..records import RunRecord
+from ..status import RunStatus
 from .messages import OpenExternally
 from .output_browser import OutputBrowser
 from .resource_view import RunTrend
@@ -125,7 +127,9 @@ class HistoryView(Widget):
 
         record: RunRecord
 
-    def __init__(self, history: RunHistory, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(
+        self, history: RunHistory, *, name: str | None = None, id: str | None = None, classes: str | None = None
+    ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.history = history
         self.records: dict[str, RunRecord] = {}
@@ -198,7 +202,7 @@ class HistoryView(Widget):
             return
         ids = list(self.records)
         follow_newest = current is None or current.id == previous_newest
-        row = 0 if follow_newest or current.id not in self.records else ids.index(current.id)
+        row = 0 if current is None or follow_newest or current.id not in self.records else ids.index(current.id)
         table.move_cursor(row=row)
         self._show_detail(self.records[ids[row]])
 

@@ -14,8 +14,8 @@ from textual.message import Message
 from textual.suggester import Suggester
 from textual.widgets import Button, DataTable, Input, Label
 
-from ..paste import resolve_pasted
 from ..fsutil import human_size
+from ..paste import resolve_pasted
 from ..staging import StagingError, check_inputs
 
 _SIZE_WALK_LIMIT = 20_000

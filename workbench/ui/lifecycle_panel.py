@@ -100,7 +100,8 @@ class LifecyclePanel(Widget):
 
     BINDINGS = [
         Binding("]", "next_state", "Next state", id="lifecycle.next_state", tooltip="Simulate the next lifecycle state"),
-        Binding("[", "previous_state", "Prev state", id="lifecycle.previous_state", tooltip="Simulate the previous lifecycle state"),
+        Binding("[", "previous_state", "Prev state", id="lifecycle.previous_state",
+                tooltip="Simulate the previous lifecycle state"),
     ]
 
     @dataclass
@@ -241,7 +242,9 @@ class LifecyclePanel(Widget):
         if self.preview is None or not 0 <= row < len(self.preview.checks):
             return
         check = self.preview.checks[row]
-        content = Content.from_markup("[b]$name[/b]: $detail", name=check.name.replace("_", " "), detail=terminal_safe(check.detail))
+        content = Content.from_markup(
+            "[b]$name[/b]: $detail", name=check.name.replace("_", " "), detail=terminal_safe(check.detail)
+        )
         for item in check.items[:2]:
             content += Content.from_markup("\n  [dim]$item[/dim]", item=terminal_safe(item))
         self.query_one("#lifecycle-detail", Static).update(content)

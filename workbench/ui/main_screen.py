@@ -6,6 +6,7 @@ import asyncio
 import threading
 from dataclasses import replace
 from pathlib import Path
+
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,10 +16,11 @@ from textual.worker import Worker, WorkerState
 
 from ..appdir import AppFolder
 from ..draft import JobDraft, load_draft, save_draft
+from ..history import RunHistory
 from ..job import Buffering, JobSpec
 from ..kwargs import ArgsMode
 from ..lifecycle import load_simulated_state
-from ..records import RunHistory, RunRecord
+from ..records import RunRecord
 from ..watch import is_test_file, watch_app
 from .app_pane import AppPane
 from .arguments_editor import ArgumentsEditor
@@ -44,13 +46,19 @@ class MainScreen(Screen[None]):
         Binding("x", "cancel_run", "Cancel", id="cancel_run", tooltip="End the run's whole process tree"),
         Binding("R", "rerun", "Re-run", id="rerun", tooltip="Run again exactly as last time"),
         Binding("w", "toggle_watch", "Watch", id="toggle_watch", tooltip="Run again whenever an App file is saved"),
-        Binding("m", "toggle_args_mode", "Args mode", id="toggle_args_mode", tooltip="Pass arguments on stdin (JSON) or as --key value"),
-        Binding("s", "toggle_on_save", "On save", id="toggle_on_save", show=False, tooltip="A save during a run restarts it, or queues one more run"),
-        Binding("t", "toggle_watch_target", "On save runs", id="toggle_watch_target", show=False, tooltip="A save runs the Job, a round of every preset, or both"),
-        Binding("b", "toggle_buffering", "Buffering", id="toggle_buffering", show=False, tooltip="The App's output unbuffered (exact order) or flushed every 50 ms (fast)"),
+        Binding("m", "toggle_args_mode", "Args mode", id="toggle_args_mode",
+                tooltip="Pass arguments on stdin (JSON) or as --key value"),
+        Binding("s", "toggle_on_save", "On save", id="toggle_on_save", show=False,
+                tooltip="A save during a run restarts it, or queues one more run"),
+        Binding("t", "toggle_watch_target", "On save runs", id="toggle_watch_target", show=False,
+                tooltip="A save runs the Job, a round of every preset, or both"),
+        Binding("b", "toggle_buffering", "Buffering", id="toggle_buffering", show=False,
+                tooltip="The App's output unbuffered (exact order) or flushed every 50 ms (fast)"),
         Binding("ctrl+n", "add_argument", "Add argument", id="add_argument", show=False, tooltip="Add a keyword argument row"),
-        Binding("o", "open_log('stdout')", "stdout log", id="open_stdout", show=False, tooltip="Open the last run's full stdout log in $PAGER"),
-        Binding("O", "open_log('stderr')", "stderr log", id="open_stderr", show=False, tooltip="Open the last run's full stderr log in $PAGER"),
+        Binding("o", "open_log('stdout')", "stdout log", id="open_stdout", show=False,
+                tooltip="Open the last run's full stdout log in $PAGER"),
+        Binding("O", "open_log('stderr')", "stderr log", id="open_stderr", show=False,
+                tooltip="Open the last run's full stderr log in $PAGER"),
         Binding("1", "show_tab('app')", "App", id="tab_app", show=False, tooltip="The App's files and problems"),
         Binding("2", "show_tab('arguments')", "Arguments", id="tab_arguments", show=False, tooltip="Keyword arguments"),
         Binding("3", "show_tab('inputs')", "Inputs", id="tab_inputs", show=False, tooltip="Files staged into input/"),

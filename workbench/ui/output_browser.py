@@ -11,7 +11,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, ScrollableContainer, Vertical
+from textual.containers import ScrollableContainer, Vertical
 from textual.content import Content
 from textual.highlight import highlight
 from textual.widget import Widget
@@ -26,14 +26,13 @@ from ..filepreview import (
     Pixels,
     PreviewKind,
     hex_lines,
-    human_size,
     load_png_pixels,
     preview_file,
     printable_name,
 )
+from ..fsutil import human_size
 from ..records import OutputRecord, RunRecord
 from .messages import OpenExternally
-
 
 MAX_TREE_DEPTH = 12
 """Folder levels shown as tree nodes; deeper paths are shown whole on one leaf."""
@@ -202,7 +201,8 @@ class OutputBrowser(Widget):
 
     def _show_preview(self, preview: FilePreview, rel: str, picture: Pixels | str | None = None) -> None:
         node = self.query_one("#output-tree", Tree).cursor_node
-        if self.output_dir is None or preview.path != self.output_dir / rel or node is None or node.data is None or node.data.path != rel:
+        shown = self.output_dir is not None and preview.path == self.output_dir / rel
+        if not shown or node is None or node.data is None or node.data.path != rel:
             return  # the author moved on (another file, another run) while this one was read
         self.preview = preview
         title = f"{_shorten_path(rel.split('/'))}  ·  {_kind_name(preview)}"

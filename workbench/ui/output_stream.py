@@ -63,8 +63,7 @@ class _Decoder:
         """The number of lines completed by `data`, and the last `keep` of them."""
         complete = data.count(b"\n")
         if complete > self.keep:
-            data = data.rsplit(b"\n", self.keep + 1)
-            data = b"\n".join(data[1:])
+            data = b"\n".join(data.rsplit(b"\n", self.keep + 1)[1:])
             self._decoder.reset()
             self._partial = ""
         text = self._partial + self._decoder.decode(data, final=final)
@@ -105,7 +104,7 @@ class OutputBuffer:
         self._decoders = {STDOUT: _Decoder(tail_lines), STDERR: _Decoder(tail_lines)}
         self._counts = {STDOUT: 0, STDERR: 0}
         # What the UI has not drained yet; bounded, so a flood only keeps its tail.
-        self._pending = {STDOUT: deque(maxlen=tail_lines), STDERR: deque(maxlen=tail_lines)}
+        self._pending: dict[str, deque[str]] = {STDOUT: deque(maxlen=tail_lines), STDERR: deque(maxlen=tail_lines)}
         self._pending_combined: deque[tuple[str, str]] = deque(maxlen=tail_lines)
         # The combined view orders lines by the arrival of their first bytes. An unbuffered
         # print reaches the pipe in two writes (text, then newline), so a line is often

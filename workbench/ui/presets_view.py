@@ -20,7 +20,18 @@ from textual.widgets import Button, DataTable, Input, Static
 
 from ..appdir import AppFolder
 from ..draft import JobDraft, load_draft, save_draft
+from ..history import RunHistory
 from ..job import Job
+from ..preset_rounds import (
+    PresetState,
+    PresetStatus,
+    Regression,
+    Round,
+    RoundRunner,
+    first_reason,
+    memory_line,
+    verdict_text,
+)
 from ..presets import (
     GoldenChange,
     NoPresetsFile,
@@ -36,8 +47,7 @@ from ..presets import (
     run_preset,
     save_preset,
 )
-from ..preset_rounds import PresetState, Regression, Round, RoundRunner, first_reason, memory_line, verdict_text
-from ..records import RunHistory, RunRecord
+from ..records import RunRecord
 
 _COLUMNS = (
     ("preset", "preset"),
@@ -186,10 +196,13 @@ class PresetsView(Vertical):
     BINDINGS = [
         Binding("A", "run_all", "Run all", id="preset_run_all", tooltip="Run every preset, one after another, with a summary"),
         Binding("L", "load_selected", "Load", id="preset_load", tooltip="Load the highlighted preset into the Job draft"),
-        Binding("S", "save_draft", "Save draft", id="preset_save", tooltip="Save the Job draft as a preset (the name typed, or the highlighted one)"),
-        Binding("G", "accept_golden", "Accept golden", id="preset_accept", tooltip="Show how the last run's outputs differ from the golden copies, then accept them"),
+        Binding("S", "save_draft", "Save draft", id="preset_save",
+                tooltip="Save the Job draft as a preset (the name typed, or the highlighted one)"),
+        Binding("G", "accept_golden", "Accept golden", id="preset_accept",
+                tooltip="Show how the last run's outputs differ from the golden copies, then accept them"),
         Binding("X", "cancel", "Cancel", id="preset_cancel", tooltip="End the running preset and skip the rest"),
-        Binding("D", "show_difference", "Difference", id="preset_difference", tooltip="How the highlighted preset's failing run differs from its last passing run"),
+        Binding("D", "show_difference", "Difference", id="preset_difference",
+                tooltip="How the highlighted preset's failing run differs from its last passing run"),
     ]
 
     @dataclass
@@ -241,8 +254,8 @@ class PresetsView(Vertical):
             app,
             history=self.history,
             jobs=jobs,
-            on_change=lambda round_, status: self.post_message(self.RoundChanged(round_, status.name)),
-            on_round_end=lambda round_: self.post_message(self.RoundEnded(round_)),
+            on_change=self._post_round_changed,
+            on_round_end=self._post_round_ended,
         )
         """Runs rounds of every preset (watch mode); remembers each preset's last passing run."""
         self.round: Round | None = None
@@ -256,16 +269,27 @@ class PresetsView(Vertical):
         self._busy = False
         self._cancel_requested = False
 
+    def _post_round_changed(self, round_: Round, status: PresetStatus) -> None:
+        """A preset of the round changed state (from the round's threads)."""
+        self.post_message(self.RoundChanged(round_, status.name))
+
+    def _post_round_ended(self, round_: Round) -> None:
+        """The round ended (from the round's threads)."""
+        self.post_message(self.RoundEnded(round_))
+
     def compose(self) -> ComposeResult:
         yield Static(id="presets-status")
         with Horizontal(id="presets-actions"):
             yield Input(placeholder="new preset name", id="preset-name", compact=True)
             yield Button("Save draft", id="preset-save", compact=True, tooltip="Save the Job draft as a preset (S)")
             yield Button("Load", id="preset-load", compact=True, tooltip="Load the highlighted preset into the Job draft (L)")
-            yield Button("Run", id="preset-run", variant="primary", compact=True, tooltip="Run the highlighted preset (enter on its row)")
+            yield Button("Run", id="preset-run", variant="primary", compact=True,
+                         tooltip="Run the highlighted preset (enter on its row)")
             yield Button("Run all", id="preset-run-all", compact=True, tooltip="Run every preset with a summary (A)")
-            yield Button("Accept outputs", id="preset-accept", compact=True, tooltip="Accept the last run's outputs as golden copies, after a diff (G)")
-            yield Button("Cancel", id="preset-cancel", variant="error", compact=True, disabled=True, tooltip="End the running preset (X)")
+            yield Button("Accept outputs", id="preset-accept", compact=True,
+                         tooltip="Accept the last run's outputs as golden copies, after a diff (G)")
+            yield Button("Cancel", id="preset-cancel", variant="error", compact=True, disabled=True,
+                         tooltip="End the running preset (X)")
         table: DataTable[str | Text] = DataTable(id="presets-table", cursor_type="row", zebra_stripes=True)
         yield table
         yield Static(id="presets-summary")
@@ -305,7 +329,6 @@ class PresetsView(Vertical):
         table.clear()
         if self.preset_file is not None:
             for preset in self.preset_file.presets.values():
-                result = self.results.get(preset.name)
                 table.add_row(
                     preset.name,
                     _arguments_summary(preset),
@@ -460,7 +483,8 @@ class PresetsView(Vertical):
             return
         preset = self.presets[name]
         draft = draft_from_preset(self.app_folder.root, preset)
-        missing = [value for value, path in zip(preset.inputs, preset.input_paths(self.app_folder.root)) if not path.exists()]
+        paths = preset.input_paths(self.app_folder.root)
+        missing = [value for value, path in zip(preset.inputs, paths, strict=True) if not path.exists()]
         try:
             save_draft(self.app_folder.root, draft)
         except OSError as error:
@@ -635,7 +659,7 @@ class PresetsView(Vertical):
         for name in names if names is not None else list(self.presets):
             if name not in self.presets:
                 continue
-            for key, value in zip(_BOARD_COLUMNS, self._board_cells(name)):
+            for key, value in zip(_BOARD_COLUMNS, self._board_cells(name), strict=True):
                 table.update_cell(name, key, value, update_width=True)
 
     def _tick(self) -> None:
@@ -688,7 +712,9 @@ class PresetsView(Vertical):
         result = message.round.result
         ok = result.passed == result.total
         self._show_status(
-            Text.assemble(("✓ " if ok else "✗ ", "bold green" if ok else "bold red"), f"round {result.number} · {message.round.reason}")
+            Text.assemble(
+                ("✓ " if ok else "✗ ", "bold green" if ok else "bold red"), f"round {result.number} · {message.round.reason}"
+            )
         )
         self._refresh_board()
         self._show_summary()

@@ -12,15 +12,19 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.timer import Timer
 from textual.reactive import reactive
+from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Button, Log, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from ..appdir import AppFolder
-from ..job import EnvironmentProvider, Job, JobError, JobSpec
-from ..records import RunHistory, RunRecord, RunStatus
+from ..environment import EnvironmentProvider
+from ..errors import JobError
+from ..history import RunHistory
+from ..job import Job, JobSpec
+from ..records import RunRecord
+from ..status import RunStatus
 from .messages import OpenExternally
 from .output_stream import STDERR, OutputBuffer
 from .settings import UISettings
@@ -139,11 +143,15 @@ class RunPane(Vertical):
         status.text = Text("No run yet. Press r to run the App.", style="dim")
         yield status
         with Horizontal(id="run-actions"):
-            yield Button("Run", id="run-start", variant="primary", compact=True, tooltip="Run the App with the arguments and inputs (r)")
-            yield Button("Cancel", id="run-cancel", variant="error", disabled=True, compact=True, tooltip="End the run's whole process tree (x)")
+            yield Button("Run", id="run-start", variant="primary", compact=True,
+                         tooltip="Run the App with the arguments and inputs (r)")
+            yield Button("Cancel", id="run-cancel", variant="error", disabled=True, compact=True,
+                         tooltip="End the run's whole process tree (x)")
             yield Button("Re-run", id="run-rerun", disabled=True, compact=True, tooltip="Run again exactly as last time (R)")
-            yield Button("stdout log", id="open-stdout", disabled=True, compact=True, tooltip="Open the full stdout log in $PAGER (o)")
-            yield Button("stderr log", id="open-stderr", disabled=True, compact=True, tooltip="Open the full stderr log in $PAGER (O)")
+            yield Button("stdout log", id="open-stdout", disabled=True, compact=True,
+                         tooltip="Open the full stdout log in $PAGER (o)")
+            yield Button("stderr log", id="open-stderr", disabled=True, compact=True,
+                         tooltip="Open the full stderr log in $PAGER (O)")
         with TabbedContent(id="run-logs"):
             with TabPane("combined", id="tab-combined"):
                 yield StreamLog(self.settings.tail_lines, id="log-combined")
@@ -177,8 +185,8 @@ class RunPane(Vertical):
                 buffer,
                 history=self.history,
                 environment=self._environment(installing),
-                notify=lambda text: self.post_message(self.Note(text)),
-                on_started=lambda record: self.post_message(self.RunStarted(record, time.monotonic())),
+                notify=self._post_note,
+                on_started=self._post_started,
             )
         except JobError as error:
             self._show_refusal(str(error))
@@ -222,6 +230,14 @@ class RunPane(Vertical):
         return record
 
     # -- draining output ------------------------------------------------------------------
+
+    def _post_note(self, text: str) -> None:
+        """The Job's notes, from its thread."""
+        self.post_message(self.Note(text))
+
+    def _post_started(self, record: RunRecord) -> None:
+        """The Job's record once the App started, from its thread."""
+        self.post_message(self.RunStarted(record, time.monotonic()))
 
     def _environment(self, installing: deque[str]) -> EnvironmentProvider | None:
         """The App's requirements environment, its installer's lines sent to the install pane."""
