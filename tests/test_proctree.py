@@ -19,8 +19,8 @@ from pathlib import Path
 
 import psutil
 import pytest
-from cli_helpers import pid_alive, read_pids
 
+from cli_helpers import pid_alive, read_pids
 from workbench import proctree
 from workbench.proctree import ProcessTree, Sample, TreeSampler, maxrss_bytes
 from workbench.runner import Outcome, ProcessRun
@@ -217,7 +217,7 @@ subprocess.run([sys.executable, "-c",
     assert max(sample.processes for sample in samples) == 2
     assert max(sample.rss_bytes for sample in samples) >= 100 << 20
     cpu_seconds = sum(
-        sample.cpu_percent / 100 * (sample.at - previous.at) for previous, sample in zip(samples, samples[1:])
+        sample.cpu_percent / 100 * (sample.at - previous.at) for previous, sample in zip(samples, samples[1:], strict=False)
     )
     assert 0.4 <= cpu_seconds <= 1.0, [round(sample.cpu_percent) for sample in samples]
     assert run.sampler is not None and list(run.sampler.recent) == samples

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from test_views import SIZE, Harness, make_history, pilot_test, settle, utc  # noqa: F401
 from textual.app import App, ComposeResult
 from textual.widgets import Sparkline, Static
 
-from test_views import Harness, SIZE, make_history, pilot_test, settle, utc  # noqa: F401
 from workbench.ui.history_view import HistoryView
 from workbench.ui.resource_view import LIVE_SAMPLES, ResourceView, RunTrend
 

@@ -50,7 +50,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import psutil
@@ -64,7 +64,7 @@ _MAX_VERDICTS = 100_000
 """Processes judged not to be the run's that are remembered, so each is judged once."""
 
 
-def _psutil():  # the module, imported on first use
+def _psutil() -> Any:  # the module, imported on first use
     import psutil
 
     return psutil
@@ -157,12 +157,12 @@ class ProcessTree:
             return False
         # psutil's start times are exact to a clock tick on Linux (its boot time to a second).
         floor = self._root_start if self._root_start is not None else self._started_at - 1.0
-        return started >= floor
+        return bool(started >= floor)
 
     def _has_tag(self, proc: psutil.Process) -> bool:
         ps = _psutil()
         try:
-            return proc.environ().get(TAG_VARIABLE) == self._token
+            return bool(proc.environ().get(TAG_VARIABLE) == self._token)
         except (ps.Error, OSError):
             return False  # not ours to read (another user's, a hardened binary) or gone
 
