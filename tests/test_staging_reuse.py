@@ -16,9 +16,10 @@ import pytest
 
 from workbench.appcache import snapshot
 from workbench.appdir import AppFolder
+from workbench.history import RunHistory
 from workbench.job import Job, JobSpec
-from workbench.records import RunHistory, RunStatus
 from workbench.staging import discard_workspace, stage_workspace
+from workbench.status import RunStatus
 
 
 class _Quiet:
