@@ -14,7 +14,7 @@ import aiohttp
 import psutil
 
 from cli_helpers import cli_env
-from workbench.serve_cli import is_loopback, served_command
+from workbench.cli.serve import is_loopback, served_command
 
 SERVE = [sys.executable, "-m", "workbench", "serve"]
 

@@ -9,18 +9,18 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
-from .cli import USAGE_ERROR, _ArgumentParser, say
-from .lifecycle import Preview
+from ..lifecycle import Preview
+from .common import USAGE_ERROR, ArgumentParser, say
 
 if TYPE_CHECKING:
-    from .checks import CheckResult
-    from .lifecycle import ActionPreview
+    from ..checks import CheckResult
+    from ..lifecycle import ActionPreview
 
 _CHECK_MARKS = {"error": "FAIL", "warning": "WARN", "info": "note"}
 
 
-def _parser() -> _ArgumentParser:
-    parser = _ArgumentParser(
+def _parser() -> ArgumentParser:
+    parser = ArgumentParser(
         prog="workbench preview",
         description="Show what the platform would let you do with an App in a lifecycle state, "
         "and the workbench's preflight checks that stand in the way. Reads the App; changes nothing.",
@@ -106,8 +106,8 @@ def preview_text(result: Preview, app_dir: str, given: bool) -> str:
 def command_preview(argv: list[str]) -> int:
     """Run `workbench preview`; returns the exit status (2 for a bad folder or state)."""
     options = _parser().parse_args(argv)
-    from .appdir import AppFolder, AppFolderError
-    from .lifecycle import LifecycleError, parse_state, preview
+    from ..appdir import AppFolder, AppFolderError
+    from ..lifecycle import LifecycleError, parse_state, preview
 
     try:
         state = parse_state(options.state) if options.state is not None else None

@@ -1,61 +1,23 @@
-"""The `workbench` command: the TUI by default, and headless subcommands for scripts and CI.
+"""`workbench run`: run an App once, headless, as a Node would.
 
-`workbench run` must stay light: it imports neither Textual nor the UI.
+stdout carries exactly the App's stdout; the workbench's own messages go to
+stderr. It stays light: it imports neither Textual nor the UI, and pydantic only
+once the App is running.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import sys
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
+
+from .common import USAGE_ERROR, ArgumentParser, PassThrough, say
 
 if TYPE_CHECKING:
-    from .records import RunRecord
-
-USAGE_ERROR = 2
-SUBCOMMANDS = ("run", "preview", "test", "serve")
-
-
-def say(message: str) -> None:
-    """Print one of the workbench's own messages on stderr, marked as its own."""
-    try:
-        sys.stderr.write(f"workbench: {message}\n")
-        sys.stderr.flush()
-    except (BrokenPipeError, ValueError):
-        pass
-
-
-class _ArgumentParser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:  # one line, exit 2, as for every problem found before a run
-        say(f"{self.prog.split()[-1]}: {message} (see --help)")
-        raise SystemExit(USAGE_ERROR)
-
-
-class PassThrough:
-    """A sink that copies the App's bytes unchanged to the workbench's stdout and stderr."""
-
-    def __init__(self) -> None:
-        self._open = {1: True, 2: True}
-
-    def _write(self, fd: int, data: bytes) -> None:
-        if not self._open[fd]:
-            return
-        view = memoryview(data)
-        try:
-            while view:
-                view = view[os.write(fd, view) :]
-        except OSError:  # the reader went away (`| head`): keep logging, stop passing through
-            self._open[fd] = False
-
-    def on_stdout(self, data: bytes) -> None:
-        self._write(1, data)
-
-    def on_stderr(self, data: bytes) -> None:
-        self._write(2, data)
+    from ..records import RunRecord
 
 
 def _add_job_options(parser: argparse.ArgumentParser) -> None:
@@ -108,7 +70,7 @@ def _add_job_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_parser() -> argparse.ArgumentParser:
-    parser = _ArgumentParser(
+    parser = ArgumentParser(
         prog="workbench run",
         description="Run an App once, as a Node would, in a fresh staged workspace. "
         "stdout carries exactly the App's stdout; the workbench's own messages go to stderr.",
@@ -123,7 +85,7 @@ def _run_parser() -> argparse.ArgumentParser:
 
 def collect_kwargs(pairs: list[str], kwargs_file: Path | None) -> dict[str, str]:
     """The Job's arguments from a file and `-k` options (options win); raises ArgumentError."""
-    from .kwargs import load_arguments_file, parse_assignment
+    from ..kwargs import load_arguments_file, parse_assignment
 
     values: dict[str, str] = {}
     if kwargs_file is not None:
@@ -140,13 +102,13 @@ def command_run(argv: list[str]) -> int:
     def installer_output(line: str) -> None:  # live, indented under the workbench's own lines; never stdout
         sys.stderr.write(f"  {line}\n")
         sys.stderr.flush()
-    from .appdir import AppFolder, AppFolderError
-    from .environment import CurrentInterpreter, EnvironmentProvider
-    from .errors import JobError
-    from .history import DEFAULT_KEEP_RUNS, RunHistory
-    from .job import Buffering, Job, JobSpec, exit_status
-    from .kwargs import ArgsMode, ArgumentError
-    from .status import RunStatus
+    from ..appdir import AppFolder, AppFolderError
+    from ..environment import CurrentInterpreter, EnvironmentProvider
+    from ..errors import JobError
+    from ..history import DEFAULT_KEEP_RUNS, RunHistory
+    from ..job import Buffering, Job, JobSpec, exit_status
+    from ..kwargs import ArgsMode, ArgumentError
+    from ..status import RunStatus
 
     try:
         app = AppFolder.open(options.app_dir)
@@ -165,7 +127,7 @@ def command_run(argv: list[str]) -> int:
         if app.requirements is None and options.python is None:
             environment = CurrentInterpreter()  # nothing to install: spare the import
         else:
-            from .envs import environment_provider
+            from ..envs import environment_provider
 
             environment = environment_provider(
                 options.python, reinstall=options.reinstall, install=not options.no_install, output=installer_output
@@ -218,77 +180,4 @@ def summary_line(record: RunRecord) -> str:
         parts.append(f"· {len(record.outputs)} output(s) in {record.output_dir}")
     parts.append(f"· run {record.id}")
     return " ".join(parts)
-
-
-def command_tui(argv: list[str]) -> int:
-    parser = _ArgumentParser(prog="workbench", description="Open the InfraX Workbench on an App folder.")
-    parser.add_argument("app_dir", nargs="?", default=".", metavar="APP_DIR", help="the App folder (default: here)")
-    parser.add_argument("--no-watch", action="store_true", help="start with watch mode off")
-    options = parser.parse_args(argv)
-    try:
-        from .ui.app import run_tui
-    except ImportError as error:
-        say(f"the workbench UI cannot start: {error}")
-        return 1
-    return run_tui(Path(options.app_dir), watch=not options.no_watch)
-
-
-HELP = """usage: workbench [APP_DIR]               open the workbench on an App folder (default: here)
-       workbench run APP_DIR [options]   run an App once, headless
-       workbench preview APP_DIR         which lifecycle actions are allowed, and the checks
-       workbench test APP_DIR            run the App's saved Job presets and check their expectations
-       workbench serve APP_DIR           serve the workbench in a web browser (localhost; needs the serve extra)
-
-`workbench COMMAND --help` describes each command's options."""
-
-
-def _end_process(status: int) -> NoReturn:
-    """End the `workbench` program now, skipping the interpreter's teardown.
-
-    Once a headless run has saved its record and said its last line there is
-    nothing left to do, and tearing down pydantic's many modules would add some
-    20 ms to every `workbench run` (see benchmarks/bench_run.py).
-    """
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):
-            pass
-    os._exit(status)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """The `workbench` command. Called with `argv` (from Python), it returns the exit status."""
-    as_program = argv is None
-    argv = sys.argv[1:] if argv is None else argv
-    if argv and argv[0] in ("-h", "--help"):
-        print(HELP)
-        return 0
-    if argv and argv[0] == "--version":
-        from . import __version__
-
-        print(f"workbench {__version__}")
-        return 0
-    command, rest = (argv[0], argv[1:]) if argv and argv[0] in SUBCOMMANDS else ("tui", argv)
-    try:
-        if command == "run":
-            status = command_run(rest)
-            if as_program:
-                _end_process(status)
-            return status
-        if command == "preview":
-            from .preview_cli import command_preview
-
-            return command_preview(rest)
-        if command == "test":
-            from .test_cli import command_test
-
-            return command_test(rest)
-        if command == "serve":
-            from .serve_cli import command_serve
-
-            return command_serve(rest)
-        return command_tui(rest)
-    except KeyboardInterrupt:
-        return 130
 

@@ -22,12 +22,12 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from .cli import USAGE_ERROR, PassThrough, _ArgumentParser, say
+from .common import USAGE_ERROR, ArgumentParser, PassThrough, say
 
 if TYPE_CHECKING:
-    from .appdir import AppFolder
-    from .job import Job
-    from .presets import Preset, PresetResult
+    from ..appdir import AppFolder
+    from ..job import Job
+    from ..presets import Preset, PresetResult
 
 FAILED = 1
 INTERRUPTED = 130
@@ -35,7 +35,7 @@ INTERRUPTED = 130
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _ArgumentParser(
+    parser = ArgumentParser(
         prog="workbench test",
         description="Run the App's saved Job presets (presets.toml) headless and check their expectations. "
         "Exits 0 only when every preset passed; 1 when one failed; 2 for a problem found before running.",
@@ -73,8 +73,8 @@ def _parser() -> argparse.ArgumentParser:
 def command_test(argv: list[str]) -> int:
     """The `workbench test` command; returns its exit status."""
     options = _parser().parse_args(argv)
-    from .appdir import AppFolder, AppFolderError
-    from .presets import PresetError, load_presets
+    from ..appdir import AppFolder, AppFolderError
+    from ..presets import PresetError, load_presets
 
     if options.jobs is not None and options.jobs < 1:
         say(f"test: --jobs {options.jobs}: must be at least 1")
@@ -98,13 +98,13 @@ def command_test(argv: list[str]) -> int:
         if options.junit is not None:
             say("test: --junit and --watch cannot be used together")
             return USAGE_ERROR
-        from .test_watch import watch_presets
+        from .rounds import watch_presets
 
         return watch_presets(app, list(dict.fromkeys(options.preset)) or None, jobs=options.jobs)
     presets = [preset_file.presets[name] for name in names]
     results, interrupted = run_all(app, presets, jobs=options.jobs or 1, verbose=options.verbose, report=_print_result)
     passed = sum(result.passed for result in results)
-    from .preset_rounds import memory_line
+    from ..preset_rounds import memory_line
 
     print(f"{passed} passed, {len(results) - passed} failed", flush=True)
     if memory := memory_line(results):  # on stderr, with the workbench's own lines: the report stays exact
@@ -133,8 +133,8 @@ def run_all(
     Ctrl-C or SIGTERM cancels every running Job (and the ones not started yet);
     those presets fail as cancelled. Returns the results and whether that happened.
     """
-    from .history import RunHistory
-    from .presets import DISCARD, run_preset
+    from ..history import RunHistory
+    from ..presets import DISCARD, run_preset
 
     history = RunHistory(app.root)
     sink = PassThrough() if verbose else DISCARD

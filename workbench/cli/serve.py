@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .cli import USAGE_ERROR, _ArgumentParser, say
+from .common import USAGE_ERROR, ArgumentParser, say
 
 DEFAULT_HOST = "localhost"
 DEFAULT_PORT = 8000
@@ -40,7 +40,7 @@ PUBLIC_WARNING = (
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _ArgumentParser(
+    parser = ArgumentParser(
         prog="workbench serve",
         description="Serve the workbench TUI on an App in a web browser (textual-serve). "
         "Binds to localhost unless --host and --public say otherwise.",
@@ -82,7 +82,7 @@ def served_command(app_root: Path, *, watch: bool) -> str:
 def command_serve(argv: list[str]) -> int:
     """The `workbench serve` command; returns its exit status."""
     options = _parser().parse_args(argv)
-    from .appdir import AppFolder, AppFolderError
+    from ..appdir import AppFolder, AppFolderError
 
     if not 0 < options.port < 65536:
         say(f"serve: --port {options.port}: must be between 1 and 65535")
@@ -111,7 +111,7 @@ def command_serve(argv: list[str]) -> int:
         )
         return 1
     # The served workbench is this one, whatever the server's working directory.
-    package_parent = str(Path(__file__).resolve().parent.parent)
+    package_parent = str(Path(__file__).resolve().parents[2])
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [package_parent, os.environ.get("PYTHONPATH")]))
     server = server_class(
         served_command(app.root, watch=not options.no_watch),

@@ -20,11 +20,11 @@ import threading
 import time
 from typing import TextIO
 
-from .appdir import AppFolder
-from .cli import say
-from .preset_rounds import PresetState, Round, RoundRunner, memory_line
-from .presets import NoPresetsFile, Preset, PresetError, load_presets
-from .watch import watch_app
+from ..appdir import AppFolder
+from ..preset_rounds import PresetState, Round, RoundRunner, memory_line
+from ..presets import NoPresetsFile, Preset, PresetError, load_presets
+from ..watch import watch_app
+from .common import say
 
 INTERRUPTED = 130
 REGRESSION_LINES = 12
@@ -63,7 +63,7 @@ def board_lines(round_: Round) -> list[str]:
 
 
 def _printable(text: str) -> str:
-    from .filepreview import printable_name
+    from ..filepreview import printable_name
 
     return printable_name(text)
 

@@ -1,0 +1,51 @@
+"""What every `workbench` subcommand shares: its messages on stderr, its parser, the usage exit status."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import NoReturn
+
+USAGE_ERROR = 2
+"""The exit status for a problem found before anything ran (a bad folder, a bad option)."""
+
+
+def say(message: str) -> None:
+    """Print one of the workbench's own messages on stderr, marked as its own."""
+    try:
+        sys.stderr.write(f"workbench: {message}\n")
+        sys.stderr.flush()
+    except (BrokenPipeError, ValueError):
+        pass
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr and exit status 2, as for every problem found before a run."""
+
+    def error(self, message: str) -> NoReturn:
+        say(f"{self.prog.split()[-1]}: {message} (see --help)")
+        raise SystemExit(USAGE_ERROR)
+
+
+class PassThrough:
+    """A sink that copies the App's bytes unchanged to the workbench's stdout and stderr."""
+
+    def __init__(self) -> None:
+        self._open = {1: True, 2: True}
+
+    def _write(self, fd: int, data: bytes) -> None:
+        if not self._open[fd]:
+            return
+        view = memoryview(data)
+        try:
+            while view:
+                view = view[os.write(fd, view) :]
+        except OSError:  # the reader went away (`| head`): keep logging, stop passing through
+            self._open[fd] = False
+
+    def on_stdout(self, data: bytes) -> None:
+        self._write(1, data)
+
+    def on_stderr(self, data: bytes) -> None:
+        self._write(2, data)
