@@ -11,12 +11,14 @@ from pydantic import ValidationError
 from workbench.kwargs import (
     MAX_VALUE_CHARS,
     ArgumentError,
-    KeywordArguments,
     argument_problems,
+    argv_tail,
+    check_arguments,
     load_arguments_file,
     parse_assignment,
-    validate_arguments,
+    stdin_payload,
 )
+from workbench.presets import Preset
 
 
 @pytest.mark.parametrize(
@@ -35,7 +37,7 @@ def test_bad_names_are_refused_and_named(name: str, fragment: str) -> None:
     assert fragment in problems[0]
     assert repr(name) in problems[0]
     with pytest.raises(ArgumentError, match=fragment):
-        validate_arguments({name: "x"})
+        check_arguments({name: "x"})
 
 
 def test_good_names_pass() -> None:
@@ -47,7 +49,7 @@ def test_value_limit_is_1024_characters_not_bytes() -> None:
     at_limit = "€" * MAX_VALUE_CHARS
     assert MAX_VALUE_CHARS == 1024
     assert len(at_limit.encode()) == 3072
-    assert validate_arguments({"big": at_limit}).values == {"big": at_limit}
+    assert check_arguments({"big": at_limit}) == {"big": at_limit}
 
 
 def test_value_of_1025_characters_is_refused_with_its_length_and_the_limit() -> None:
@@ -56,7 +58,7 @@ def test_value_of_1025_characters_is_refused_with_its_length_and_the_limit() -> 
     assert "'big'" in problems[0]
     assert "1025" in problems[0] and "1024" in problems[0]
     with pytest.raises(ArgumentError, match="1025"):
-        validate_arguments({"big": "x" * 1025})
+        check_arguments({"big": "x" * 1025})
 
 
 @pytest.mark.parametrize("value", [1, 1.5, True, None, ["a"], {"a": "b"}])
@@ -70,19 +72,20 @@ def test_every_problem_is_reported_at_once() -> None:
     assert len(problems) == 4  # empty name; long value; whitespace name and non-string value
 
 
-def test_model_refuses_what_the_rules_refuse() -> None:
+def test_the_presets_model_refuses_what_the_rules_refuse() -> None:
+    # A preset's kwargs field (the one pydantic model of arguments) applies the same rules.
+    with pytest.raises(ValidationError, match="contains '='"):
+        Preset(name="p", kwargs={"a=b": "x"})
+    with pytest.raises(ValidationError, match="1025"):
+        Preset(name="p", kwargs={"a": "x" * 1025})
     with pytest.raises(ValidationError):
-        KeywordArguments(values={"a=b": "x"})
-    with pytest.raises(ValidationError):
-        KeywordArguments(values={"a": "x" * 1025})
-    with pytest.raises(ValidationError):
-        KeywordArguments(values={"a": "x"}, other=1)  # unknown fields refused
+        Preset(name="p", kwargs={"a": 1})
 
 
-def test_model_json_round_trip_keeps_order() -> None:
-    model = validate_arguments({"z": "1", "a": "2", "m": "é"})
-    again = KeywordArguments.model_validate_json(model.model_dump_json())
-    assert list(again.values) == ["z", "a", "m"]
+def test_the_presets_model_json_round_trip_keeps_order() -> None:
+    model = Preset(name="p", kwargs=check_arguments({"z": "1", "a": "2", "m": "é"}))
+    again = Preset.model_validate_json(model.model_dump_json())
+    assert list(again.kwargs) == ["z", "a", "m"]
     assert again == model
 
 
@@ -107,21 +110,21 @@ def test_bad_assignments(text: str, fragment: str) -> None:
 
 
 def test_stdin_payload_is_exactly_the_json_object() -> None:
-    arguments = validate_arguments({"message_string": "Hello InfraX!", "u": "ü€"})
-    payload = arguments.stdin_payload()
+    arguments = check_arguments({"message_string": "Hello InfraX!", "u": "ü€"})
+    payload = stdin_payload(arguments)
     assert json.loads(payload.decode("utf-8")) == {"message_string": "Hello InfraX!", "u": "ü€"}
     assert payload.decode("utf-8") == '{"message_string": "Hello InfraX!", "u": "ü€"}'
 
 
 def test_argv_tail_is_key_value_pairs() -> None:
-    arguments = validate_arguments({"a": "1", "b": "", "c": "x=y"})
-    assert arguments.argv_tail() == ["--a", "1", "--b", "", "--c", "x=y"]
+    arguments = check_arguments({"a": "1", "b": "", "c": "x=y"})
+    assert argv_tail(arguments) == ["--a", "1", "--b", "", "--c", "x=y"]
 
 
 def test_no_arguments() -> None:
-    arguments = validate_arguments({})
-    assert arguments.stdin_payload() == b"{}"
-    assert arguments.argv_tail() == []
+    arguments = check_arguments({})
+    assert stdin_payload(arguments) == b"{}"
+    assert argv_tail(arguments) == []
 
 
 class TestArgumentsFile:
@@ -168,7 +171,7 @@ class TestArgumentsFile:
     def test_long_values_pass_the_file_check_but_not_validation(self, tmp_path: Path) -> None:
         values = load_arguments_file(self.write(tmp_path, json.dumps({"a": "x" * 1025})))
         with pytest.raises(ArgumentError, match="1025"):
-            validate_arguments(values)
+            check_arguments(values)
 
 
 def test_nul_cannot_go_on_a_command_line() -> None:
@@ -178,4 +181,4 @@ def test_nul_cannot_go_on_a_command_line() -> None:
     problems = argv_problems({"a": "x\0y", "ok": "fine"})
     assert len(problems) == 1 and "'a'" in problems[0] and "NUL" in problems[0]
     # The JSON on stdin carries it.
-    assert json.loads(validate_arguments({"a": "x\0y"}).stdin_payload()) == {"a": "x\0y"}
+    assert json.loads(stdin_payload(check_arguments({"a": "x\0y"}))) == {"a": "x\0y"}

@@ -1,9 +1,9 @@
 """A Job's keyword arguments, validated as the platform does, and how they reach the App.
 
-The rules live in `argument_problems`, the one source of truth that the pydantic
-model (`KeywordArguments`, in `workbench.kwargs_model`, importable from here), the
-headless commands and the UI's live validation all call. This module does not
-import pydantic itself, so that `workbench run` starts the App without paying for it.
+The rules live in `argument_problems`, the one source of truth that the presets'
+pydantic field (`workbench.presets.model.CheckedArguments`), the headless commands
+and the UI's live validation all call. This module does not import pydantic, so
+that `workbench run` starts the App without paying for it.
 """
 
 from __future__ import annotations
@@ -11,10 +11,6 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from .kwargs_model import KeywordArguments
 
 MAX_VALUE_CHARS = 1024
 """The platform's limit on one keyword argument's value, in characters (not bytes)."""
@@ -87,29 +83,12 @@ def argv_tail(values: dict[str, str]) -> list[str]:
     return words
 
 
-def __getattr__(name: str) -> object:
-    # The pydantic model is built on first use: importing pydantic costs more
-    # than the rest of `workbench run`'s start, and the run does not need it.
-    if name == "KeywordArguments":
-        from .kwargs_model import KeywordArguments
-
-        return KeywordArguments
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 def check_arguments(arguments: dict[str, object]) -> dict[str, str]:
     """The arguments, checked; raise ArgumentError with every problem in one line."""
     problems = argument_problems(arguments)
     if problems:
         raise ArgumentError("; ".join(problems))
     return {name: str(value) for name, value in arguments.items()}  # every value is a str: checked above
-
-
-def validate_arguments(arguments: dict[str, object]) -> KeywordArguments:
-    """Build the model, or raise ArgumentError with every problem in one line."""
-    from .kwargs_model import KeywordArguments
-
-    return KeywordArguments(values=check_arguments(arguments))
 
 
 def parse_assignment(text: str) -> tuple[str, str]:

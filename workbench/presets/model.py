@@ -9,12 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, field_validator, model_validator
 
 from ..appdir import GOLDEN_DIR, PRESETS_FILE
 from ..job import JobSpec
-from ..kwargs import ArgsMode
-from ..kwargs_model import CheckedArguments
+from ..kwargs import ArgsMode, argument_problems
 
 DEFAULT_TIMEOUT = 300.0
 """Seconds a preset's run may take when its preset names no timeout."""
@@ -74,6 +73,16 @@ def _check_text(value: str) -> str:
     return value
 
 
+def _check_arguments(values: object) -> object:
+    if isinstance(values, dict):
+        problems = argument_problems(values)
+        if problems:
+            raise ValueError("; ".join(problems))
+    return values
+
+
+CheckedArguments = Annotated[dict[str, str], BeforeValidator(_check_arguments)]
+"""A field type for keyword arguments, checked by the platform's rules (`workbench.kwargs`)."""
 InputPath = Annotated[str, AfterValidator(_check_input)]
 OutputPath = Annotated[str, AfterValidator(_check_output)]
 Text = Annotated[str, AfterValidator(_check_text)]
