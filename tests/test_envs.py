@@ -29,7 +29,6 @@ from workbench.envs import (
     EnvironmentKey,
     Interpreter,
     InterpreterError,
-    Requirement,
     diagnose,
     environment_key,
     environment_provider,
@@ -37,6 +36,7 @@ from workbench.envs import (
     prune_environments,
 )
 from workbench.job import Job, JobSpec
+from workbench.requirements import Requirement
 from workbench.status import RunStatus
 
 IMPORTS_SIX = """

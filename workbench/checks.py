@@ -10,7 +10,6 @@ from __future__ import annotations
 import ast
 import os
 import shlex
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -24,6 +23,7 @@ from .fsutil import human_size
 from .history import RunHistory
 from .kwargs import argument_problems
 from .records import RunRecord
+from .requirements import logical_lines
 from .status import RunStatus
 
 Level = Literal["error", "warning", "info"]
@@ -116,35 +116,6 @@ class RequirementsSummary:
     """Lines pip accepts that are not requirement specifiers (paths, URLs, editables)."""
 
 
-def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
-    """(first line number, text) per logical line: comments removed, `\\` continuations joined."""
-    pending: list[str] = []
-    start = 0
-    for number, raw in enumerate(text.splitlines(), start=1):
-        if not pending:
-            start = number
-        if raw.endswith("\\"):
-            pending.append(raw[:-1])
-            continue
-        pending.append(raw)
-        line = _strip_comment(" ".join(pending)).strip()
-        pending = []
-        if line:
-            yield start, line
-    if pending:
-        line = _strip_comment(" ".join(pending)).strip()
-        if line:
-            yield start, line
-
-
-def _strip_comment(line: str) -> str:
-    # As pip does: '#' at the start, or after whitespace, starts a comment.
-    for index, char in enumerate(line):
-        if char == "#" and (index == 0 or line[index - 1].isspace()):
-            return line[:index]
-    return line
-
-
 def _option_name(word: str) -> str:
     return word.split("=", 1)[0]
 
@@ -166,7 +137,7 @@ def parse_requirements(path: Path, root: Path, seen: frozenset[Path] = frozenset
     except OSError as error:
         raise RequirementsProblem(f"{label} cannot be read ({error.strerror or error})") from None
     summary = RequirementsSummary(names=[])
-    for number, line in _logical_lines(text):
+    for number, line in logical_lines(text):
         where = f"{label} line {number}"
         words = line.split()
         if line.startswith("-"):

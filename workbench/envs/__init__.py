@@ -18,11 +18,12 @@ subprocess runs on that path.
 This package owns them, one module a part:
 
 - `interpreter`: the Python an environment is made from, probed once;
-- `requirements`: requirements.txt and the files it includes, read as the installers read them;
 - `store`: where environments live under `.workbench/envs/`, their keys, markers and pruning;
 - `installer`: the installer (uv or pip) and the commands that build an environment;
 - `diagnose`: naming the requirement that made an install fail, in the installer's own words;
 - `provider`: `RequirementsEnvironment`, the EnvironmentProvider a Job is given, which builds or reuses.
+
+requirements.txt itself is read by `workbench.requirements`, as pip reads it.
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ from .diagnose import Diagnosis, diagnose
 from .installer import Installer, Output, find_installer
 from .interpreter import NODE_PYTHON_VERSIONS, PROBE_TIMEOUT, Interpreter, InterpreterError
 from .provider import RequirementsEnvironment, environment_provider
-from .requirements import Requirement, declared_requirements, requirement_sources
 from .store import (
     ENVS_DIR,
     INSTALL_LOG,
@@ -64,9 +64,7 @@ __all__ = [
     "Interpreter",
     "InterpreterError",
     "Output",
-    "Requirement",
     "RequirementsEnvironment",
-    "declared_requirements",
     "diagnose",
     "env_python",
     "environment_key",
@@ -75,5 +73,4 @@ __all__ = [
     "find_installer",
     "is_complete",
     "prune_environments",
-    "requirement_sources",
 ]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..appdir import REQUIREMENTS
-from .requirements import Requirement
+from ..requirements import Requirement
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 _NAMED_FAILURES = (

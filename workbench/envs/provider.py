@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any, TextIO
 from ..appdir import REQUIREMENTS, AppFolder
 from ..environment import EnvironmentFailed, PreparedEnvironment
 from ..fsutil import atomic_write_text
+from ..requirements import declared_requirements
 from .diagnose import _failure_message, diagnose
 from .installer import Output, _installer_environment, _kill_group, find_installer
 from .interpreter import Interpreter
-from .requirements import declared_requirements
 from .store import (
     _BUILD_PREFIX,
     ENVS_DIR,

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from ..appdir import REQUIREMENTS, AppFolder
 from ..fsutil import remove_tree
+from ..requirements import requirement_sources
 from .interpreter import Interpreter
-from .requirements import requirement_sources
 
 ENVS_DIR = "envs"
 """Folder of `.workbench/` that holds an App's environments."""
