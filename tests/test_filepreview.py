@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
-import struct
-import zlib
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from workbench.filepreview import (
     PREVIEW_LIMIT,
     PREVIEW_MAX_LINES,
-    ImageDecodeError,
     PreviewKind,
-    decode_png,
     decode_text,
     head_lines,
     hex_lines,
     human_size,
-    image_info,
     language_for,
-    load_png_pixels,
     parse_csv,
     preview_file,
     printable_name,
@@ -30,23 +26,14 @@ from workbench.filepreview import (
     read_tail,
     terminal_safe,
 )
+from workbench.images import identify
 
 
-def png_bytes(width: int, height: int) -> bytes:
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-    rows = b"".join(b"\x00" + b"\x00\x00\x00" * width for _ in range(height))
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
-
-
-def jpeg_bytes(width: int, height: int) -> bytes:
-    """A JPEG header: SOI, an APP0 segment, a DQT-like segment, then a baseline SOF0 frame."""
-    app0 = b"\xff\xe0" + struct.pack(">H", 16) + b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
-    dqt = b"\xff\xdb" + struct.pack(">H", 67) + bytes(65)
-    sof = b"\xff\xc0" + struct.pack(">HBHHB", 17, 8, height, width, 3) + bytes(9)
-    return b"\xff\xd8" + app0 + dqt + sof + b"\xff\xda" + bytes(20)
+def image_bytes(width: int, height: int, fmt: str = "PNG", mode: str = "RGB") -> bytes:
+    """An image made by Pillow, in memory."""
+    buffer = io.BytesIO()
+    Image.new(mode, (width, height)).save(buffer, fmt)
+    return buffer.getvalue()
 
 
 def test_human_size_reads_naturally() -> None:
@@ -66,22 +53,22 @@ def test_language_by_extension() -> None:
     assert language_for("Makefile") == "text"
 
 
-def test_png_gif_and_jpeg_headers_give_dimensions() -> None:
-    png = image_info(png_bytes(64, 32))
+def test_image_headers_give_format_and_dimensions() -> None:
+    png = identify(image_bytes(64, 32))
     assert (png.format, png.width, png.height) == ("PNG", 64, 32)
-    gif = image_info(b"GIF89a" + struct.pack("<HH", 300, 7) + bytes(10))
+    gif = identify(image_bytes(300, 7, "GIF"))
     assert (gif.format, gif.width, gif.height) == ("GIF", 300, 7)
-    jpeg = image_info(jpeg_bytes(1920, 1080))
+    jpeg = identify(image_bytes(1920, 1080, "JPEG"))
     assert (jpeg.format, jpeg.width, jpeg.height) == ("JPEG", 1920, 1080)
     assert jpeg.describe() == "JPEG image, 1920 × 1080 pixels"
+    webp = identify(image_bytes(10, 20, "WEBP"))
+    assert (webp.format, webp.width, webp.height) == ("WEBP", 10, 20)
 
 
-def test_truncated_or_foreign_headers() -> None:
-    assert image_info(b"\x89PNG\r\n\x1a\n").describe() == "PNG image (size not found in its first bytes)"
-    cut_jpeg = image_info(jpeg_bytes(10, 10)[:30])
-    assert cut_jpeg is not None and cut_jpeg.width is None
-    assert image_info(b"hello world") is None
-    assert image_info(b"") is None
+def test_foreign_bytes_are_no_image() -> None:
+    assert identify(b"hello world") is None
+    assert identify(b"\x89PNG\r\n\x1a\n") is None  # a signature alone
+    assert identify(b"") is None
 
 
 def test_hex_lines_show_offsets_bytes_and_printable_text() -> None:
@@ -159,7 +146,7 @@ def test_preview_kinds(tmp_path: Path) -> None:
     (tmp_path / "d.json").write_text(json.dumps({"b": [1, 2]}))
     (tmp_path / "bad.json").write_text("{nope")
     (tmp_path / "t.csv").write_text("id,name\n1,ada\n")
-    (tmp_path / "g.png").write_bytes(png_bytes(5, 4))
+    (tmp_path / "g.png").write_bytes(image_bytes(5, 4))
     (tmp_path / "blob.bin").write_bytes(bytes(range(256)))
     (tmp_path / "fake.png").write_bytes(b"\x00\x01 not an image")
     (tmp_path / "empty").write_bytes(b"")
@@ -181,7 +168,7 @@ def test_preview_kinds(tmp_path: Path) -> None:
     assert image.kind is PreviewKind.IMAGE and (image.image.width, image.image.height) == (5, 4)
     assert preview_file(tmp_path / "blob.bin").kind is PreviewKind.BINARY
     fake = preview_file(tmp_path / "fake.png")
-    assert fake.kind is PreviewKind.BINARY and "not a PNG" in fake.notes[0]
+    assert fake.kind is PreviewKind.BINARY and fake.notes == ["named .png but not an image Pillow reads"]
     assert preview_file(tmp_path / "empty").kind is PreviewKind.EMPTY
     assert preview_file(tmp_path / "script.py").language == "python"
     assert preview_file(tmp_path / "folder").kind is PreviewKind.FOLDER
@@ -235,94 +222,6 @@ def test_a_file_of_many_short_lines_is_previewed_up_to_the_line_cap(tmp_path: Pa
     assert preview.text.count("\n") == PREVIEW_MAX_LINES
     assert preview.notes == [f"showing the first {PREVIEW_MAX_LINES} lines"]
     assert not preview.truncated  # the whole 20 KB was read; only the drawing is capped
-
-
-# ---------------------------------------------------------------- drawing PNG images
-
-
-def _paeth(a: int, b: int, c: int) -> int:
-    p = a + b - c
-    pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-    return a if pa <= pb and pa <= pc else b if pb <= pc else c
-
-
-def encode_png(width: int, height: int, color: int, rows: list[bytes], palette: bytes = b"") -> bytes:
-    """A PNG whose row y uses filter y % 5, so decoding exercises every filter."""
-    bpp = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}[color]
-    out = bytearray()
-    previous = bytes(len(rows[0]))
-    for y, row in enumerate(rows):
-        kind = y % 5
-        filtered = bytearray()
-        for i, value in enumerate(row):
-            left = row[i - bpp] if i >= bpp else 0
-            up = previous[i]
-            corner = previous[i - bpp] if i >= bpp else 0
-            predictor = [0, left, up, (left + up) >> 1, _paeth(left, up, corner)][kind]
-            filtered.append((value - predictor) & 255)
-        out += bytes([kind]) + filtered
-        previous = row
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, color, 0, 0, 0)
-    chunks = chunk(b"IHDR", header) + (chunk(b"PLTE", palette) if palette else b"")
-    return b"\x89PNG\r\n\x1a\n" + chunks + chunk(b"IDAT", zlib.compress(bytes(out))) + chunk(b"IEND", b"")
-
-
-def rgb_rows(width: int, height: int) -> list[bytes]:
-    return [bytes(v for x in range(width) for v in ((x * 37) % 256, (y * 53) % 256, (x * y) % 256)) for y in range(height)]
-
-
-def test_decode_png_undoes_every_row_filter() -> None:
-    rows = rgb_rows(13, 10)
-    pixels = decode_png(encode_png(13, 10, 2, rows))
-    assert (pixels.width, pixels.height) == (13, 10)
-    assert pixels.rows == rows
-
-
-def test_decode_png_gray_palette_and_alpha() -> None:
-    gray = decode_png(encode_png(3, 1, 0, [bytes([0, 128, 255])]))
-    assert gray.rows == [bytes([0, 0, 0, 128, 128, 128, 255, 255, 255])]
-    palette = bytes([255, 0, 0, 0, 255, 0])
-    indexed = decode_png(encode_png(2, 1, 3, [bytes([1, 0])], palette))
-    assert indexed.rows == [bytes([0, 255, 0, 255, 0, 0])]
-    # Opaque pixels keep their colour; transparent ones show the backdrop.
-    rgba = decode_png(encode_png(2, 1, 6, [bytes([200, 100, 50, 255, 200, 100, 50, 0])]))
-    assert rgba.rows == [bytes([200, 100, 50, 32, 32, 32])]
-    gray_alpha = decode_png(encode_png(1, 1, 4, [bytes([255, 255])]))
-    assert gray_alpha.rows == [bytes([255, 255, 255])]
-
-
-def test_decode_png_refuses_what_it_cannot_draw() -> None:
-    with pytest.raises(ImageDecodeError, match="too large"):
-        decode_png(png_bytes(600, 600))
-    sixteen_bit = bytearray(png_bytes(2, 2))
-    sixteen_bit[24] = 16  # bit depth
-    with pytest.raises(ImageDecodeError, match="16-bit"):
-        decode_png(bytes(sixteen_bit))
-    with pytest.raises(ImageDecodeError, match="cut short"):
-        decode_png(png_bytes(20, 20)[:40])
-    with pytest.raises(ImageDecodeError, match="not a PNG"):
-        decode_png(b"GIF89a")
-
-
-def test_sample_scales_down_keeping_the_aspect_and_never_up() -> None:
-    pixels = decode_png(encode_png(40, 20, 2, rgb_rows(40, 20)))
-    small = pixels.sample(10, 10)
-    assert (len(small[0]), len(small)) == (10, 5)
-    assert small[1][2] == (pixels.rows[4][24], pixels.rows[4][25], pixels.rows[4][26])
-    same = pixels.sample(100, 100)
-    assert (len(same[0]), len(same)) == (40, 20)
-
-
-def test_load_png_pixels_reads_a_file_but_not_through_a_link(tmp_path: Path) -> None:
-    (tmp_path / "g.png").write_bytes(png_bytes(8, 4))
-    (tmp_path / "link.png").symlink_to(tmp_path / "g.png")
-    assert load_png_pixels(tmp_path / "g.png").width == 8
-    with pytest.raises(ImageDecodeError, match="cannot be read"):
-        load_png_pixels(tmp_path / "link.png")
 
 
 def test_terminal_safe_removes_escape_sequences_and_controls() -> None:

@@ -27,6 +27,7 @@ from workbench.lifecycle import load_simulated_state
 from workbench.records import RunRecord
 from workbench.ui import output_browser
 from workbench.ui.history_view import HistoryView
+from workbench.ui.image_view import ImageView
 from workbench.ui.lifecycle_panel import LifecyclePanel
 from workbench.ui.messages import OpenExternally
 from workbench.ui.output_browser import OutputBrowser
@@ -213,9 +214,10 @@ async def test_preview_of_each_kind(outputs_run: RunRecord) -> None:
         select_output(browser, "gradient.png")
         await settle(pilot)
         assert preview_title(browser).startswith("gradient.png  ·  PNG  ·  3.8 KiB")
-        drawing = preview_text(browser).splitlines()
-        assert drawing[:16] == ["▀" * 64] * 16  # 64 × 32 pixels, two rows per line
-        assert drawing[16] == "PNG image, 64 × 32 pixels, 3.8 KiB"
+        picture = browser.query_one("#output-preview-image", ImageView)
+        assert picture.image is not None and picture.image.size == (64, 32)
+        caption = str(browser.query_one("#output-preview-caption", Static).content)
+        assert caption == "PNG image, 64 × 32 pixels, 3.8 KiB  ·  half-blocks"
 
         select_output(browser, "reports/daily/2026-11-28.md")
         await settle(pilot)

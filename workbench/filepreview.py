@@ -13,13 +13,12 @@ import json
 import os
 import re
 import stat
-import struct
-import zlib
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 
 from .fsutil import human_size
+from .images import ImageInfo, identify, identify_file
 
 PREVIEW_LIMIT = 64 * 1024
 """Bytes read from the start of a file to preview it."""
@@ -82,7 +81,12 @@ _LANGUAGES = {
     ".csv": "text",
     ".tsv": "text",
 }
-_IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".gif"})
+_IMAGE_EXTENSIONS = frozenset(
+    {".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".tif", ".tiff", ".ico", ".avif", ".heic", ".jp2"}
+)
+"""Names that promise an image: a file so named that Pillow cannot read gets a note saying so."""
+_TEXT_IMAGE_EXTENSIONS = frozenset({".ppm", ".pgm", ".pbm", ".pnm", ".xbm", ".xpm"})
+"""Image formats whose files are text: identified by Pillow before being taken for text."""
 _CSV_DELIMITERS = {".csv": ",", ".tsv": "\t"}
 
 
@@ -115,69 +119,6 @@ def printable_name(name: str) -> str:
 def language_for(name: str) -> str:
     """The syntax-highlighting language (a Pygments lexer name) for a file name; `text` if unknown."""
     return _LANGUAGES.get(os.path.splitext(name)[1].lower(), "text")
-
-
-@dataclass(frozen=True)
-class ImageInfo:
-    """What an image's header says."""
-
-    format: str
-    """`PNG`, `JPEG` or `GIF`."""
-    width: int | None
-    height: int | None
-    """None when the header's size could not be found in the bytes read."""
-
-    def describe(self) -> str:
-        if self.width is None or self.height is None:
-            return f"{self.format} image (size not found in its first bytes)"
-        return f"{self.format} image, {self.width} × {self.height} pixels"
-
-
-def image_info(head: bytes) -> ImageInfo | None:
-    """Parse a PNG, GIF or JPEG header from a file's first bytes; None if it is none of them."""
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        if len(head) >= 24 and head[12:16] == b"IHDR":
-            width, height = struct.unpack(">II", head[16:24])
-            return ImageInfo("PNG", width, height)
-        return ImageInfo("PNG", None, None)
-    if head[:6] in (b"GIF87a", b"GIF89a"):
-        if len(head) >= 10:
-            width, height = struct.unpack("<HH", head[6:10])
-            return ImageInfo("GIF", width, height)
-        return ImageInfo("GIF", None, None)
-    if head.startswith(b"\xff\xd8\xff"):
-        size = _jpeg_size(head)
-        return ImageInfo("JPEG", *(size or (None, None)))
-    return None
-
-
-# Start-of-frame markers carry the size; C4 (Huffman tables), C8 and CC are not frames.
-_JPEG_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
-_JPEG_STANDALONE = frozenset({0x01, *range(0xD0, 0xD9)})
-
-
-def _jpeg_size(data: bytes) -> tuple[int, int] | None:
-    pos = 2
-    while pos + 4 <= len(data):
-        if data[pos] != 0xFF:
-            return None
-        marker = data[pos + 1]
-        if marker == 0xFF:  # fill byte
-            pos += 1
-            continue
-        if marker in _JPEG_STANDALONE:
-            pos += 2
-            continue
-        length = struct.unpack(">H", data[pos + 2 : pos + 4])[0]
-        if marker in _JPEG_SOF:
-            if pos + 9 > len(data):
-                return None
-            height, width = struct.unpack(">HH", data[pos + 5 : pos + 9])
-            return width, height
-        if marker == 0xDA:  # start of scan: no frame header before the image data
-            return None
-        pos += 2 + length
-    return None
 
 
 def hex_lines(data: bytes, offset: int = 0, width: int = 16) -> list[str]:
@@ -398,12 +339,15 @@ def _classify(path: Path, data: bytes, size: int) -> FilePreview:
         return FilePreview(path, PreviewKind.EMPTY)
     complete = len(data) >= size
     suffix = path.suffix.lower()
-    image = image_info(data)
-    if image is not None:
-        return FilePreview(path, PreviewKind.IMAGE, size, data, image=image)
     text = decode_text(data, complete=complete)
+    if text is None or suffix in _TEXT_IMAGE_EXTENSIONS:
+        image = identify(data)
+        if image is None and not complete:
+            image = identify_file(path)  # a header longer than the bytes read (a large ICC profile, EXIF)
+        if image is not None:
+            return FilePreview(path, PreviewKind.IMAGE, size, data, image=image)
     if text is None:
-        notes = [] if suffix not in _IMAGE_EXTENSIONS else [f"named {suffix} but not a PNG, JPEG or GIF image"]
+        notes = [] if suffix not in _IMAGE_EXTENSIONS else [f"named {suffix} but not an image Pillow reads"]
         return FilePreview(path, PreviewKind.BINARY, size, data, notes=notes)
     if suffix == ".json":
         if not complete:
@@ -417,155 +361,3 @@ def _classify(path: Path, data: bytes, size: int) -> FilePreview:
         table = parse_csv(text, _CSV_DELIMITERS[suffix], complete=complete)
         return FilePreview(path, PreviewKind.CSV, size, data, text=text, table=table)
     return FilePreview(path, PreviewKind.TEXT, size, data, text=text, language=language_for(path.name))
-
-
-# ---------------------------------------------------------------- drawing PNG images
-
-PNG_DRAW_MAX_BYTES = 4 * 1024 * 1024
-"""PNG files up to this size are read whole and decoded to be drawn."""
-PNG_DRAW_MAX_PIXELS = 512 * 512
-"""Larger images are described, not drawn (decoding is pure Python)."""
-_PNG_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
-_BACKDROP = 32
-"""Gray level transparent pixels are blended onto."""
-
-
-class ImageDecodeError(ValueError):
-    """The image cannot be drawn; the message says why, in a few words."""
-
-
-@dataclass(frozen=True)
-class Pixels:
-    """A decoded image: `rows` of RGB bytes, 3 per pixel."""
-
-    width: int
-    height: int
-    rows: list[bytes]
-
-    def sample(self, max_width: int, max_height: int) -> list[list[tuple[int, int, int]]]:
-        """The image scaled down (never up) to fit, keeping its aspect, by nearest neighbour."""
-        scale = min(1.0, max_width / self.width, max_height / self.height)
-        width = max(1, int(self.width * scale))
-        height = max(1, int(self.height * scale))
-        grid = []
-        for y in range(height):
-            row = self.rows[min(self.height - 1, int(y / scale))]
-            line = []
-            for x in range(width):
-                offset = 3 * min(self.width - 1, int(x / scale))
-                line.append((row[offset], row[offset + 1], row[offset + 2]))
-            grid.append(line)
-        return grid
-
-
-def decode_png(data: bytes, max_pixels: int = PNG_DRAW_MAX_PIXELS) -> Pixels:
-    """Decode an 8-bit, non-interlaced PNG (gray, RGB, palette, with or without alpha) to RGB rows.
-
-    Raises ImageDecodeError for anything else (16-bit, interlaced, too large, damaged).
-    """
-    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
-        raise ImageDecodeError("not a PNG file")
-    pos = 8
-    header = None
-    palette = b""
-    compressed = []
-    while pos + 8 <= len(data):
-        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
-        body = data[pos + 8 : pos + 8 + length]
-        if len(body) < length:
-            raise ImageDecodeError("the file is cut short")
-        if kind == b"IHDR":
-            header = struct.unpack(">IIBBBBB", body[:13])
-        elif kind == b"PLTE":
-            palette = body
-        elif kind == b"IDAT":
-            compressed.append(body)
-        elif kind == b"IEND":
-            break
-        pos += 12 + length
-    if header is None:
-        raise ImageDecodeError("no image header")
-    width, height, depth, color, _method, _filter, interlace = header
-    if depth != 8 or color not in _PNG_CHANNELS:
-        raise ImageDecodeError(f"{depth}-bit colour type {color} images are not drawn")
-    if interlace:
-        raise ImageDecodeError("interlaced images are not drawn")
-    if width == 0 or height == 0 or width * height > max_pixels:
-        raise ImageDecodeError(f"{width} × {height} is too large to draw here")
-    if color == 3 and not palette:
-        raise ImageDecodeError("a palette image without a palette")
-    channels = _PNG_CHANNELS[color]
-    stride = width * channels
-    try:
-        raw = zlib.decompressobj().decompress(b"".join(compressed), height * (stride + 1))
-    except zlib.error as error:
-        raise ImageDecodeError(f"damaged image data ({error})") from None
-    if len(raw) < height * (stride + 1):
-        raise ImageDecodeError("the image data is cut short")
-    rows = []
-    previous = bytes(stride)
-    for y in range(height):
-        start = y * (stride + 1)
-        line = _unfilter(raw[start], bytearray(raw[start + 1 : start + 1 + stride]), previous, channels)
-        rows.append(_to_rgb(line, color, palette))
-        previous = line
-    return Pixels(width, height, rows)
-
-
-def _unfilter(kind: int, line: bytearray, previous: bytes, bpp: int) -> bytes:
-    if kind == 0:
-        return bytes(line)
-    if kind == 2:
-        return bytes((a + b) & 255 for a, b in zip(line, previous, strict=False))
-    for i in range(len(line)):
-        left = line[i - bpp] if i >= bpp else 0
-        if kind == 1:
-            line[i] = (line[i] + left) & 255
-        elif kind == 3:
-            line[i] = (line[i] + ((left + previous[i]) >> 1)) & 255
-        elif kind == 4:
-            up = previous[i]
-            corner = previous[i - bpp] if i >= bpp else 0
-            estimate = left + up - corner
-            pa, pb, pc = abs(estimate - left), abs(estimate - up), abs(estimate - corner)
-            line[i] = (line[i] + (left if pa <= pb and pa <= pc else up if pb <= pc else corner)) & 255
-        else:
-            raise ImageDecodeError(f"unknown row filter {kind}")
-    return bytes(line)
-
-
-def _to_rgb(line: bytes, color: int, palette: bytes) -> bytes:
-    if color == 2:
-        return line
-    if color == 0:
-        return bytes(value for gray in line for value in (gray, gray, gray))
-    if color == 3:
-        out = bytearray()
-        for index in line:
-            entry = palette[3 * index : 3 * index + 3]
-            out += entry if len(entry) == 3 else b"\x00\x00\x00"
-        return bytes(out)
-    if color == 4:
-        return bytes(
-            value
-            for i in range(0, len(line), 2)
-            for value in (_blend(line[i], line[i + 1]),) * 3
-        )
-    return bytes(
-        _blend(line[i + channel], line[i + 3]) for i in range(0, len(line), 4) for channel in range(3)
-    )
-
-
-def _blend(value: int, alpha: int) -> int:
-    return (value * alpha + _BACKDROP * (255 - alpha)) // 255
-
-
-def load_png_pixels(path: Path) -> Pixels:
-    """Read a PNG file whole (at most `PNG_DRAW_MAX_BYTES`, never through a symlink) and decode it."""
-    try:
-        data, size = read_head(path, PNG_DRAW_MAX_BYTES + 1)
-    except OSError as error:
-        raise ImageDecodeError(f"cannot be read ({error.strerror or error})") from None
-    if size > PNG_DRAW_MAX_BYTES:
-        raise ImageDecodeError(f"{human_size(size)} is too large to draw here")
-    return decode_png(data)

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from rich.color import Color
-from rich.style import Style
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -22,16 +20,15 @@ from textual.worker import get_current_worker
 from ..filepreview import (
     HEX_LIMIT,
     FilePreview,
-    ImageDecodeError,
-    Pixels,
     PreviewKind,
     hex_lines,
-    load_png_pixels,
     preview_file,
     printable_name,
 )
 from ..fsutil import human_size
+from ..images import ImageDecodeError, PreviewImage, load_preview
 from ..records import OutputRecord, RunRecord
+from .image_view import ImageView, drawing_method
 from .messages import OpenExternally
 
 MAX_TREE_DEPTH = 12
@@ -108,6 +105,19 @@ class OutputBrowser(Widget):
             padding: 1 2;
             color: $text-muted;
         }
+        #output-preview-picture {
+            height: 1fr;
+            padding: 0 1;
+        }
+        #output-preview-caption {
+            dock: bottom;
+            height: 1;
+            color: $text-muted;
+        }
+        #output-preview-image {
+            width: auto;
+            height: auto;
+        }
     }
     """
 
@@ -135,6 +145,9 @@ class OutputBrowser(Widget):
                 with ScrollableContainer(id="output-preview-scroll"):
                     yield Static("", id="output-preview-text")
                 yield DataTable(id="output-preview-table", zebra_stripes=True, cursor_type="row")
+                with Vertical(id="output-preview-picture"):
+                    yield Static("", id="output-preview-caption")
+                    yield ImageView(id="output-preview-image")
 
     @property
     def output_dir(self) -> Path | None:
@@ -189,17 +202,18 @@ class OutputBrowser(Widget):
 
     @work(thread=True, exclusive=True, group="output-preview", exit_on_error=False)
     def _load_preview(self, path: Path, rel: str) -> None:
+        # Decoding an image can take a second (a 50-megapixel PNG): it happens here, in a worker.
         preview = preview_file(path)
-        picture: Pixels | str | None = None
-        if preview.image is not None and preview.image.format == "PNG":
+        picture: PreviewImage | str | None = None
+        if preview.image is not None:
             try:
-                picture = load_png_pixels(path)
+                picture = load_preview(path)
             except ImageDecodeError as error:
                 picture = str(error)
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._show_preview, preview, rel, picture)
 
-    def _show_preview(self, preview: FilePreview, rel: str, picture: Pixels | str | None = None) -> None:
+    def _show_preview(self, preview: FilePreview, rel: str, picture: PreviewImage | str | None = None) -> None:
         node = self.query_one("#output-tree", Tree).cursor_node
         shown = self.output_dir is not None and preview.path == self.output_dir / rel
         if not shown or node is None or node.data is None or node.data.path != rel:
@@ -233,20 +247,17 @@ class OutputBrowser(Widget):
             case _:
                 self._show_message(preview.error or "Nothing to show.")
 
-    def _show_image(self, preview: FilePreview, picture: Pixels | str | None) -> None:
+    def _show_image(self, preview: FilePreview, picture: PreviewImage | str | None) -> None:
         assert preview.image is not None
         about = f"{preview.image.describe()}, {human_size(preview.size)}"
-        if not isinstance(picture, Pixels):
+        if not isinstance(picture, PreviewImage):
             reason = f"\nNot drawn here: {picture}." if picture else ""
             self._show_message(f"{about}{reason}\n\nPress v to open it outside the workbench.")
             return
-        area = self.query_one("#output-preview-switcher").size
-        width = max(8, area.width - 2)
-        height = max(4, area.height - 2)
-        grid = picture.sample(width, 2 * height)
-        drawing = half_blocks(grid)
-        drawing.append(f"\n{about}", style="dim")
-        self._show_text(drawing)
+        self.query_one("#output-preview-image", ImageView).image = picture.image
+        caption = Content.from_markup("$about  ·  $method", about=about, method=drawing_method())
+        self.query_one("#output-preview-caption", Static).update(caption)
+        self.query_one("#output-preview-switcher", ContentSwitcher).current = "output-preview-picture"
 
     def _set_title(self, title: str, notes: list[str] | None = None) -> None:
         content = Content.from_markup("[b]$title[/b]", title=title) if title else Content("")
@@ -326,19 +337,3 @@ def _kind_name(preview: FilePreview) -> str:
     if preview.kind is PreviewKind.TEXT and preview.language != "text":
         return preview.language
     return preview.kind.value
-
-
-def half_blocks(grid: list[list[tuple[int, int, int]]]) -> Text:
-    """Draw RGB pixels two rows per line: `▀` in the top pixel's colour on the bottom pixel's."""
-    text = Text(no_wrap=True)
-    for y in range(0, len(grid), 2):
-        top = grid[y]
-        bottom = grid[y + 1] if y + 1 < len(grid) else None
-        for x, upper in enumerate(top):
-            if bottom is None:
-                text.append("▀", Style(color=Color.from_rgb(*upper)))
-            else:
-                text.append("▀", Style(color=Color.from_rgb(*upper), bgcolor=Color.from_rgb(*bottom[x])))
-        if y + 2 < len(grid):
-            text.append("\n")
-    return text
