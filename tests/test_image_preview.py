@@ -12,12 +12,25 @@ from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw
-from test_views import Harness, pilot_test, preview_message, preview_title, run_job, select_output, settle
+from test_views import (
+    Harness,
+    pilot_test,
+    preview_message,
+    preview_title,
+    run_job,
+    select_output,
+    settle,
+)
 from textual.geometry import Region
 
 from workbench import images
 from workbench.filepreview import PreviewKind, preview_file
-from workbench.images import DECODE_MAX_PIXELS, PREVIEW_MAX_SIDE, ImageDecodeError, load_preview
+from workbench.images import (
+    DECODE_MAX_PIXELS,
+    PREVIEW_MAX_SIDE,
+    ImageDecodeError,
+    load_preview,
+)
 from workbench.ui import output_browser
 from workbench.ui.image_view import ImageView
 from workbench.ui.output_browser import OutputBrowser
@@ -52,7 +65,7 @@ def save_samples(folder: Path) -> dict[str, Path]:
 
 
 def near(pixel: tuple[int, ...], colour: tuple[int, int, int], slack: int = 24) -> bool:
-    return all(abs(a - b) <= slack for a, b in zip(pixel, colour))
+    return all(abs(a - b) <= slack for a, b in zip(pixel, colour, strict=True))
 
 
 # ---------------------------------------------------------------- decoding, without a terminal

@@ -77,12 +77,6 @@ class PreviewImage:
     """Pixels actually decoded (fewer than the image's for a JPEG decoded at a reduced scale)."""
 
 
-def _pil():  # PIL.Image, imported on first use
-    from PIL import Image
-
-    return Image
-
-
 def _info(image: PILImage.Image) -> ImageInfo:
     width, height = image.size
     return ImageInfo(image.format or "image", width, height, image.mode, getattr(image, "n_frames", 1) or 1)
@@ -92,7 +86,8 @@ def identify(head: bytes) -> ImageInfo | None:
     """What image the bytes (a file's first bytes, or all of it) start, if Pillow reads it; None if not an image."""
     if not head:
         return None
-    pil = _pil()
+    from PIL import Image as pil
+
     try:
         with pil.open(io.BytesIO(head)) as image:
             return _info(image)
@@ -118,13 +113,14 @@ def _open_regular(path: Path) -> io.BufferedReader:
 
 def identify_file(path: Path) -> ImageInfo | None:
     """What image a file is, reading only its header (Pillow opens lazily); never follows a symlink."""
-    pil = _pil()
+    from PIL import Image as pil
+
     try:
         with _open_regular(path) as handle, pil.open(handle) as image:
             return _info(image)
     except pil.DecompressionBombError:
         return ImageInfo("image", None, None)
-    except (*_IDENTIFY_ERRORS, ImageDecodeError):
+    except _IDENTIFY_ERRORS:  # ImageDecodeError is a ValueError
         return None
 
 
@@ -136,7 +132,9 @@ def load_preview(
     Raises ImageDecodeError with a short reason (not an image, over budget, damaged).
     Slow for large images: call it in a worker thread.
     """
-    pil = _pil()
+    from PIL import Image as pil
+    from PIL import UnidentifiedImageError
+
     try:
         with _open_regular(path) as handle, pil.open(handle) as image:
             info = _info(image)
@@ -156,7 +154,7 @@ def load_preview(
         raise
     except pil.DecompressionBombError:
         raise ImageDecodeError(f"more than the {max_pixels // 1_000_000}-megapixel budget for drawing here") from None
-    except pil.UnidentifiedImageError:
+    except UnidentifiedImageError:
         raise ImageDecodeError("not an image Pillow reads") from None
     except _IDENTIFY_ERRORS as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
@@ -165,13 +163,15 @@ def load_preview(
 
 def _to_rgb(image: PILImage.Image) -> PILImage.Image:
     """8-bit RGB, whatever the source: deep grays scaled (not clipped), transparency on the backdrop."""
-    pil = _pil()
+    from PIL import Image as pil
+
     mode = image.mode
     if mode.startswith("I;16"):
         image = image.convert("I").point(lambda value: value * (1 / 257)).convert("L")
     elif mode in ("I", "F"):
-        low, high = image.getextrema()
-        scale = 255 / (high - low) if high != low else 0
+        extrema = image.getextrema()
+        low, high = float(extrema[0]), float(extrema[1])  # type: ignore[arg-type]  # one band: two numbers
+        scale = 255 / (high - low) if high != low else 0.0
         image = image.point(lambda value: (value - low) * scale).convert("L")
     if image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (image.mode in ("P", "L", "RGB") and image.has_transparency_data):
         rgba = image.convert("RGBA")
