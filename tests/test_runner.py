@@ -266,3 +266,32 @@ def test_tree_finds_processes_in_its_session_and_by_tag(tmp_path: Path) -> None:
 def test_describe_signal() -> None:
     assert describe_signal(9) == "SIGKILL"
     assert describe_signal(200) == "signal 200"
+
+
+_IGNORES_TERM = (
+    "import os, signal, subprocess, sys, time\n"
+    "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+    "child = subprocess.Popen([sys.executable, '-c', "
+    "'import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(600)'])\n"
+    "print(child.pid, flush=True)\n"
+    "time.sleep(600)\n"
+)
+
+
+def test_an_installers_group_is_ended_by_the_runs_ender_with_its_grace() -> None:
+    # The environments end an installer's process group with the same function and
+    # grace as a run's tree: SIGTERM, then SIGKILL after KILL_GRACE.
+    from workbench.envs.installer import _kill_group
+    from workbench.runner import KILL_GRACE
+
+    process = subprocess.Popen(
+        [sys.executable, "-c", _IGNORES_TERM], stdout=subprocess.PIPE, start_new_session=True
+    )
+    assert process.stdout is not None
+    child = int(process.stdout.readline())
+    started = time.monotonic()
+    _kill_group(process)
+    elapsed = time.monotonic() - started
+    assert process.poll() is not None and not pid_alive(child)
+    assert KILL_GRACE - 0.1 <= elapsed < KILL_GRACE + 2.0, elapsed
+    process.stdout.close()

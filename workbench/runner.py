@@ -262,16 +262,25 @@ class ProcessRun:
         )
 
     def _end_tree(self) -> None:
-        """SIGTERM the whole tree, then SIGKILL whatever is left after the grace period."""
-        if not self.tree.signal_all(signal.SIGTERM):
+        end_tree(self.tree.signal_all, self.tree.any_alive, self.kill_grace)
+
+
+def end_tree(signal_all: Callable[[int], int], any_alive: Callable[[], bool], grace: float = KILL_GRACE) -> None:
+    """End a tree of processes: SIGTERM, then SIGKILL whatever is left after `grace` seconds.
+
+    The one way the workbench ends processes, for a run's tree (`ProcessRun`) and an
+    installer's process group (`workbench.envs`). `signal_all` sends a signal to every
+    process and returns how many it reached; `any_alive` says whether one still runs.
+    """
+    if not signal_all(signal.SIGTERM):
+        return
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        if not any_alive():
             return
-        deadline = time.monotonic() + self.kill_grace
-        while time.monotonic() < deadline:
-            if not self.tree.any_alive():
-                return
-            time.sleep(0.02)
-        for _ in range(50):
-            self.tree.signal_all(signal.SIGKILL)
-            if not self.tree.any_alive():
-                return
-            time.sleep(0.02)
+        time.sleep(0.02)
+    for _ in range(50):
+        signal_all(signal.SIGKILL)
+        if not any_alive():
+            return
+        time.sleep(0.02)

@@ -5,15 +5,14 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..appdir import REQUIREMENTS
+from ..runner import end_tree
 from .interpreter import Interpreter, _bundled_dir_here
 from .store import env_python
 
@@ -95,19 +94,21 @@ def _installer_environment() -> dict[str, str]:
 
 def _kill_group(process: subprocess.Popen[bytes]) -> None:
     """End an installer and everything it started (it runs in its own session and process group)."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
+
+    def signal_group(signum: int) -> int:
         try:
-            os.killpg(process.pid, sig)
+            os.killpg(process.pid, signum)
         except ProcessLookupError:
             process.poll()
-            return
+            return 0
         except PermissionError:
-            return
-        deadline = time.monotonic() + 2.0
-        while time.monotonic() < deadline:
-            if process.poll() is not None and not _group_alive(process.pid):
-                return
-            time.sleep(0.02)
+            return 0
+        return 1
+
+    def alive() -> bool:
+        return process.poll() is None or _group_alive(process.pid)
+
+    end_tree(signal_group, alive)
 
 
 def _group_alive(pgid: int) -> bool:
