@@ -542,6 +542,15 @@ class TestUnits:
         ]
         found = diagnose(uv_conflict, declared)
         assert found.where == "requirements.txt line 1" and "six==1.16.0" in found.reason
+        # uv colours its words and links package names (OSC 8 hyperlinks, ended by ST or BEL).
+        uv_linked = [
+            "\x1b[31merror\x1b[0m: Failed to fetch: "
+            "\x1b]8;;https://pypi.org/simple/foo-bar/\x1b\\`https://pypi.org/simple/foo-bar/`\x1b]8;;\x1b\\",
+            "  \x1b[31mCaused by:\x1b[0m HTTP status client error (404 Not Found)\x07",
+        ]
+        found = diagnose(uv_linked, declared)
+        assert (found.requirement, found.where) == ("foo-bar", "base.txt line 3")
+        assert "\x1b" not in found.reason and "]8;;" not in found.reason
         unknown = diagnose(["Traceback ...", "something broke"], declared)
         assert unknown.requirement is None and unknown.reason == "something broke"
 

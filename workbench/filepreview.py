@@ -95,6 +95,11 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _NAME_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
+def strip_escapes(text: str) -> str:
+    """Text without its ANSI escape sequences: CSI (colours, cursor moves), OSC (titles, hyperlinks), two-byte escapes."""
+    return _ANSI_SEQUENCE.sub("", text)
+
+
 def has_control_characters(text: str) -> bool:
     """Whether text holds anything `terminal_safe` would change (newlines and tabs do not count)."""
     return _CONTROL.search(text) is not None
@@ -107,7 +112,7 @@ def terminal_safe(text: str) -> str:
     returns end lines, and any other control character is shown as `�`.
     Newlines and tabs are kept.
     """
-    text = _ANSI_SEQUENCE.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = strip_escapes(text).replace("\r\n", "\n").replace("\r", "\n")
     return _CONTROL.sub("\ufffd", text)
 
 

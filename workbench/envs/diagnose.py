@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..appdir import REQUIREMENTS
+from ..filepreview import strip_escapes
 from ..requirements import Requirement
 
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 _NAMED_FAILURES = (
     re.compile(r"No matching distribution found for (?P<req>\S+)"),
     re.compile(r"Could not find a version that satisfies the requirement (?P<req>\S+)"),
@@ -43,7 +43,7 @@ class Diagnosis:
 
 def diagnose(lines: list[str], declared: list[Requirement]) -> Diagnosis:
     """Find the failing requirement and the installer's reason in its output."""
-    clean = [_ANSI.sub("", line).rstrip() for line in lines]
+    clean = [strip_escapes(line).rstrip() for line in lines]
     errors = [line for line in clean if _ERROR_LINE.match(line)]
     telling = ("Because", "No matching", "Cannot install", "conflict", "Failed to", "Could not")
     reason_line = next((line for line in errors if any(word in line for word in telling)), None)
