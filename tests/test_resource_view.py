@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from test_views import SIZE, Harness, make_history, pilot_test, settle, utc  # noqa: F401
@@ -73,3 +74,46 @@ async def test_history_plots_duration_and_peak_memory_oldest_first(make_app, utc
         assert str(trend.query_one("#trend-duration-range", Static).render()) == (
             "0.25 s – 2.25 s · last 2.25 s · 3 run(s)"
         )
+
+
+STEPS_APP = """
+import time
+blocks = []
+for step in range(5):
+    blocks.append(bytearray(24 * 1024 * 1024))  # 24 MiB more, touched: resident
+    for i in range(0, len(blocks[-1]), 4096):
+        blocks[-1][i] = 1
+    time.sleep(0.4)
+print("allocated", len(blocks))
+"""
+
+
+@pilot_test
+async def test_the_run_tab_draws_the_sampled_memory_of_an_app_that_allocates_in_steps(make_app) -> None:
+    from workbench.ui.app import create_app
+    from workbench.ui.settings import UISettings
+
+    root = make_app(STEPS_APP)
+    app = create_app(root, watch=False, settings=UISettings(cursor_blink=False, animate=False, show_clock=False))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("r")
+        pane = app.screen.run_pane
+        seen_processes = False
+        deadline = asyncio.get_running_loop().time() + 60
+        while pane.running or pane.last_record is None:
+            view = app.screen.query_one(ResourceView)
+            seen_processes = seen_processes or view.processes >= 1
+            assert asyncio.get_running_loop().time() < deadline, "the run never ended"
+            await pilot.pause(0.05)
+        await pilot.pause()
+        view = app.screen.query_one(ResourceView)
+        memory = app.screen.query_one("#resource-memory", Sparkline).data
+        assert len(memory) >= 10, memory
+        third = len(memory) // 3
+        early, late = max(memory[:third]), max(memory[-third:])
+        assert late - early >= 48 * MIB, (early, late)  # at least two steps of 24 MiB between them
+        assert memory.index(max(memory)) > len(memory) // 2  # the peak comes late, as the App grows
+        assert seen_processes
+        assert view.peak_memory >= 5 * 24 * MIB
+        assert view.peak_memory >= pane.last_record.peak_memory_bytes  # the record's peak is folded in at the end
+        assert "peak" in text(app, "#resource-memory-text")

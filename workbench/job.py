@@ -27,6 +27,7 @@ from .staging import StagingError, Workspace, check_inputs, collect_outputs, dis
 from .status import RunStatus
 
 if TYPE_CHECKING:
+    from .proctree import Sample
     from .records import RunRecord
 
 
@@ -129,6 +130,7 @@ class Job:
         environment: EnvironmentProvider | None = None,
         notify: Callable[[str], None] = lambda message: None,
         on_started: Callable[[RunRecord], None] = lambda record: None,
+        on_sample: Callable[[Sample], None] | None = None,
     ) -> None:
         self.app = app
         self.spec = spec
@@ -137,6 +139,8 @@ class Job:
         self.environment = environment if environment is not None else requirements_environment()
         self.notify = notify
         self.on_started = on_started
+        self.on_sample = on_sample
+        """Called from the sampling thread with each sample of the App's processes (a live view of its cost)."""
         self.prepared = prepare(spec)
         self.run_id = new_run_id()
         self._process: ProcessRun | None = None
@@ -227,6 +231,7 @@ class Job:
             stderr_log=Path(fields["stderr_log"]),
             sink=self.sink,
             timeout=self.spec.timeout,
+            on_sample=self.on_sample,
         )
         try:
             process.start()

@@ -23,10 +23,12 @@ from ..environment import EnvironmentProvider
 from ..errors import JobError
 from ..history import RunHistory
 from ..job import Job, JobSpec
+from ..proctree import Sample
 from ..records import RunRecord
 from ..status import RunStatus
 from .messages import OpenExternally
 from .output_stream import STDERR, OutputBuffer
+from .resource_view import ResourceView
 from .settings import UISettings
 
 _STATUS_MARK = {
@@ -137,6 +139,8 @@ class RunPane(Vertical):
         self._ended: threading.Event | None = None
         self._installing: deque[str] = deque()
         """Installer lines (requirements.txt) not shown yet; appended from the run's thread."""
+        self._samples: deque[Sample] = deque(maxlen=1000)
+        """Samples of the run's processes not drawn yet; appended from the run's sampling thread."""
 
     def compose(self) -> ComposeResult:
         status = RunStatusLine(id="run-status")
@@ -152,6 +156,8 @@ class RunPane(Vertical):
                          tooltip="Open the full stdout log in $PAGER (o)")
             yield Button("stderr log", id="open-stderr", disabled=True, compact=True,
                          tooltip="Open the full stderr log in $PAGER (O)")
+        if self.settings.live_resources:
+            yield ResourceView(id="run-resources")
         with TabbedContent(id="run-logs"):
             with TabPane("combined", id="tab-combined"):
                 yield StreamLog(self.settings.tail_lines, id="log-combined")
@@ -178,6 +184,7 @@ class RunPane(Vertical):
         self._requested_at = time.monotonic()
         buffer = OutputBuffer(self.settings.tail_lines)
         installing: deque[str] = deque(maxlen=self.settings.tail_lines)
+        samples: deque[Sample] = deque(maxlen=1000)
         try:
             job = Job(
                 self.app_folder,
@@ -187,6 +194,7 @@ class RunPane(Vertical):
                 environment=self._environment(installing),
                 notify=self._post_note,
                 on_started=self._post_started,
+                on_sample=samples.append if self.settings.live_resources else None,
             )
         except JobError as error:
             self._show_refusal(str(error))
@@ -194,6 +202,9 @@ class RunPane(Vertical):
             return False
         self.job, self.buffer, self.last_spec = job, buffer, spec
         self._installing = installing
+        self._samples = samples
+        if self.settings.live_resources:
+            self.query_one(ResourceView).reset()
         self._ended = threading.Event()
         self._trigger = spec.trigger
         self._started_at = None
@@ -248,6 +259,9 @@ class RunPane(Vertical):
         return environment_provider(output=installing.append)
 
     def _drain(self) -> None:
+        if self._samples:
+            taken = [self._samples.popleft() for _ in range(len(self._samples))]  # each taken once, none lost
+            self.query_one(ResourceView).add_samples(taken)
         if self._installing:
             lines = list(self._installing)
             self._installing.clear()
@@ -339,6 +353,8 @@ class RunPane(Vertical):
         self.buffer = None
         self.last_record = event.record
         self._cancelling = False
+        if self.settings.live_resources:
+            self.query_one(ResourceView).finish(event.record.peak_memory_bytes)
         if self._timer is not None:
             self._timer.pause()
         self.show_record(event.record)

@@ -40,6 +40,8 @@ class UISettings(BaseModel):
     """What a save does while a run is going."""
     watch_target: WatchTarget = WatchTarget.JOB
     """What a save runs: the Job, a round of the presets, or both."""
+    live_resources: bool = True
+    """The Run tab draws the run's CPU and memory live (sparklines fed by the run's sampler)."""
     round_jobs: int | None = None
     """Presets run at once in a round; None: as many as the machine has cores."""
     watch_step_ms: int = 20
