@@ -168,3 +168,13 @@ def test_the_memory_line_names_the_hungriest_preset(greeter: Path) -> None:
     line = memory_line(runner.last_finished.results())
     assert line is not None
     assert line.startswith("peak memory ") and "suggested Node memory" in line and "(peak + 50%" in line
+
+
+def test_the_node_verdict_is_read_from_the_record_when_it_has_one() -> None:
+    from types import SimpleNamespace
+
+    from workbench.preset_rounds import verdict_text
+
+    assert verdict_text(None) is None
+    assert verdict_text(SimpleNamespace(node=None)) is None
+    assert verdict_text(SimpleNamespace(node=SimpleNamespace(verdict="hang"))) == "hang"

@@ -57,8 +57,11 @@ def default_jobs() -> int:
 
 
 def verdict_text(record: Any) -> str | None:
-    """The Node verdict a run record carries (if the record has one), as short text."""
-    verdict = getattr(record, "verdict", None) if record is not None else None
+    """The Node verdict a run record carries (`record.node.verdict`: `ok`, `warn`, `fail`, `hang`), if any."""
+    if record is None:
+        return None
+    node = getattr(record, "node", None)
+    verdict = getattr(node, "verdict", None) if node is not None else getattr(record, "verdict", None)
     if verdict is None:
         return None
     for attribute in ("value", "status", "state", "outcome"):
