@@ -101,9 +101,9 @@ def part_a(saves: int, reps: int) -> None:
 
 def part_b(lines: int, reps: int) -> None:
     sys.path.insert(0, str(REPO / "benchmarks"))
+    import bench_tui
     from bench_tui import FLOOD_APP, baseline, ingest  # the TUI benchmark's own flood and measure
 
-    import bench_tui
     from workbench.ui.settings import UISettings
 
     with tempfile.TemporaryDirectory(prefix="bench-watch-flood-") as tmp:
