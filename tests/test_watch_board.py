@@ -107,7 +107,7 @@ async def test_a_save_during_a_round_restarts_it(make_app) -> None:
         await wait_for(pilot, lambda: board(app).round is not None)
         first = board(app).round
         await wait_for(pilot, lambda: first.statuses["cy"].state is PresetState.RUNNING)
-        assert "running" in cells(app, "result")["cy"]
+        await wait_for(pilot, lambda: cells(app, "result")["cy"] == "running")  # the board follows
         started = time.monotonic()
         # Make cy quick, and save again while the first round is going.
         (root / "presets.toml").write_text(PRESETS)
