@@ -654,3 +654,14 @@ async def test_lifecycle_enter_simulates_an_allowed_action_and_refuses_others(sa
         assert load_simulated_state(root) == "TESTING"
         assert [message.state for message in app.messages] == ["TESTING"]
         assert panel.query_one("#lifecycle-state").value == "TESTING"
+
+
+def test_every_run_status_has_one_distinct_mark_for_every_view() -> None:
+    # The Run tab and the History tab both draw statuses from this one table.
+    from workbench.status import RunStatus
+    from workbench.ui.marks import STATUS_MARKS, status_label, status_mark
+
+    assert set(STATUS_MARKS) == set(RunStatus)
+    assert len({glyph for glyph, _words, _colour in STATUS_MARKS.values()}) == len(RunStatus)
+    assert status_mark(RunStatus.TIMED_OUT) == ("⏱", "yellow")
+    assert status_label(RunStatus.TIMED_OUT) == "⏱ timed out"

@@ -20,7 +20,7 @@ from ..compare import Change, RunComparison, compare_runs, ordered
 from ..filepreview import printable_name, read_tail, terminal_safe
 from ..history import RunHistory
 from ..records import RunRecord
-from ..status import RunStatus
+from .marks import diff_style, status_label, status_mark, status_words
 from .messages import OpenExternally
 from .output_browser import OutputBrowser
 from .resource_view import RunTrend
@@ -30,13 +30,6 @@ ARGS_WIDTH = 36
 TRIGGER_WIDTH = 28
 """Characters of why a run started shown in the table."""
 
-_STATUS_STYLES = {
-    RunStatus.SUCCEEDED: ("✓ succeeded", "green"),
-    RunStatus.FAILED: ("✗ failed", "red"),
-    RunStatus.TIMED_OUT: ("⏱ timed out", "yellow"),
-    RunStatus.CANCELLED: ("■ cancelled", "yellow"),
-    RunStatus.ERROR: ("! error", "red"),
-}
 _CHANGE_STYLES = {Change.ADDED: "$text-success", Change.REMOVED: "$text-error", Change.CHANGED: "$text-warning"}
 
 
@@ -207,7 +200,7 @@ class HistoryView(Widget):
         self._show_detail(self.records[ids[row]])
 
     def _cells(self, record: RunRecord) -> tuple[Text, ...]:
-        label, style = _STATUS_STYLES[record.status]
+        label, (_glyph, style) = status_label(record.status), status_mark(record.status)
         return (
             Text("●" if record.id == self.marked else "", style="bold"),
             Text(label, style=style),
@@ -332,8 +325,7 @@ class HistoryView(Widget):
 
 
 def _summary(record: RunRecord, marked: RunRecord | None) -> Content:
-    label, _style = _STATUS_STYLES[record.status]
-    parts = [f"{format_started(record)}", label.split(" ", 1)[1]]
+    parts = [f"{format_started(record)}", status_words(record.status)]
     if record.exit_code is not None:
         parts.append(f"exit {record.exit_code}")
     if record.message and record.message != f"exit code {record.exit_code}":
@@ -369,12 +361,5 @@ def _comparison_content(result: RunComparison) -> Content:
 
 
 def _diff_line(line: str) -> Content:
-    if line.startswith(("---", "+++")):
-        return Content.styled(line, "bold")
-    if line.startswith("@@"):
-        return Content.styled(line, "$text-accent")
-    if line.startswith("+"):
-        return Content.styled(line, "$text-success")
-    if line.startswith("-"):
-        return Content.styled(line, "$text-error")
-    return Content(line)
+    style = diff_style(line)
+    return Content.styled(line, style) if style else Content(line)

@@ -48,6 +48,7 @@ from ..presets import (
     save_preset,
 )
 from ..records import RunRecord
+from .marks import diff_style
 
 _COLUMNS = (
     ("preset", "preset"),
@@ -87,12 +88,6 @@ def _verdict(result: PresetResult) -> Text:
     if result.passed:
         return Text("PASS", style="bold green")
     return Text.assemble(("FAIL", "bold red"), f" {result.failures[0].expectation}")
-
-
-def _diff_style(row: str) -> str:
-    if row.startswith(("---", "+++", "@@")):
-        return "dim"
-    return "green" if row.startswith("+") else "red" if row.startswith("-") else ""
 
 
 class GoldenDiffScreen(ModalScreen[bool]):
@@ -137,7 +132,7 @@ class GoldenDiffScreen(ModalScreen[bool]):
             note = {"missing": " (the run did not write it; it stays as it is)", "unchanged": ""}.get(change.kind, "")
             text.append(f"{change.kind:>9} {change.path} ({change.match}){note}\n", style=style)
             for row in change.diff:
-                row_style = _diff_style(row)
+                row_style = diff_style(row)
                 text.append(f"          {row}\n", style=row_style)
         return text
 
@@ -178,7 +173,7 @@ class RegressionScreen(ModalScreen[None]):
     def _text(self) -> Text:
         text = Text()
         for row in self.regression.lines():  # each line already printable: App text escaped
-            text.append(row + "\n", style=_diff_style(row) or "")
+            text.append(row + "\n", style=diff_style(row) or "")
         return text
 
 
@@ -418,7 +413,7 @@ class PresetsView(Vertical):
                 text.append(f"✗ {failure.expectation}: ", style="bold red")
                 text.append(failure.message + "\n")
                 for row in failure.detail:
-                    text.append(row + "\n", style=_diff_style(row.strip()) or "dim")
+                    text.append(row + "\n", style=diff_style(row.strip()) or "dim")
         detail.update(text)
 
     def _set_buttons(self) -> None:

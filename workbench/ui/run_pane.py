@@ -25,19 +25,11 @@ from ..history import RunHistory
 from ..job import Job, JobSpec
 from ..proctree import Sample
 from ..records import RunRecord
-from ..status import RunStatus
+from .marks import status_mark
 from .messages import OpenExternally
 from .output_stream import STDERR, OutputBuffer
 from .resource_view import ResourceView
 from .settings import UISettings
-
-_STATUS_MARK = {
-    RunStatus.SUCCEEDED: ("✓", "green"),
-    RunStatus.FAILED: ("✗", "red"),
-    RunStatus.TIMED_OUT: ("⌛", "red"),
-    RunStatus.CANCELLED: ("■", "yellow"),
-    RunStatus.ERROR: ("✗", "red"),
-}
 
 
 class StreamLog(Log):
@@ -320,7 +312,7 @@ class RunPane(Vertical):
 
     def show_record(self, record: RunRecord) -> None:
         """Show how a run ended: status, exit code, duration, line counts, why it started."""
-        mark, colour = _STATUS_MARK.get(record.status, ("?", "white"))
+        mark, colour = status_mark(record.status)
         text = Text()
         text.append(f"{mark} {record.status.value}", style=f"bold {colour}")
         if record.message and record.message != record.status.value:
