@@ -212,3 +212,19 @@ def test_state_dir_ignores_itself_for_git(make_app) -> None:
     (state / ".gitignore").write_text("*\n# kept\n")
     ensure_state_dir(root)
     assert (state / ".gitignore").read_text() == "*\n# kept\n"
+
+
+def test_only_appdir_spells_the_workbench_folder_names() -> None:
+    # `.workbench` and its `runs` folder are named once, in workbench.appdir (STATE_DIR, RUNS_DIR).
+    import re
+    from pathlib import Path
+
+    import workbench
+
+    spelled = re.compile(r"""["'](?:\.workbench|runs)["']""")
+    offenders = [
+        str(path.relative_to(Path(workbench.__file__).parent))
+        for path in Path(workbench.__file__).parent.rglob("*.py")
+        if path.name != "appdir.py" and spelled.search(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []

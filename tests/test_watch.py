@@ -119,3 +119,11 @@ def test_writes_by_runs_and_the_workbench_give_no_change(app: AppFolder) -> None
             path.write_text("written by a run")
 
     assert asyncio.run(_collect(app, actions)) == []
+
+
+def test_the_ui_watches_with_the_watchers_own_timings() -> None:
+    from workbench.ui.settings import UISettings
+    from workbench.watch import DEBOUNCE_MS, STEP_MS
+
+    settings = UISettings()
+    assert (settings.watch_step_ms, settings.watch_debounce_ms) == (STEP_MS, DEBOUNCE_MS)

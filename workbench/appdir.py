@@ -14,6 +14,9 @@ from pathlib import Path
 ENTRY_POINT = "main.py"
 REQUIREMENTS = "requirements.txt"
 STATE_DIR = ".workbench"
+"""The workbench's own folder in the App (runs, environments, the draft); never part of the App."""
+RUNS_DIR = "runs"
+"""The run history, under STATE_DIR (see `workbench.history`)."""
 SYSTEM_DIRS = ("input", "output")
 """Folders the platform creates, wipes and owns in the App's working directory."""
 

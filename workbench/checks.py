@@ -17,7 +17,7 @@ from typing import Literal
 from packaging.requirements import InvalidRequirement, Requirement
 from pydantic import BaseModel, ConfigDict
 
-from .appdir import ENTRY_POINT, REQUIREMENTS, STATE_DIR, AppFolder
+from .appdir import ENTRY_POINT, REQUIREMENTS, RUNS_DIR, STATE_DIR, AppFolder
 from .draft import load_draft
 from .fsutil import human_size
 from .history import RunHistory
@@ -424,7 +424,7 @@ def check_system_folders(app: AppFolder) -> CheckResult:
 
 def _stored_runs(app: AppFolder) -> list[RunRecord]:
     # Without runs there is nothing to read; RunHistory.root would create .workbench/.
-    if not (app.root / STATE_DIR / "runs").is_dir():
+    if not (app.root / STATE_DIR / RUNS_DIR).is_dir():
         return []
     return RunHistory(app.root).records()
 

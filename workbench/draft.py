@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from .appdir import ensure_state_dir
+from .appdir import STATE_DIR, ensure_state_dir
 from .fsutil import atomic_write_text
 from .kwargs import ArgsMode
 
@@ -33,7 +33,7 @@ class JobDraft(BaseModel):
 
 def load_draft(app_root: Path) -> JobDraft:
     """The saved draft, or a fresh one when none is saved or it is unreadable."""
-    path = app_root / ".workbench" / DRAFT_FILE
+    path = app_root / STATE_DIR / DRAFT_FILE
     try:
         return JobDraft.model_validate_json(path.read_text(encoding="utf-8"))
     except (OSError, ValidationError, ValueError):

@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .appdir import ensure_state_dir
+from .appdir import RUNS_DIR, ensure_state_dir
 from .fsutil import atomic_write_text, remove_tree
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ class RunHistory:
 
     @property
     def root(self) -> Path:
-        return ensure_state_dir(self.app_root) / "runs"
+        return ensure_state_dir(self.app_root) / RUNS_DIR
 
     def run_dir(self, run_id: str) -> Path:
         return self.root / run_id

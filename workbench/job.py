@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .appcache import snapshot as take_snapshot
-from .appdir import AppFolder
+from .appdir import STATE_DIR, AppFolder
 from .environment import EnvironmentFailed, EnvironmentProvider
 from .errors import JobError
 from .history import OUTPUT_DIR, STDERR_LOG, STDOUT_LOG, RunHistory, new_run_id
@@ -162,7 +162,7 @@ class Job:
             run_dir = self.history.create_run_dir(self.run_id)
         except OSError as error:
             raise JobError(
-                f"{self.app.root / '.workbench'}: cannot keep the run there"
+                f"{self.app.root / STATE_DIR}: cannot keep the run there"
                 f" ({error.strerror or error}); make it a writable folder or remove it"
             ) from None
         snapshot = take_snapshot(self.app)

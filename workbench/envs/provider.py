@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ..appdir import REQUIREMENTS, AppFolder
+from ..appdir import REQUIREMENTS, STATE_DIR, AppFolder
 from ..environment import EnvironmentFailed, PreparedEnvironment
 from ..fsutil import atomic_write_text
 from ..requirements import declared_requirements
@@ -144,7 +144,7 @@ class RequirementsEnvironment:
             root = envs_root(app)
         except OSError as error:
             raise EnvironmentFailed(
-                f"{app.root / '.workbench' / ENVS_DIR}: cannot be created ({error.strerror or error})",
+                f"{app.root / STATE_DIR / ENVS_DIR}: cannot be created ({error.strerror or error})",
                 _environment_record(requirements_sha256=key.requirements_sha256),
             ) from None
         env_dir = root / key.name

@@ -7,6 +7,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict
 
 from ..job import Buffering
+from ..watch import DEBOUNCE_MS, STEP_MS
 
 
 class OnSave(StrEnum):
@@ -44,9 +45,9 @@ class UISettings(BaseModel):
     """The Run tab draws the run's CPU and memory live (sparklines fed by the run's sampler)."""
     round_jobs: int | None = None
     """Presets run at once in a round; None: as many as the machine has cores."""
-    watch_step_ms: int = 20
+    watch_step_ms: int = STEP_MS
     """Milliseconds of quiet that end a burst of saves."""
-    watch_debounce_ms: int = 400
+    watch_debounce_ms: int = DEBOUNCE_MS
     """The longest a burst of saves is gathered before a run starts."""
     buffering: Buffering = Buffering.FLUSHED
     """How the App's Python buffers its output: flushed (line by line, in order, switching
