@@ -7,7 +7,6 @@ Outputs are compared by the sha256 the run record keeps, never by reading them.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 from .filepreview import printable_name, read_head
 from .fsutil import human_size
 from .records import OutputRecord, RunRecord
+from .textdiff import capped_unified_diff
 
 LOG_LIMIT = 256 * 1024
 """Bytes read from the start of each run's stdout."""
@@ -141,14 +141,10 @@ def compare_runs(old: RunRecord, new: RunRecord) -> RunComparison:
     notes: list[str] = []
     before = _read_log(old.stdout_log, f"run {old.id}", notes)
     after = _read_log(new.stdout_log, f"run {new.id}", notes)
-    diff: list[str] = []
-    truncated = False
-    for line in difflib.unified_diff(before, after, f"stdout of {old.id}", f"stdout of {new.id}", lineterm=""):
-        if len(diff) >= MAX_DIFF_LINES:
-            truncated = True
-            notes.append(f"the diff is cut at {MAX_DIFF_LINES} lines")
-            break
-        diff.append(line)
+    diff, left_out = capped_unified_diff(before, after, f"stdout of {old.id}", f"stdout of {new.id}", limit=MAX_DIFF_LINES)
+    truncated = left_out > 0
+    if truncated:
+        notes.append(f"the diff is cut at {MAX_DIFF_LINES} lines")
     changes, unchanged = compare_outputs(old.outputs, new.outputs)
     return RunComparison(old, new, diff, truncated, notes, changes, unchanged)
 

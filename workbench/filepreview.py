@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 
-from .fsutil import human_size
+from .fsutil import human_size, read_tail_bytes
 from .images import ImageInfo, identify, identify_file
 
 PREVIEW_LIMIT = 64 * 1024
@@ -276,18 +276,10 @@ def read_tail(path: Path, limit: int = TAIL_LIMIT) -> tuple[str, bool]:
     characters; the text is made `terminal_safe` for showing.
     """
     try:
-        with open(path, "rb") as handle:
-            size = os.fstat(handle.fileno()).st_size
-            start = max(0, size - limit)
-            handle.seek(start)
-            data = handle.read(limit)
+        data, cut = read_tail_bytes(path, limit)
     except FileNotFoundError:
         return "", False
-    if start > 0:
-        newline = data.find(b"\n")
-        if 0 <= newline < len(data) - 1:
-            data = data[newline + 1 :]
-    return terminal_safe(data.decode("utf-8", errors="replace")), start > 0
+    return terminal_safe(data.decode("utf-8", errors="replace")), cut
 
 
 def preview_file(path: Path, *, limit: int = PREVIEW_LIMIT) -> FilePreview:

@@ -140,3 +140,22 @@ def human_size(size: int) -> str:
             shown = f"{value:.0f}" if value >= 100 else f"{value:.1f}".removesuffix(".0")
             return f"{shown} {unit}"
     raise AssertionError("unreachable")
+
+
+def read_tail_bytes(path: Path, limit: int) -> tuple[bytes, bool]:
+    """The last `limit` bytes of a file, from a line start, and whether earlier bytes were left out.
+
+    The one tail reader: the history's log view (`filepreview.read_tail`) and a
+    preset's failure context (`workbench.presets`) both read logs' ends with it.
+    Raises OSError (FileNotFoundError for a missing file).
+    """
+    with open(path, "rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        start = max(0, size - limit)
+        handle.seek(start)
+        data = handle.read(limit)
+    if start > 0:
+        newline = data.find(b"\n")
+        if 0 <= newline < len(data) - 1:
+            data = data[newline + 1 :]
+    return data, start > 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 import re
@@ -10,8 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..appdir import GOLDEN_DIR
+from ..fsutil import read_tail_bytes
 from ..records import RunRecord
 from ..status import RunStatus
+from ..textdiff import capped_unified_diff
 from .model import GoldenFile, Preset
 
 DIFF_LINES = 12
@@ -89,10 +90,7 @@ def search_log(path: str | Path, needle: str) -> tuple[int, str] | None:
 def _tail(path: str | Path, total_lines: int, stream: str) -> tuple[str, ...]:
     """The last lines of a log, for context under a failure."""
     try:
-        with open(path, "rb") as handle:
-            size = handle.seek(0, os.SEEK_END)
-            handle.seek(max(0, size - _TAIL_BYTES))
-            data = handle.read()
+        data, _cut = read_tail_bytes(Path(path), _TAIL_BYTES)
     except OSError:
         data = b""
     rows = data.decode("utf-8", "replace").splitlines()
@@ -188,15 +186,13 @@ def text_diff(want: bytes, got: bytes, want_label: str, got_label: str, limit: i
         got_text = got.decode("utf-8")
     except UnicodeDecodeError:
         return [f"binary contents differ ({want_label}: {len(want)} bytes, {got_label}: {len(got)} bytes)"]
-    rows = list(
-        difflib.unified_diff(
-            want_text.splitlines(), got_text.splitlines(), fromfile=want_label, tofile=got_label, n=1, lineterm=""
-        )
+    rows, left_out = capped_unified_diff(
+        want_text.splitlines(), got_text.splitlines(), want_label, got_label, limit=limit, context=1
     )
     if not rows:  # only line endings or a final newline differ
         return ["the files differ only in line endings or a final newline"]
-    if len(rows) > limit:
-        rows = rows[:limit] + [f"... ({len(rows) - limit} more diff lines)"]
+    if left_out:
+        rows.append(f"... ({left_out} more diff lines)")
     return rows
 
 
