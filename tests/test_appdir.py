@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from workbench.appcache import content_hash
 from workbench.appdir import AppFolder, AppFolderError, ensure_state_dir, is_excluded
 
 
@@ -174,24 +175,24 @@ def test_nested_input_does_not_warn(make_app) -> None:
 def test_content_hash_follows_contents_and_names(make_app) -> None:
     root = make_app("print(1)\n")
     app = AppFolder.open(root)
-    first = app.content_hash()
-    assert first == app.content_hash()
+    first = content_hash(app)
+    assert first == content_hash(app)
     (root / "main.py").write_text("print(2)\n")
-    second = app.content_hash()
+    second = content_hash(app)
     assert second != first
     (root / "extra.py").write_text("")
-    third = app.content_hash()
+    third = content_hash(app)
     assert third != second
     (root / "extra.py").rename(root / "other.py")
-    assert app.content_hash() != third
+    assert content_hash(app) != third
 
 
 def test_content_hash_ignores_excluded_files(make_app) -> None:
     root = make_app("print(1)\n")
     app = AppFolder.open(root)
-    before = app.content_hash()
+    before = content_hash(app)
     _tree(root, [".workbench/runs/x", "output/a", "input/b", "__pycache__/c.pyc", ".venv/d"])
-    assert app.content_hash() == before
+    assert content_hash(app) == before
 
 
 def test_contains(make_app, tmp_path: Path) -> None:

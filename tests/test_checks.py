@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from workbench.appcache import content_hash
 from workbench.appdir import STATE_DIR, AppFolder
 from workbench.checks import (
     check_argument_reads,
@@ -346,10 +347,10 @@ def test_last_run_that_succeeded_then_went_stale(make_app) -> None:
     root = make_app("print('hi')\n")
     app = AppFolder.open(root)
     record = _run(app)
-    check = check_last_run(app, RunHistory(root).records(), app.content_hash())
+    check = check_last_run(app, RunHistory(root).records(), content_hash(app))
     assert check.ok and record.id in check.detail and "succeeded" in check.detail
     (root / "main.py").write_text("print('changed')\n")
-    check = check_last_run(app, RunHistory(root).records(), app.content_hash())
+    check = check_last_run(app, RunHistory(root).records(), content_hash(app))
     assert not check.ok
     assert "no run of the current contents yet (earlier runs were of other contents)" in check.detail
 
@@ -358,14 +359,14 @@ def test_last_run_that_failed(make_app) -> None:
     root = make_app("import sys\nsys.exit(3)\n")
     app = AppFolder.open(root)
     record = _run(app)
-    check = check_last_run(app, RunHistory(root).records(), app.content_hash())
+    check = check_last_run(app, RunHistory(root).records(), content_hash(app))
     assert not check.ok and check.level == "error"
     assert record.id in check.detail and "failed: exit code 3" in check.detail
 
 
 def test_the_newest_run_of_the_current_contents_decides(make_app) -> None:
     app = AppFolder.open(make_app("x = 1\n"))
-    current = app.content_hash()
+    current = content_hash(app)
     _record(app, RunStatus.SUCCEEDED, current)
     newest = _record(app, RunStatus.TIMED_OUT, current, message="timed out after 5 s")
     _record(app, RunStatus.SUCCEEDED, "other contents")  # an even newer run of other contents

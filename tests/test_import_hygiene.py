@@ -53,3 +53,39 @@ def test_the_import_contract_covers_every_core_module() -> None:
     top_level = {f"workbench.{info.name}" for info in pkgutil.iter_modules(workbench.__path__) if info.name != "ui"}
     assert set(contract["source_modules"]) == top_level
     assert "textual" in contract["forbidden_modules"]
+
+
+def test_no_module_of_the_workbench_imports_itself_through_others() -> None:
+    # Import cycles, lazy imports included (grimp sees every import statement).
+    import grimp
+
+    graph = grimp.build_graph("workbench")
+    edges = {module: set(graph.find_modules_directly_imported_by(module)) for module in graph.modules}
+    order: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    cycles: list[list[str]] = []
+
+    def visit(module: str) -> None:  # Tarjan's strongly connected components
+        order[module] = low[module] = len(order)
+        stack.append(module)
+        for imported in edges[module]:
+            if imported not in order:
+                visit(imported)
+                low[module] = min(low[module], low[imported])
+            elif imported in stack:
+                low[module] = min(low[module], order[imported])
+        if low[module] == order[module]:
+            component = []
+            while True:
+                member = stack.pop()
+                component.append(member)
+                if member == module:
+                    break
+            if len(component) > 1:
+                cycles.append(sorted(component))
+
+    for module in sorted(edges):
+        if module not in order:
+            visit(module)
+    assert cycles == []

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from workbench.appcache import content_hash
 from workbench.appdir import AppFolder
 from workbench.draft import JobDraft
 from workbench.history import RunHistory
@@ -324,10 +325,10 @@ def test_first_json_difference(want, got, where) -> None:
 def test_presets_and_golden_copies_are_not_part_of_the_app(make_app) -> None:
     root = make_app("print('hi')\n", **{"presets.toml": "", "golden/p/x.txt": "x", "lib/golden/y.txt": "kept"})
     app = AppFolder.open(root)
-    before = app.content_hash()
+    before = content_hash(app)
     assert [item.path for item in app.files()] == ["lib/golden/y.txt", "main.py"]
     (root / "presets.toml").write_text("[preset.changed]\n")
-    assert app.content_hash() == before
+    assert content_hash(app) == before
     assert not app.contains(root / "golden" / "p" / "x.txt")
     workspace = stage_workspace(app, [])
     try:

@@ -134,6 +134,14 @@ def _save(path: Path, data: dict[str, Any]) -> None:
             pass
 
 
+def content_hash(app: AppFolder) -> str:
+    """A sha256 over the App's files: their paths and contents.
+
+    Incremental: only files whose stat data changed since the last hash are read.
+    """
+    return snapshot(app).content_hash
+
+
 def snapshot(app: AppFolder, *, cache_dir: Path | None = None, progress: Progress | None = None) -> AppSnapshot:
     """The App's files and content hash, reading only files changed since the last snapshot."""
     if cache_dir is None:

@@ -113,16 +113,6 @@ class AppFolder:
                 )
         return found
 
-    def content_hash(self) -> str:
-        """A sha256 over the App's files: their paths and contents.
-
-        Incremental: only files whose stat data changed since the last hash are
-        read (see `workbench.appcache`).
-        """
-        from .appcache import snapshot
-
-        return snapshot(self).content_hash
-
     def contains(self, path: Path) -> bool:
         """Whether an absolute path (a changed file, say) is part of the App."""
         try:

@@ -17,6 +17,7 @@ from typing import Literal
 from packaging.requirements import InvalidRequirement, Requirement
 from pydantic import BaseModel, ConfigDict
 
+from .appcache import content_hash
 from .appdir import ENTRY_POINT, REQUIREMENTS, RUNS_DIR, STATE_DIR, AppFolder
 from .draft import load_draft
 from .fsutil import human_size
@@ -504,7 +505,7 @@ def run_checks(app: AppFolder) -> list[CheckResult]:
         check_arguments(app),
         check_argument_reads(app, tree),
         check_system_folders(app),
-        check_last_run(app, runs, app.content_hash()),
+        check_last_run(app, runs, content_hash(app)),
         check_deploy_upload(app),
         check_output_folders(app, runs),
     ]

@@ -189,25 +189,25 @@ class Job:
             for warning in self.app.warnings():
                 self.notify(warning)
             if self._cancelled.is_set():
-                return self._finish(record, RunStatus.CANCELLED, "cancelled before the App started")
+                return self._finish(_new_record(record), RunStatus.CANCELLED, "cancelled before the App started")
             try:
                 env = self.environment(self.app, self.notify)
             except EnvironmentFailed as error:
                 record["environment"] = error.record
                 if self._cancelled.is_set():
-                    return self._finish(record, RunStatus.CANCELLED, str(error))
-                return self._finish(record, RunStatus.ERROR, str(error))
+                    return self._finish(_new_record(record), RunStatus.CANCELLED, str(error))
+                return self._finish(_new_record(record), RunStatus.ERROR, str(error))
             record["interpreter"] = env.interpreter
             record["environment"] = env.record
             try:
                 workspace = stage_workspace(self.app, self.prepared.inputs, snapshot=snapshot)
             except StagingError as error:
-                return self._finish(record, RunStatus.ERROR, str(error))
+                return self._finish(_new_record(record), RunStatus.ERROR, str(error))
             record["inputs"] = [{"name": f.name, "size": f.size, "sha256": f.sha256} for f in workspace.inputs]
             for note in workspace.notes:
                 self.notify(note)
             if self._cancelled.is_set():
-                return self._finish(record, RunStatus.CANCELLED, "cancelled before the App started")
+                return self._finish(_new_record(record), RunStatus.CANCELLED, "cancelled before the App started")
             return self._run_process(record, workspace, run_dir, env.interpreter)
         finally:
             if workspace is not None:
@@ -236,7 +236,8 @@ class Job:
         try:
             process.start()
         except OSError as error:
-            return self._finish(fields, RunStatus.ERROR, f"could not start {interpreter}: {error.strerror or error}")
+            message = f"could not start {interpreter}: {error.strerror or error}"
+            return self._finish(_new_record(fields), RunStatus.ERROR, message)
         self._process = process
         fields["started_at"] = datetime.now(timezone.utc)
         if self._cancelled.is_set():
@@ -269,9 +270,7 @@ class Job:
         message = f"killed by {describe_signal(-code)}" if code < 0 else f"exit code {code}"
         return self._finish(record, RunStatus.FAILED, message)
 
-    def _finish(self, record: RunRecord | dict[str, Any], status: RunStatus, message: str | None) -> RunRecord:
-        if isinstance(record, dict):  # the run ended before the App started
-            record = _new_record(record)
+    def _finish(self, record: RunRecord, status: RunStatus, message: str | None) -> RunRecord:
         record.status = status
         record.message = message
         record.ended_at = datetime.now(timezone.utc)

@@ -92,7 +92,7 @@ class RunRecord(_Record):
     """The Python that ran `main.py`."""
     environment: EnvironmentRecord | None = None
     app_hash: str
-    """`AppFolder.content_hash()` of the App's files when the run started."""
+    """`appcache.content_hash(app)` of the App's files when the run started."""
     peak_memory_bytes: int | None = None
     """Peak resident memory of the App's process tree (sampled; see `workbench.proctree`)."""
     trigger: str | None = None
