@@ -1,0 +1,95 @@
+"""The App folder: no system folders of its own, a recent run, a deploy upload that fits, outputs in folders."""
+
+from __future__ import annotations
+
+import os
+import shlex
+from pathlib import Path
+
+from ..appdir import RUNS_DIR, STATE_DIR, AppFolder
+from ..fsutil import human_size
+from ..history import RunHistory
+from ..records import RunRecord
+from ..status import RunStatus
+from .result import CheckResult, _failed, _passed, _plural
+
+
+def check_system_folders(app: AppFolder) -> CheckResult:
+    """No `input/` or `output/` in the App: the platform wipes and recreates them for every Job."""
+    name = "system_folders"
+    found = app.warnings()
+    if found:
+        return _failed(name, "warning", "; ".join(found), items=found)
+    return _passed(name, "no input/ or output/ folder in the App")
+
+
+def stored_runs(app: AppFolder) -> list[RunRecord]:
+    # Without runs there is nothing to read; RunHistory.root would create .workbench/.
+    if not (app.root / STATE_DIR / RUNS_DIR).is_dir():
+        return []
+    return RunHistory(app.root).records()
+
+
+def check_last_run(app: AppFolder, runs: list[RunRecord], app_hash: str) -> CheckResult:
+    """The most recent run of the App's current contents succeeded."""
+    name = "last_run"
+    record = next((run for run in runs if run.app_hash == app_hash), None)
+    if record is None:
+        older = " (earlier runs were of other contents)" if runs else ""
+        return _failed(
+            name, "error",
+            f"no run of the current contents yet{older}: run it with `workbench run {shlex.quote(str(app.root))}`",
+        )
+    if record.status is RunStatus.SUCCEEDED:
+        took = f" in {record.duration_seconds:.2f} s" if record.duration_seconds is not None else ""
+        return _passed(name, f"the latest run of the current contents ({record.id}) succeeded{took}")
+    why = f": {record.message}" if record.message else (
+        f": exit code {record.exit_code}" if record.exit_code is not None else ""
+    )
+    return _failed(
+        name, "error",
+        f"the latest run of the current contents ({record.id}) {record.status.value}{why}; fix it and run again",
+    )
+
+
+def check_deploy_upload(app: AppFolder) -> CheckResult:
+    """What a deploy would upload: the App's files and their total size."""
+    name = "deploy_upload"
+    files = app.files()
+    total = sum(item.size for item in files)
+    shown = ", ".join(item.path for item in files[:6])
+    more = f", +{len(files) - 6} more" if len(files) > 6 else ""
+    items = [f"{item.path} ({human_size(item.size)})" for item in files]
+    return _passed(name, f"{_plural(len(files), 'file')}, {human_size(total)}: {shown}{more}", items=items)
+
+
+def _top_level_folders(path: Path) -> set[str]:
+    try:
+        with os.scandir(path) as entries:
+            return {entry.name for entry in entries if entry.is_dir(follow_symlinks=False)}
+    except OSError:  # the kept copy was pruned or moved: the record's paths alone tell
+        return set()
+
+
+def _output_folders(record: RunRecord) -> list[str]:
+    """Folders the run left directly inside output/, from its record and its kept copy."""
+    folders = {item.path.split("/", 1)[0] for item in record.outputs if "/" in item.path}
+    return sorted(folders | _top_level_folders(Path(record.output_dir)))
+
+
+def check_output_folders(app: AppFolder, runs: list[RunRecord]) -> CheckResult:
+    """The last run left no folder inside output/: the Node uploads only the entries directly inside it."""
+    name = "output_folders"
+    if not runs:
+        return _passed(name, "no run yet to look at output/ (the Node uploads only its top-level entries)")
+    record = runs[0]
+    folders = _output_folders(record)
+    if folders:
+        listed = ", ".join(f"output/{folder}/" for folder in folders)
+        return _failed(
+            name, "warning",
+            f"the last run ({record.id}) wrote folder(s) {listed}: the Node uploads only the entries"
+            " directly inside output/, so write files there (or an archive) instead",
+            items=[f"output/{folder}/" for folder in folders],
+        )
+    return _passed(name, f"the last run ({record.id}) wrote {_plural(len(record.outputs), 'file')} directly in output/")
