@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 from cli_helpers import cli_env, run_workbench, start_workbench
+from waiting import read_line
 from workbench.job import FLUSH_SHIM_DIR
 
 
@@ -20,7 +21,7 @@ def test_flushed_output_is_live_without_pythonunbuffered(make_app) -> None:
     )
     proc = start_workbench(app, "-q", "--buffering", "flushed")
     try:
-        assert proc.stdout.readline() == b"early None\n"  # no PYTHONUNBUFFERED, yet it came live
+        assert read_line(proc.stdout, what="the App's first line arrived") == b"early None\n"  # no PYTHONUNBUFFERED, yet it came live
         assert proc.poll() is None  # the App is still sleeping
     finally:
         proc.send_signal(signal.SIGINT)

@@ -14,12 +14,12 @@ import subprocess
 import sys
 import textwrap
 import threading
-import time
 from pathlib import Path
 
 import pytest
 
 from cli_helpers import load_record, own_lines, pid_alive, run_dirs, run_workbench
+from waiting import join, wait_until
 from workbench import envs
 from workbench.appdir import AppFolder
 from workbench.environment import EnvironmentFailed
@@ -113,7 +113,7 @@ def built(tmp_path_factory) -> dict:
     """An App that imports six, run once with `workbench run` (building its environment with uv)."""
     app = write_app(tmp_path_factory.mktemp("envs") / "six_app", "six\n")
     record_path = app.parent / "first.json"
-    done = run_workbench(app, "--record", record_path, timeout=300)
+    done = run_workbench(app, "--record", record_path, timeout=90)
     assert done.returncode == 0, done.stderr.decode()
     record = load_record(record_path)
     env_dir = Path(record["environment"]["path"])
@@ -246,7 +246,7 @@ class TestRebuild:
         (app_root / "requirements.txt").write_text("six\nidna\n")
         (app_root / "main.py").write_text("import idna, six\nprint(idna.encode('ü.example').decode())\n")
         record_path = tmp_path / "changed.json"
-        done = run_workbench(app_root, "--record", record_path, timeout=300)
+        done = run_workbench(app_root, "--record", record_path, timeout=90)
         assert done.returncode == 0, done.stderr.decode()
         assert done.stdout == b"xn--tda.example\n"
         environment = load_record(record_path)["environment"]
@@ -283,7 +283,7 @@ class TestFailures:
         sentinel = tmp_path / "main-ran"
         app = write_app(tmp_path / "app", f"six\n{MISSING}>=1.0\n", main=f"open({str(sentinel)!r}, 'w')\n")
         record_path = tmp_path / "record.json"
-        done = run_workbench(app, "--record", record_path, timeout=300)
+        done = run_workbench(app, "--record", record_path, timeout=90)
         assert done.returncode == 2
         assert not sentinel.exists()
         record = load_record(record_path)
@@ -298,7 +298,7 @@ class TestFailures:
 
     def test_quiet_still_says_why_the_app_did_not_run(self, tmp_path) -> None:
         app = write_app(tmp_path / "app", f"{MISSING}\n")
-        done = run_workbench(app, "-q", timeout=300)
+        done = run_workbench(app, "-q", timeout=90)
         assert done.returncode == 2
         assert any(MISSING in line and "full installer log" in line for line in own_lines(done.stderr))
 
@@ -423,7 +423,7 @@ class TestConcurrencyAndCancel:
         for thread in threads:
             thread.start()
         for thread in threads:
-            thread.join(timeout=300)
+            join(thread, timeout=90, what="the environment was built")
         assert len(results) == 3
         assert len({prepared.interpreter for prepared in results}) == 1
         assert sorted(prepared.record.reused for prepared in results) == [False, True, True]
@@ -473,19 +473,13 @@ class TestConcurrencyAndCancel:
         finished: list = []
         runner = threading.Thread(target=lambda: finished.append(job.run()))
         runner.start()
-        for _ in range(1200):
-            if pid_file.exists() and pid_file.read_text():
-                break
-            time.sleep(0.1)
+        wait_until(lambda: pid_file.exists() and pid_file.read_text(), timeout=60, what="the build backend started")
         backend = int(pid_file.read_text())
-        for _ in range(300):
-            if any("slowpkg" in line for line in output.lines):
-                break
-            time.sleep(0.1)
+        wait_until(lambda: any("slowpkg" in line for line in output.lines), timeout=30, what="the installer named slowpkg")
         # The installer's lines arrive while it is still running: streamed live, not at its end.
         assert any("slowpkg" in line for line in output.lines) and pid_alive(backend)
         job.cancel()
-        runner.join(timeout=60)
+        join(runner, timeout=30, what="the cancelled job returned")
         assert finished and finished[0].status is RunStatus.CANCELLED
         assert not pid_alive(backend)  # ended before the run was reported over, not some time later
         assert env_dirs(app_root) == [] and leftovers(app_root) == []

@@ -7,6 +7,8 @@ import threading
 from workbench.ui import output_stream
 from workbench.ui.output_stream import STDERR, STDOUT, OutputBuffer
 
+from waiting import join
+
 
 def test_lines_split_across_chunks_are_joined() -> None:
     buffer = OutputBuffer()
@@ -71,7 +73,7 @@ def test_two_reader_threads_lose_no_count() -> None:
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
+        join(thread, what="the pump thread ended")
     assert buffer.counts == (4000, 4000)
 
 

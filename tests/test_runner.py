@@ -7,12 +7,12 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
 
 from cli_helpers import pid_alive, read_pids
+from waiting import finish, wait_until
 from workbench.proctree import TAG_VARIABLE, ProcessTree, describe_signal
 from workbench.runner import Outcome, ProcessRun
 
@@ -59,7 +59,7 @@ def test_streams_are_separate_logged_and_counted(tmp_path: Path) -> None:
         sink=sink,
     )
     run.start()
-    result = run.wait()
+    result = finish(run)
     assert result.outcome is Outcome.EXITED and result.exit_code == 0
     assert bytes(sink.stdout) == b"a\nc" and bytes(sink.stderr) == b"b\n"
     assert (tmp_path / "stdout.log").read_bytes() == b"a\nc"
@@ -73,7 +73,7 @@ def test_streams_are_separate_logged_and_counted(tmp_path: Path) -> None:
 def test_no_output_is_zero_lines(tmp_path: Path) -> None:
     run = make_run(tmp_path, "")
     run.start()
-    result = run.wait()
+    result = finish(run)
     assert (result.stdout_lines, result.stderr_lines) == (0, 0)
     assert (tmp_path / "stdout.log").read_bytes() == b""
 
@@ -82,7 +82,7 @@ def test_no_output_is_zero_lines(tmp_path: Path) -> None:
 def test_exit_codes(tmp_path: Path, source: str, code: int) -> None:
     run = make_run(tmp_path, source)
     run.start()
-    assert run.wait().exit_code == code
+    assert finish(run).exit_code == code
 
 
 def test_stdin_payload_and_argv(tmp_path: Path) -> None:
@@ -90,7 +90,7 @@ def test_stdin_payload_and_argv(tmp_path: Path) -> None:
     source = "import sys\nprint(sys.argv[1:], repr(sys.stdin.read()))\n"
     run = make_run(tmp_path, source, stdin=b'{"a": "1"}', sink=sink, args=["--x", "y"])
     run.start()
-    run.wait()
+    finish(run)
     assert bytes(sink.stdout) == b"['--x', 'y'] '{\"a\": \"1\"}'\n"
 
 
@@ -98,14 +98,14 @@ def test_no_stdin_data_means_empty_stdin(tmp_path: Path) -> None:
     sink = Collect()
     run = make_run(tmp_path, "import sys\nprint(repr(sys.stdin.read()))\n", stdin=None, sink=sink)
     run.start()
-    run.wait()
+    finish(run)
     assert bytes(sink.stdout) == b"''\n"
 
 
 def test_unread_stdin_far_over_a_pipe_buffer_does_not_block(tmp_path: Path) -> None:
     run = make_run(tmp_path, "import time\ntime.sleep(0.2)\nprint('done')\n", stdin=b"x" * (4 << 20))
     run.start()
-    result = run.wait()
+    result = finish(run)
     assert result.outcome is Outcome.EXITED and result.exit_code == 0
 
 
@@ -122,7 +122,7 @@ while True:
 """
     run = make_run(tmp_path, source, timeout=1.0, kill_grace=0.3)
     run.start()
-    result = run.wait()
+    result = finish(run)
     assert result.outcome is Outcome.TIMED_OUT
     assert result.exit_code == -signal.SIGKILL
     for pid in read_pids(pids):
@@ -136,12 +136,11 @@ def test_cancel_from_another_thread(tmp_path: Path) -> None:
     assert not run.cancelled
 
     def cancel_when_up() -> None:
-        while b"up" not in sink.stdout:
-            time.sleep(0.01)
+        wait_until(lambda: b"up" in sink.stdout, what="the App printed 'up'")
         run.cancel()
 
     threading.Thread(target=cancel_when_up, daemon=True).start()
-    result = run.wait()
+    result = finish(run)
     assert run.cancelled
     assert result.outcome is Outcome.CANCELLED
     assert result.exit_code == -signal.SIGTERM
@@ -156,7 +155,7 @@ open({str(pids)!r}, "w").write(str(child.pid))
 """
     run = make_run(tmp_path, source, kill_grace=0.3)
     run.start()
-    result = run.wait()
+    result = finish(run)
     assert result.exit_code == 0
     assert result.stragglers == 1
     assert not pid_alive(read_pids(pids)[0])
@@ -169,7 +168,7 @@ def test_a_failing_sink_does_not_lose_the_log(tmp_path: Path) -> None:
 
     run = make_run(tmp_path, "for i in range(1000):\n    print(i)\n", sink=Broken())
     run.start()
-    result = run.wait()
+    result = finish(run)
     assert result.exit_code == 0 and result.stdout_lines == 1000
     assert (tmp_path / "stdout.log").read_bytes() == b"".join(b"%d\n" % i for i in range(1000))
 
@@ -182,7 +181,7 @@ subprocess.run([sys.executable, "-c", "import time; b = bytearray(200 << 20); ti
 """
     run = make_run(tmp_path, source)
     run.start()
-    result = run.wait()
+    result = finish(run)
     assert result.peak_memory_bytes is not None
     assert result.peak_memory_bytes >= 200 << 20
 
@@ -190,14 +189,14 @@ subprocess.run([sys.executable, "-c", "import time; b = bytearray(200 << 20); ti
 def test_peak_memory_of_a_short_spike_in_the_main_process(tmp_path: Path) -> None:
     run = make_run(tmp_path, "b = bytearray(150 << 20)\ndel b\n")
     run.start()
-    assert run.wait().peak_memory_bytes >= 150 << 20
+    assert finish(run).peak_memory_bytes >= 150 << 20
 
 
 def test_the_app_gets_the_run_tag(tmp_path: Path) -> None:
     sink = Collect()
     run = make_run(tmp_path, f"import os\nprint(os.environ[{TAG_VARIABLE!r}])\n", sink=sink)
     run.start()
-    run.wait()
+    finish(run)
     assert bytes(sink.stdout).decode().strip() == run.token
 
 
@@ -220,12 +219,12 @@ def test_start_failure_raises_and_leaks_no_descriptors(tmp_path: Path) -> None:
 def test_runs_leak_no_descriptors(tmp_path: Path) -> None:
     run = make_run(tmp_path, "print('x')\n", stdin=b"{}")
     run.start()
-    run.wait()
+    finish(run)
     before = open_fds()
     for _ in range(3):
         run = make_run(tmp_path, "print('x')\n", stdin=b"{}")
         run.start()
-        run.wait()
+        finish(run)
     assert open_fds() == before
 
 
@@ -234,12 +233,11 @@ def test_a_group_of_zombies_is_not_alive() -> None:
     process = subprocess.Popen(["true"], start_new_session=True)
     tree = ProcessTree(process.pid, "token")
     try:
-        while not any(info.zombie for info in tree.members()):
-            time.sleep(0.01)
+        wait_until(lambda: any(info.zombie for info in tree.members()), what="the process was a zombie")
         assert not tree.any_alive()
         assert tree.living() == []
     finally:
-        process.wait()
+        process.wait(timeout=10)
 
 
 def test_tree_finds_processes_in_its_session_and_by_tag(tmp_path: Path) -> None:
@@ -251,16 +249,14 @@ def test_tree_finds_processes_in_its_session_and_by_tag(tmp_path: Path) -> None:
     )
     tree = ProcessTree(process.pid, "abc")
     try:
-        while len(tree.living()) < 2:
-            time.sleep(0.01)
+        wait_until(lambda: len(tree.living()) >= 2, what="the process and its child were both alive")
         assert tree.any_alive()
         assert os.getpid() not in {info.pid for info in tree.members()}
         assert tree.rss_bytes() > 0
         tree.signal_all(signal.SIGKILL)
     finally:
-        process.wait()
-    while tree.any_alive():
-        time.sleep(0.01)
+        process.wait(timeout=10)
+    wait_until(lambda: not tree.any_alive(), what="the killed tree was gone")
 
 
 def test_describe_signal() -> None:

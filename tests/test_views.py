@@ -136,7 +136,10 @@ async def settle(pilot) -> None:
             return
         for worker in busy:
             with contextlib.suppress(WorkerCancelled):  # replaced by a newer exclusive worker
-                await worker.wait()
+                try:
+                    await asyncio.wait_for(worker.wait(), 20)
+                except TimeoutError:
+                    raise AssertionError(f"timed out after 20 s waiting until worker {worker.name!r} ended") from None
     raise AssertionError(f"workers still busy: {busy}")
 
 
