@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,9 @@ from workbench.ui.inputs_pane import InputsPane
 from workbench.ui.main_screen import MainScreen
 from workbench.ui.run_pane import StreamLog
 from workbench.ui.settings import UISettings
+from workbench.watch import watch_app
+
+from waiting import wait_until_async
 
 # anyio's pytest plugin (anyio comes with watchfiles) runs the async tests on asyncio.
 pytestmark = pytest.mark.anyio
@@ -38,13 +40,36 @@ def make(app_dir: Path, watch: bool = False) -> WorkbenchApp:
     return create_app(app_dir, watch=watch, settings=SETTINGS)
 
 
-async def wait_for(pilot, predicate, timeout: float = 20.0) -> None:
-    """Let the app work until `predicate()` holds (failing the test after `timeout`)."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("the condition never held")
-        await pilot.pause(0.05)
+async def wait_for(pilot, predicate, timeout: float = 20.0, what: str | None = None) -> None:
+    """Let the app work until `predicate()` holds (failing the test, naming it, after `timeout`)."""
+    await wait_until_async(
+        predicate,
+        timeout=timeout,
+        what=what or getattr(predicate, "__doc__", None) or "the condition held",
+        pause=lambda: pilot.pause(0.05),
+    )
+
+
+@pytest.fixture
+def watcher_ready(monkeypatch) -> list[bool]:
+    """Watch mode reports when its watches are in place: the list gains an item each time."""
+    import workbench.ui.main_screen as main_screen
+
+    ready: list[bool] = []
+
+    def watch_and_report(*args, **kwargs):
+        return watch_app(*args, on_ready=lambda: ready.append(True), **kwargs)
+
+    monkeypatch.setattr(main_screen, "watch_app", watch_and_report)
+    return ready
+
+
+async def until_watching(pilot, ready: list[bool], count: int = 1) -> None:
+    await wait_for(pilot, lambda: len(ready) >= count, what="watch mode placed its watches")
+
+
+def run_finished(app: WorkbenchApp, count: int) -> bool:
+    return len(RunHistory(screen(app).app_folder.root).run_ids()) == count and not screen(app).run_pane.running
 
 
 def screen(app: WorkbenchApp) -> MainScreen:
@@ -200,41 +225,48 @@ async def test_removing_and_clearing_inputs(sample_app, tmp_path: Path) -> None:
     assert load_draft(root).inputs == []
 
 
-async def test_watch_mode_reruns_after_a_save_and_not_after_the_runs_own_outputs(sample_app) -> None:
+async def test_watch_mode_reruns_after_a_save_and_not_after_the_runs_own_outputs(sample_app, watcher_ready) -> None:
     root = sample_app("outputs")
     app = make(root, watch=True)
     history = RunHistory(root)
     async with app.run_test(size=SIZE) as pilot:
         assert app.screen.query_one(WorkbenchHeader).watching
-        await pilot.pause(0.4)  # the watcher registers
+        await until_watching(pilot, watcher_ready)
         main = root / "main.py"
         main.write_text(main.read_text() + "\nprint('saved again')\n")
-        await wait_for(pilot, lambda: len(history.run_ids()) == 1 and not screen(app).run_pane.running)
+        await wait_for(pilot, lambda: run_finished(app, 1), what="the save's run finished")
         record = history.latest()
         assert record is not None and record.status is RunStatus.SUCCEEDED
         assert record.trigger == "saved main.py"
         assert "started by saved main.py" in status_text(app)
         assert "saved again" in log_lines(app, "stdout")
         assert record.outputs  # the run wrote outputs, kept under .workbench/
-        # Files written where runs and the platform write never start a run.
-        for rel in ("output/x.txt", "input/y.txt", ".workbench/z.txt", "__pycache__/m.pyc"):
+        # Files written where runs, the platform and the presets write never start a run...
+        for rel in ("output/x.txt", "input/y.txt", ".workbench/z.txt", "__pycache__/m.pyc", "presets.toml", "golden/p/x.txt"):
             (root / rel).parent.mkdir(parents=True, exist_ok=True)
             (root / rel).write_text("not the App")
-        await pilot.pause(1.0)
-        assert len(history.run_ids()) == 1
-        assert not screen(app).run_pane.running
+        # ...while a save after them does, and is the only run they are part of.
+        (root / "helper.py").write_text("X = 1\n")
+        await wait_for(pilot, lambda: run_finished(app, 2), what="the control save's run finished")
+        latest = history.latest()
+        assert latest is not None and latest.trigger == "added helper.py"
 
 
-async def test_watch_mode_off_does_not_run(sample_app) -> None:
+async def test_watch_mode_off_does_not_run(sample_app, watcher_ready) -> None:
     root = sample_app("echo")
     app = make(root, watch=True)
     async with app.run_test(size=SIZE) as pilot:
+        await until_watching(pilot, watcher_ready)
         await pilot.press("w")
         assert not app.screen.query_one(WorkbenchHeader).watching
-        await pilot.pause(0.3)
         (root / "main.py").write_text((root / "main.py").read_text() + "\n")
-        await pilot.pause(1.0)
-        assert RunHistory(root).run_ids() == []
+        # The control: watch mode on again sees the next save, and only that one.
+        await pilot.press("w")
+        await until_watching(pilot, watcher_ready, count=2)
+        (root / "helper.py").write_text("X = 1\n")
+        await wait_for(pilot, lambda: run_finished(app, 1), what="the save after watch mode came back on ran")
+        record = RunHistory(root).latest()
+        assert record is not None and record.trigger == "added helper.py"
 
 
 HANGING_APP = """
@@ -272,12 +304,12 @@ async def test_cancel_ends_a_hanging_app_and_its_child(make_app) -> None:
 
 
 @pytest.mark.timeout(60)
-async def test_a_save_during_a_run_restarts_it(make_app) -> None:
+async def test_a_save_during_a_run_restarts_it(make_app, watcher_ready) -> None:
     root = make_app(HANGING_APP.replace("signal.signal(signal.SIGTERM, signal.SIG_IGN)\nchild", "child"))
     app = make(root, watch=True)
     history = RunHistory(root)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause(0.4)
+        await until_watching(pilot, watcher_ready)
         await pilot.press("r")
         await wait_for(pilot, lambda: any(line.startswith("child ") for line in log_lines(app, "stdout")))
         (root / "helper.py").write_text("X = 1\n")
@@ -315,12 +347,24 @@ async def test_every_screen_binding_is_in_the_command_palette() -> None:
         assert binding.action in actions or f"app.{binding.action}" in actions, binding.action
 
 
+def palette_highlights(app: WorkbenchApp, title: str) -> bool:
+    """Whether the open command palette has `title` highlighted."""
+    from textual.command import CommandList
+
+    found = app.screen.query(CommandList)
+    if not found:
+        return False
+    commands = found.first()
+    index = commands.highlighted
+    return index is not None and title in str(commands.get_option_at_index(index).prompt)
+
+
 async def test_the_palette_runs_an_action(sample_app) -> None:
     app = make(sample_app("echo"))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+p")
         await pilot.press(*"toggle watch")
-        await pilot.pause(0.3)
+        await wait_for(pilot, lambda: palette_highlights(app, "Toggle watch mode"), what="the palette found Toggle watch mode")
         await pilot.press("enter")
         await pilot.pause()
         assert app.screen.query_one(WorkbenchHeader).watching is True  # started off, toggled on
@@ -419,25 +463,27 @@ print("finished")
 
 
 @pytest.mark.timeout(60)
-async def test_a_save_during_a_run_in_queue_mode_runs_once_more_after_it(make_app) -> None:
+async def test_a_save_during_a_run_in_queue_mode_runs_once_more_after_it(make_app, watcher_ready) -> None:
     root = make_app(SLOW_APP)
     app = make(root, watch=True)
     history = RunHistory(root)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("s")
         assert app.screen.query_one(WorkbenchHeader).on_save == "queue"
-        await pilot.pause(0.4)
+        await until_watching(pilot, watcher_ready)
         await pilot.press("r")
         await wait_for(pilot, lambda: screen(app).run_pane._started_at is not None)
         for n in range(3):  # a burst of saves during the run: one more run, not three
             (root / "helper.py").write_text(f"X = {n}\n")
             await pilot.pause(0.05)
-        await wait_for(pilot, lambda: len(history.records()) == 2 and not screen(app).run_pane.running, timeout=30)
-        await pilot.pause(0.5)
+        await wait_for(pilot, lambda: run_finished(app, 2), timeout=30, what="the queued run finished")
+        # The control: one save more is one run more; nothing else was queued before it.
+        (root / "control.py").write_text("X = 1\n")
+        await wait_for(pilot, lambda: run_finished(app, 3), timeout=30, what="the control save's run finished")
         records = history.records()
-        assert len(records) == 2
-        assert records[1].status is RunStatus.SUCCEEDED  # the first ran to its end
-        assert records[0].trigger.endswith("helper.py") and records[0].status is RunStatus.SUCCEEDED
+        assert records[0].trigger == "added control.py"
+        assert records[2].status is RunStatus.SUCCEEDED  # the first ran to its end
+        assert records[1].trigger.endswith("helper.py") and records[1].status is RunStatus.SUCCEEDED
 
 
 async def test_a_paste_into_an_argument_value_is_text_not_inputs(sample_app, tmp_path: Path) -> None:

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
+import subprocess
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
 from watchfiles import Change
 
 from workbench.appdir import AppFolder
-from workbench.watch import describe_changes, is_swap_file, is_watched, watch_app
+from workbench.watch import AppChange, describe_changes, is_swap_file, is_watched, watch_app
+
+from waiting import wait_until_async
 
 
 @pytest.fixture
@@ -72,53 +78,231 @@ def test_a_save_is_described_as_saved(app: AppFolder) -> None:
     assert change is not None and change.reason == "saved main.py"
 
 
+def test_an_atomic_save_is_described_as_saved(app: AppFolder) -> None:
+    # sed -i: a temporary file is written, then renamed over main.py (which only "appears").
+    raw = {
+        (Change.added, str(app.root / "sedX1y2Z3")),
+        (Change.modified, str(app.root / "sedX1y2Z3")),
+        (Change.deleted, str(app.root / "sedX1y2Z3")),
+        (Change.added, str(app.root / "main.py")),
+    }
+    change = describe_changes(app, raw, known={"main.py", "lib/util.py"})
+    assert change == AppChange(("main.py",), "saved main.py")
+
+
+def test_without_known_files_a_replaced_file_is_saved_and_a_passing_one_is_nothing(app: AppFolder) -> None:
+    raw = {
+        (Change.deleted, str(app.root / "main.py")),
+        (Change.added, str(app.root / "main.py")),
+        (Change.added, str(app.root / "main.py.new")),
+        (Change.deleted, str(app.root / "main.py.new")),
+    }
+    assert describe_changes(app, raw) == AppChange(("main.py",), "saved main.py")
+
+
+def test_a_file_that_is_not_known_is_added_and_a_known_one_gone_is_removed(app: AppFolder) -> None:
+    (app.root / "lib" / "util.py").unlink()
+    raw = {(Change.added, str(app.root / "main.py")), (Change.deleted, str(app.root / "lib/util.py"))}
+    change = describe_changes(app, raw, known={"lib/util.py"})
+    assert change == AppChange(("lib/util.py", "main.py"), "removed lib/util.py and 1 other file")
+    assert describe_changes(app, raw, known=set()) == AppChange(("main.py",), "added main.py")
+
+
+def test_a_new_folder_is_described_by_its_files(app: AppFolder) -> None:
+    (app.root / "pkg").mkdir()
+    (app.root / "pkg" / "mod.py").write_text("")
+    raw = {(Change.added, str(app.root / "pkg")), (Change.added, str(app.root / "pkg/mod.py"))}
+    assert describe_changes(app, raw, known={"main.py"}) == AppChange(("pkg/mod.py",), "added pkg/mod.py")
+
+
+@pytest.mark.parametrize("name", ["sedAb12Cd", "tmpab12cd_9", ".goutputstream-ABC123", "main.py.kate-swp", "main.py___jb_old___"])
+def test_editor_temporary_names_are_swap_files(name: str) -> None:
+    assert is_swap_file(name)
+
+
+@pytest.mark.parametrize("rel", ["presets.toml", "golden/first/result.txt"])
+def test_the_presets_and_golden_copies_are_not_watched(app: AppFolder, rel: str) -> None:
+    assert not is_watched(app, app.root / rel)
+
+
 def test_a_burst_of_only_excluded_files_is_nothing(app: AppFolder) -> None:
     assert describe_changes(app, {(Change.added, str(app.root / "output/x.txt"))}) is None
 
 
-async def _collect(app: AppFolder, actions, quiet: float = 0.6) -> list:
-    """Run the watcher, perform `actions` (after it is ready), and gather what it reports."""
+class Watching:
+    """A running watcher on an App, with what it has reported so far."""
+
+    def __init__(self, app: AppFolder) -> None:
+        self.app = app
+        self.seen: list[AppChange] = []
+        self.ready = False
+
+    async def until_reported(self, rel: str) -> None:
+        """Wait until a reported change names `rel`."""
+        await wait_until_async(
+            lambda: any(rel in change.paths for change in self.seen), what=f"the watcher reported {rel}"
+        )
+
+    async def control(self) -> AppChange:
+        """The positive control: a save to a fresh App file is reported (after anything before it)."""
+        marker = self.app.root / "control.py"
+        marker.write_text("# the watcher is alive\n")
+        await self.until_reported("control.py")
+        return self.seen.pop()
+
+
+@asynccontextmanager
+async def watching(app: AppFolder):
+    """Run the watcher on `app` until the block ends, starting the block once its watches are in place."""
     stop = asyncio.Event()
-    seen = []
+    state = Watching(app)
+
+    def ready() -> None:
+        state.ready = True
 
     async def consume() -> None:
-        async for change in watch_app(app, stop_event=stop, step_ms=30, debounce_ms=300):
-            seen.append(change)
+        async for change in watch_app(app, stop_event=stop, step_ms=30, debounce_ms=300, on_ready=ready):
+            state.seen.append(change)
 
     task = asyncio.create_task(consume())
-    await asyncio.sleep(0.3)  # let the watcher register
-    await actions()
-    await asyncio.sleep(quiet)
-    stop.set()
-    await asyncio.wait_for(task, 5)
-    return seen
+    try:
+        await wait_until_async(lambda: state.ready or task.done(), what="the watcher placed its watches")
+        assert not task.done(), task
+        yield state
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 5)
 
 
-def test_a_burst_of_saves_gives_one_change(app: AppFolder) -> None:
-    async def actions() -> None:
-        for i in range(5):
-            (app.root / "main.py").write_text(f"print({i})\n")
-            await asyncio.sleep(0.005)
+def watch_test(body):
+    """Run an async test body against a watcher on the fixture's App."""
 
-    seen = asyncio.run(_collect(app, actions))
-    assert len(seen) == 1
-    assert seen[0].reason == "saved main.py"
+    def test(app: AppFolder) -> None:
+        async def main() -> None:
+            async with watching(app) as state:
+                await body(state)
+
+        asyncio.run(main())
+
+    test.__name__ = body.__name__
+    test.__doc__ = body.__doc__
+    return test
 
 
-def test_writes_by_runs_and_the_workbench_give_no_change(app: AppFolder) -> None:
-    async def actions() -> None:
-        for rel in (
-            ".workbench/runs/1/output/result.txt",
-            "output/result.txt",
-            "input/x.txt",
-            "__pycache__/m.pyc",
-            ".main.py.swp",
-        ):
-            path = app.root / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text("written by a run")
+@watch_test
+async def test_a_burst_of_saves_gives_one_change(w: Watching) -> None:
+    for i in range(5):
+        (w.app.root / "main.py").write_text(f"print({i})\n")
+        await asyncio.sleep(0.005)
+    await w.until_reported("main.py")
+    await w.control()  # anything more from the burst would have been reported before the control
+    assert w.seen == [AppChange(("main.py",), "saved main.py")]
 
-    assert asyncio.run(_collect(app, actions)) == []
+
+@watch_test
+async def test_writes_by_runs_and_the_workbench_give_no_change(w: Watching) -> None:
+    for rel in (
+        ".workbench/runs/1/output/result.txt",
+        "output/result.txt",
+        "input/x.txt",
+        "__pycache__/m.pyc",
+        ".main.py.swp",
+        "presets.toml",
+        "golden/first/result.txt",
+    ):
+        path = w.app.root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("written by a run")
+    assert (await w.control()).paths == ("control.py",)
+    assert w.seen == []
+
+
+@watch_test
+async def test_editing_the_presets_and_their_golden_copies_gives_no_change(w: Watching) -> None:
+    (w.app.root / "presets.toml").write_text("[preset.first]\n")
+    golden = w.app.root / "golden" / "first"
+    golden.mkdir(parents=True)
+    (golden / "result.txt").write_text("expected\n")
+    await w.control()
+    (w.app.root / "presets.toml").write_text("[preset.first]\nkwargs = { a = '1' }\n")
+    (golden / "result.txt").write_text("expected again\n")
+    os.replace(golden / "result.txt", golden / "renamed.txt")
+    assert (await w.control()).paths == ("control.py",)
+    assert w.seen == []
+
+
+@watch_test
+async def test_sed_in_place_is_a_save(w: Watching) -> None:
+    subprocess.run(["sed", "-i", "s/hi/hello/", str(w.app.root / "main.py")], check=True, timeout=10)
+    await w.until_reported("main.py")
+    await w.control()
+    assert w.seen == [AppChange(("main.py",), "saved main.py")]
+    assert (w.app.root / "main.py").read_text() == "print('hello')\n"
+
+
+@pytest.mark.skipif(shutil.which("vim") is None, reason="vim is not installed")
+@watch_test
+async def test_vim_saving_with_a_backup_and_a_swap_file_is_a_save(w: Watching) -> None:
+    # backupcopy=no: vim renames main.py to main.py~, writes a new main.py, removes the
+    # backup; it also probes the folder with a file named 4913 and keeps .main.py.swp.
+    script = ["-c", "set nocompatible backup writebackup backupcopy=no", "-c", "%s/hi/hello/", "-c", "wq"]
+    subprocess.run(
+        ["vim", "-Es", "-u", "NONE", "-i", "NONE", *script, str(w.app.root / "main.py")],
+        check=True,
+        timeout=30,
+        stdin=subprocess.DEVNULL,
+        cwd=w.app.root,
+    )
+    assert (w.app.root / "main.py").read_text() == "print('hello')\n"
+    await w.until_reported("main.py")
+    await w.control()
+    assert w.seen == [AppChange(("main.py",), "saved main.py")]
+
+
+@watch_test
+async def test_a_backup_and_rename_save_is_a_save(w: Watching) -> None:
+    main = w.app.root / "main.py"
+    os.rename(main, w.app.root / "main.py.orig")
+    (w.app.root / "4913").write_text("")
+    (w.app.root / "4913").unlink()
+    main.write_text("print('new')\n")
+    (w.app.root / "main.py.orig").unlink()
+    await w.until_reported("main.py")
+    await w.control()
+    assert w.seen == [AppChange(("main.py",), "saved main.py")]
+
+
+@pytest.mark.parametrize("temporary", ["main.py.new", ".main.py.tmp", "tmpab12cd_9", "main.py___jb_tmp___"])
+def test_writing_a_temporary_file_then_renaming_it_over_is_a_save(app: AppFolder, temporary: str) -> None:
+    @watch_test
+    async def body(w: Watching) -> None:
+        (w.app.root / temporary).write_text("print('replaced')\n")
+        os.replace(w.app.root / temporary, w.app.root / "main.py")
+        await w.until_reported("main.py")
+        await w.control()
+        assert w.seen == [AppChange(("main.py",), "saved main.py")]
+
+    body(app)
+
+
+@watch_test
+async def test_a_new_file_is_added_and_a_deleted_one_removed(w: Watching) -> None:
+    (w.app.root / "new.py").write_text("X = 2\n")
+    await w.until_reported("new.py")
+    (w.app.root / "lib" / "util.py").unlink()
+    await w.until_reported("lib/util.py")
+    await w.control()
+    assert [change.reason for change in w.seen] == ["added new.py", "removed lib/util.py"]
+
+
+@watch_test
+async def test_a_temporary_file_left_alone_starts_nothing_until_it_is_renamed(w: Watching) -> None:
+    (w.app.root / ".main.py.swp").write_text("swap")
+    (w.app.root / "main.py~").write_text("backup")
+    (w.app.root / ".#main.py").write_text("lock")
+    (w.app.root / "sedAb12Cd").write_text("print('half-written')\n")
+    assert (await w.control()).paths == ("control.py",)
+    assert w.seen == []
 
 
 def test_the_ui_watches_with_the_watchers_own_timings() -> None:

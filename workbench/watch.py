@@ -2,15 +2,18 @@
 
 Only files that belong to the App (as `AppFolder.contains` says) count: never
 `.workbench/` (where runs keep their logs and outputs), `.venv/`, `input/`,
-`output/`, `__pycache__`, version-control folders or editor swap files. So the
-files a run writes can never start another run.
+`output/`, `__pycache__`, version-control folders, `presets.toml`, `golden/`
+(unless asked to, for `workbench test --watch`) or editor swap and temporary files. So the files a run writes can never start
+another run. An editor's atomic save (a temporary file renamed over the file,
+or a rename to a backup and a fresh write) reads as a save of the file.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +29,10 @@ DEBOUNCE_MS = 400
 _SWAP_FILE = re.compile(
     r"""(
         \.sw[a-p]$ | \.swx$ | ~$ | ^\.\#.* | ^\#.*\#$   # vim, emacs
-      | \.___jb_\w+___$                                # JetBrains safe-write
+      | ___jb_\w+___$ | \.kate-swp$                     # JetBrains safe-write, Kate
+      | ^\.goutputstream-\w+$                            # gedit and GLib's safe-write
+      | ^sed[A-Za-z0-9]{6}$                              # sed -i's temporary file
+      | ^tmp[a-z0-9_]{8}$                                # Python's tempfile names
       | ^4913$ | \.tmp$ | \.part$ | \.crdownload$       # vim's probe, partial writes
       | \.py[cod]$ | ^\.DS_Store$
     )""",
@@ -55,9 +61,6 @@ def is_test_file(app: AppFolder, path: Path) -> bool:
     return parts == (PRESETS_FILE,) or (len(parts) > 1 and parts[0] == GOLDEN_DIR)
 
 
-_VERBS = {Change.added: "added", Change.modified: "saved", Change.deleted: "removed"}
-
-
 @dataclass(frozen=True)
 class AppChange:
     """One burst of changes to the App's files."""
@@ -68,25 +71,53 @@ class AppChange:
     """Why a run starts, for the author: `saved main.py`, `saved main.py and 2 other files`."""
 
 
-def describe_changes(app: AppFolder, changes: set[tuple[Change, str]], *, tests: bool = False) -> AppChange | None:
-    """Summarise a burst of raw changes; None when none of them is the App's (or, with `tests`, its presets')."""
-    kinds: dict[str, Change] = {}
+def describe_changes(
+    app: AppFolder, changes: set[tuple[Change, str]], known: set[str] | None = None, *, tests: bool = False
+) -> AppChange | None:
+    """Summarise a burst of raw changes; None when none of them is the App's (or, with `tests`, its presets').
+
+    A file's verb comes from whether it was one of the App's files before the
+    burst (`known`, relative paths) and whether it is one now, not from the raw
+    events: an editor's atomic save (write a temporary file, rename it over
+    `main.py`; or vim's rename to a backup, then write) reads as `saved main.py`,
+    and a temporary file that came and went in the burst is no change at all.
+    Without `known`, a file is taken as new when the burst only added it.
+    """
+    events: dict[str, set[Change]] = {}
     for change, raw in changes:
         path = Path(raw)
         if not is_watched(app, path, tests=tests):
             continue
         rel = path.relative_to(app.root).as_posix() if path.is_absolute() else raw
-        kinds[rel] = change
-    if not kinds:
+        events.setdefault(rel, set()).add(change)
+    verbs: dict[str, str] = {}
+    for rel, seen in events.items():
+        verb = _verb(app.root / rel, seen, None if known is None else rel in known)
+        if verb is not None:
+            verbs[rel] = verb
+    if not verbs:
         return None
-    paths = tuple(sorted(kinds))
+    paths = tuple(sorted(verbs))
     first = paths[0]
-    reason = f"{_VERBS.get(kinds[first], 'changed')} {first}"
+    reason = f"{verbs[first]} {first}"
     if len(paths) == 2:
         reason += " and 1 other file"
     elif len(paths) > 2:
         reason += f" and {len(paths) - 1} other files"
     return AppChange(paths, reason)
+
+
+def _verb(path: Path, seen: set[Change], was_there: bool | None) -> str | None:
+    """`saved`, `added` or `removed` for one path of a burst; None for no change to the App."""
+    if path.is_dir():
+        return None  # a folder: the files in it speak for themselves
+    if os.path.lexists(path):
+        if was_there is None:
+            was_there = Change.added not in seen or Change.deleted in seen
+        return "saved" if was_there else "added"
+    if was_there is None:
+        was_there = Change.added not in seen
+    return "removed" if was_there else None  # came and went: an editor's temporary file
 
 
 async def watch_app(
@@ -97,16 +128,21 @@ async def watch_app(
     debounce_ms: int = DEBOUNCE_MS,
     force_polling: bool | None = None,
     tests: bool = False,
+    on_ready: Callable[[], object] | None = None,
 ) -> AsyncIterator[AppChange]:
     """Yield one `AppChange` per burst of saves to the App's files, until `stop_event` is set.
 
     With `tests`, saves to `presets.toml` and `golden/` count too (they change what a round of presets checks).
+    `on_ready` is called once the watches are in place: a save after it is seen.
     """
 
     def watch_filter(_change: Change, raw: str) -> bool:
         return is_watched(app, Path(raw), tests=tests)
 
-    async for changes in awatch(
+    known = {app_file.path for app_file in app.files()}
+    if tests:
+        known.update(_test_files(app))
+    batches = awatch(
         app.root,
         watch_filter=watch_filter,
         stop_event=stop_event,
@@ -115,7 +151,42 @@ async def watch_app(
         force_polling=force_polling,
         recursive=True,
         yield_on_timeout=False,
-    ):
-        described = describe_changes(app, changes, tests=tests)
-        if described is not None:
-            yield described
+    )
+    # awatch places its watches in the first step of its first batch, before it first
+    # waits: once that step has run (the task is scheduled before this one resumes),
+    # every later save is seen.
+    first = asyncio.ensure_future(anext(batches))
+    try:
+        await asyncio.sleep(0)
+        if on_ready is not None:
+            on_ready()
+        changes = await first
+        while True:
+            described = describe_changes(app, changes, known, tests=tests)
+            for _change, raw in changes:
+                path = Path(raw)
+                if path.is_absolute() and is_watched(app, path, tests=tests):
+                    rel = path.relative_to(app.root).as_posix()
+                    if path.is_file():
+                        known.add(rel)
+                    else:
+                        known.discard(rel)
+            if described is not None:
+                yield described
+            changes = await anext(batches)
+    except StopAsyncIteration:
+        return
+    finally:
+        if not first.done():
+            first.cancel()
+            await asyncio.wait([first])
+        await batches.aclose()
+
+
+def _test_files(app: AppFolder) -> set[str]:
+    """The presets file and the golden copies, relative to the App folder."""
+    found = {PRESETS_FILE} if (app.root / PRESETS_FILE).is_file() else set()
+    golden = app.root / GOLDEN_DIR
+    if golden.is_dir():
+        found.update(path.relative_to(app.root).as_posix() for path in golden.rglob("*") if path.is_file())
+    return found
