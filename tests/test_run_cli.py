@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import signal
 import sys
 from pathlib import Path
@@ -21,6 +22,7 @@ from cli_helpers import (
     snapshot,
     start_workbench,
 )
+from waiting import read_line
 
 ARGS_PROBE = """
 import json, sys
@@ -40,7 +42,7 @@ class TestSampleApps:
         assert record["status"] == "succeeded" and record["exit_code"] == 0
         assert record["kwargs"] == {"message_string": "Hello InfraX!"}
         assert record["args_mode"] == "stdin"
-        assert record["interpreter"] == sys.executable
+        assert os.path.samefile(record["interpreter"], sys.executable)  # pytest may reach the venv by another path
         assert record["stdout_lines"] == 2 and record["stderr_lines"] == 0
         assert Path(record["stdout_log"]).read_bytes() == done.stdout
         assert record["peak_memory_bytes"] > 1_000_000
@@ -326,7 +328,7 @@ class TestRunContract:
         app = make_app("import time\nprint('early')\ntime.sleep(3)\nprint('late')\n")
         proc = start_workbench(app, "-q")
         try:
-            assert proc.stdout.readline() == b"early\n"
+            assert read_line(proc.stdout, what="the App's first line arrived") == b"early\n"
             assert proc.poll() is None  # the App is still sleeping: the line came live
         finally:
             proc.send_signal(signal.SIGINT)
@@ -377,6 +379,30 @@ class TestRunContract:
         assert record.ended_at >= record.started_at
 
 
+    def test_the_record_file_is_replaced_whole_never_written_in_place(self, make_app, tmp_path: Path) -> None:
+        from workbench.records import RunRecord
+
+        app = make_app("print('x')\n")
+        record_path = tmp_path / "r.json"
+        record_path.write_text("the record of an earlier run\n")
+        with open(record_path, encoding="utf-8") as reader:  # a reader that opened the old file
+            before = os.stat(record_path)
+            done = run_workbench(app, "--record", record_path, "-q")
+            assert done.returncode == 0, done.stderr
+            assert reader.read() == "the record of an earlier run\n"  # its file was never truncated
+        after = os.stat(record_path)
+        assert after.st_ino != before.st_ino  # a new file renamed over the old one
+        assert RunRecord.model_validate_json(record_path.read_text()).status == "succeeded"
+        assert oct(after.st_mode & 0o777) == oct(0o666 & ~current_umask())  # not the temporary file's 0600
+        assert sorted(path.name for path in tmp_path.iterdir() if path.name.startswith(".r.json")) == []
+
+
+def current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def test_ctrl_c_cancels_and_ends_the_tree(make_app, tmp_path: Path) -> None:
     pids = tmp_path / "pids"
     app = make_app(
@@ -392,7 +418,7 @@ def test_ctrl_c_cancels_and_ends_the_tree(make_app, tmp_path: Path) -> None:
     record_path = tmp_path / "record.json"
     proc = start_workbench(app, "--record", record_path)
     try:
-        assert proc.stdout.readline() == b"ready\n"
+        assert read_line(proc.stdout, what="the App said ready") == b"ready\n"
         proc.send_signal(signal.SIGINT)
         _out, err = proc.communicate(timeout=30)
     finally:

@@ -105,6 +105,7 @@ def command_run(argv: list[str]) -> int:
     from ..appdir import AppFolder, AppFolderError
     from ..environment import CurrentInterpreter, EnvironmentProvider
     from ..errors import JobError
+    from ..fsutil import atomic_write_text
     from ..history import DEFAULT_KEEP_RUNS, RunHistory
     from ..job import Buffering, Job, JobSpec, exit_status
     from ..kwargs import ArgsMode, ArgumentError
@@ -159,7 +160,8 @@ def command_run(argv: list[str]) -> int:
             signal.signal(sig, handler)
     if options.record is not None:
         try:
-            options.record.write_text(record.model_dump_json(indent=2) + "\n", encoding="utf-8")
+            # Atomic, as the history's records are: a reader sees the old file or the whole new one.
+            atomic_write_text(options.record, record.model_dump_json(indent=2) + "\n")
         except OSError as error:
             say(f"--record {options.record}: could not be written ({error.strerror or error})")
     if not options.quiet:
