@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
 
 from cli_helpers import cli_env, run_workbench, start_workbench
-from waiting import read_line
+from waiting import call_within, read_line
 from workbench.job import FLUSH_SHIM_DIR
 
 
@@ -43,6 +44,44 @@ def test_flushed_is_line_buffered_until_a_flood_then_block_buffered(make_app) ->
     assert lines[0] == "True False"  # like a terminal: each line in order with stderr
     assert lines[1:-1] == [str(i) for i in range(100_000)]  # every byte, in order
     assert lines[-1] == "False"  # the flood switched it to block buffering
+
+
+def test_flushed_output_keeps_arriving_while_a_flooding_app_runs(make_app) -> None:
+    # Half a second of flood switches stdout to block buffering; then the App prints one line
+    # and goes quiet for a minute. The periodic flush delivers that line while the App still
+    # runs, not when its buffer fills or it exits.
+    app = make_app(
+        "import sys, time\n"
+        "end = time.monotonic() + 0.5\n"
+        "i = 0\n"
+        "while time.monotonic() < end:\n"
+        "    print(i)\n"
+        "    i += 1\n"
+        "print('flood over', sys.stdout.line_buffering)\n"
+        "time.sleep(60)\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, str(app / "main.py")], cwd=app, stdout=subprocess.PIPE,
+        env={**cli_env(), "PYTHONPATH": str(FLUSH_SHIM_DIR)},
+    )
+    received = bytearray()
+
+    def read_until_the_flood_is_over() -> None:
+        while b"flood over" not in received[-64:]:
+            chunk = os.read(proc.stdout.fileno(), 1 << 16)
+            if not chunk:
+                return
+            received.extend(chunk)
+
+    try:
+        call_within(read_until_the_flood_is_over, timeout=15, what="the line after the flood arrived")
+        assert proc.poll() is None  # the App is still running: the flush, not its exit, delivered the line
+    finally:
+        proc.kill()
+        proc.communicate(timeout=30)
+    lines = bytes(received).decode().splitlines()
+    assert lines[-1] == "flood over False"  # the flood had switched stdout to block buffering
+    assert lines[:-1] == [str(i) for i in range(len(lines) - 1)]  # every line of the flood, in order
 
 
 def test_flushed_output_keeps_the_order_of_stdout_and_stderr_writes(make_app) -> None:

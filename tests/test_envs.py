@@ -337,6 +337,22 @@ class TestFailures:
         done = subprocess.run([prepared.interpreter, "main.py"], cwd=app.root, capture_output=True, timeout=60)
         assert done.returncode == 0 and done.stdout.startswith(b"six 1.")
 
+    def test_an_environment_whose_python_is_gone_is_rebuilt_not_reused(self, tmp_path) -> None:
+        # Its marker says complete, but the Python it was made from has gone (uninstalled,
+        # upgraded): bin/python dangles. Reusing it would fail the App with "No such file".
+        app = AppFolder.open(write_app(tmp_path / "app", "six\n"))
+        first = environment_provider(output=Lines())(app, Lines())
+        env_dir = Path(first.record.path)
+        python = env_dir / "bin" / "python"
+        python.unlink()
+        python.symlink_to(tmp_path / "uninstalled" / "python3")
+        assert (env_dir / MARKER).exists() and not is_complete(env_dir)
+        again = environment_provider(output=Lines())(app, Lines())
+        assert again.record is not None and again.record.reused is False
+        assert again.record.path == str(env_dir) and is_complete(env_dir)
+        done = subprocess.run([again.interpreter, "main.py"], cwd=app.root, capture_output=True, timeout=60)
+        assert done.returncode == 0 and done.stdout.startswith(b"six 1.")
+
     def test_a_failed_build_is_retried_on_the_next_run_not_remembered(self, tmp_path) -> None:
         app_root = write_app(tmp_path / "app", f"{MISSING}\n")
         app = AppFolder.open(app_root)

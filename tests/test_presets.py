@@ -233,6 +233,31 @@ def test_outputs_exist(make_app) -> None:
     assert lines == ["outputs_exist: output/c.txt was not written", "  output/ holds: a.txt, deep/b.txt"]
 
 
+LINKING_APP = """
+import os
+with open("output/real.txt", "w") as handle:
+    handle.write("the report\\n")
+os.symlink("real.txt", "output/link.txt")          # a link to a file the run wrote
+os.symlink("no-such-file", "output/dangling.txt")  # a link to nothing
+"""
+
+
+def test_outputs_exist_counts_a_dangling_symlink_as_written(make_app) -> None:
+    app = AppFolder.open(make_app(LINKING_APP))
+    assert failures_of(app, preset(expect={"outputs_exist": ["dangling.txt", "link.txt", "real.txt"]})) == []
+    lines = failures_of(app, preset(expect={"outputs_exist": ["dangling.txt", "other.txt"]}))
+    assert lines[0] == "outputs_exist: output/other.txt was not written"
+
+
+def test_a_golden_copy_is_never_compared_through_a_symlink(make_app) -> None:
+    # The link's target has the golden bytes, yet a symlink is not the file a Node delivers as written.
+    app = AppFolder.open(make_app(LINKING_APP, **{"golden/p/link.txt": "the report\n", "golden/p/real.txt": "the report\n"}))
+    lines = failures_of(app, preset(expect={"golden": ["link.txt", "real.txt"]}))
+    assert lines == ["golden link.txt: output/link.txt is a symlink; golden copies compare regular files"]
+    dangling = failures_of(app, preset(expect={"golden": ["dangling.txt"]}))
+    assert dangling == ["golden dangling.txt: output/dangling.txt is a symlink; golden copies compare regular files"]
+
+
 def test_golden_exact_match_and_a_diff_of_the_first_differing_lines(make_app) -> None:
     app = toy(make_app, **{"golden/p/report.txt": "one\ntwo\nthree\nfour\n"})
     expect = {"golden": ["report.txt"]}

@@ -129,6 +129,34 @@ while True:
         assert not pid_alive(pid)
 
 
+@pytest.mark.parametrize("end", ["timeout", "cancel"])
+def test_an_app_that_cleans_up_on_sigterm_gets_the_grace(tmp_path: Path, end: str) -> None:
+    # The default grace (2 s): the App's handler takes 0.3 s to clean up, then exits itself.
+    cleaned = tmp_path / "cleaned"
+    source = f"""
+import signal, sys, time
+def clean_up(signum, frame):
+    time.sleep(0.3)  # flushing a file, removing a lock
+    with open({str(cleaned)!r}, "w") as handle:
+        handle.write("cleaned up after signal %d" % signum)
+    sys.exit(3)
+signal.signal(signal.SIGTERM, clean_up)
+print("up", flush=True)
+while True:
+    time.sleep(0.01)
+"""
+    sink = Collect()
+    run = make_run(tmp_path, source, sink=sink, timeout=1.0 if end == "timeout" else None)
+    run.start()
+    if end == "cancel":
+        wait_until(lambda: b"up" in sink.stdout, what="the App printed 'up'")
+        run.cancel()
+    result = finish(run)
+    assert result.outcome is (Outcome.TIMED_OUT if end == "timeout" else Outcome.CANCELLED)
+    assert cleaned.read_text() == f"cleaned up after signal {signal.SIGTERM}"
+    assert result.exit_code == 3  # it ended itself, within the grace: no SIGKILL
+
+
 def test_cancel_from_another_thread(tmp_path: Path) -> None:
     sink = Collect()
     run = make_run(tmp_path, "import time\nprint('up', flush=True)\ntime.sleep(60)\n", sink=sink, kill_grace=0.3)
