@@ -348,15 +348,20 @@ def _comparison_content(result: RunComparison) -> Content:
     )
     for note in result.notes:
         content += Content.from_markup("[$text-warning]$note[/]\n", note=note)
+    if result.facts:
+        content += Content("\n")
+        for fact in result.facts:
+            content += Content.from_markup("[$text-warning]$line[/]\n", line=fact.describe())
     if result.outputs:
         content += Content("\n")
         for change in result.outputs:
             content += Content.from_markup(f"[{_CHANGE_STYLES[change.change]}]$line[/]\n", line=change.describe())
-    content += Content("\n")
-    if result.stdout_same:
-        content += Content.from_markup("[dim]stdout is the same in both runs.[/dim]")
-    else:
-        content += Content("\n").join(_diff_line(terminal_safe(line)) for line in result.stdout_diff)
+    for stream, diff in (("stdout", result.stdout_diff), ("stderr", result.stderr_diff)):
+        content += Content("\n")
+        if not diff:
+            content += Content.from_markup("[dim]$stream is the same in both runs.[/dim]\n", stream=stream)
+        else:
+            content += Content("\n").join(_diff_line(terminal_safe(line)) for line in diff) + Content("\n")
     return content
 
 
