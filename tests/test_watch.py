@@ -311,3 +311,10 @@ def test_the_ui_watches_with_the_watchers_own_timings() -> None:
 
     settings = UISettings()
     assert (settings.watch_step_ms, settings.watch_debounce_ms) == (STEP_MS, DEBOUNCE_MS)
+
+
+def test_with_tests_an_atomic_save_of_the_presets_is_a_save(app: AppFolder) -> None:
+    (app.root / "presets.toml").write_text("[preset.first]\n")
+    raw = {(Change.added, str(app.root / "presets.toml")), (Change.deleted, str(app.root / ".presets.toml.tmp"))}
+    assert describe_changes(app, raw, known={"presets.toml"}, tests=True) == AppChange(("presets.toml",), "saved presets.toml")
+    assert describe_changes(app, raw, known={"presets.toml"}) is None  # not the App: no run
