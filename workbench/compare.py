@@ -125,21 +125,26 @@ class RunComparison:
 
     def summary(self) -> str:
         """One line: `stdout: +4 −4 lines · stderr: the same · exit status: 0 → 1 · ... · outputs: 1 added, ...`."""
-        parts = [
+        return " · ".join(self.summary_lines())
+
+    def summary_lines(self) -> tuple[str, str]:
+        """The summary in two lines: what the Job showed (logs, status, verdict), then what it was given and made."""
+        shown = [
             _diff_summary("stdout", self.stdout_diff, self.diff_truncated),
             _diff_summary("stderr", self.stderr_diff, self.stderr_truncated),
         ]
         for name in ("status", "exit status", "Node verdict"):
-            parts.extend(fact.describe() for fact in self.facts if fact.name == name)
+            shown.extend(fact.describe() for fact in self.facts if fact.name == name)
+        given = []
         for label, prefix in (("arguments", ("argument ", "args mode")), ("inputs", ("input ",))):
             count = sum(1 for fact in self.facts if fact.name.startswith(prefix))
-            parts.append(f"{label}: {count} changed" if count else f"{label}: the same")
+            given.append(f"{label}: {count} changed" if count else f"{label}: the same")
         counts = {change: sum(1 for item in self.outputs if item.change is change) for change in Change}
-        parts.append(
+        given.append(
             f"outputs: {counts[Change.ADDED]} added, {counts[Change.REMOVED]} removed,"
             f" {counts[Change.CHANGED]} changed, {self.unchanged_outputs} unchanged"
         )
-        return " · ".join(parts)
+        return " · ".join(shown), " · ".join(given)
 
 
 def _diff_summary(stream: str, diff: list[str], truncated: bool) -> str:

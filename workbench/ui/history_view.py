@@ -341,10 +341,11 @@ def _summary(record: RunRecord, marked: RunRecord | None) -> Content:
 
 def _comparison_content(result: RunComparison) -> Content:
     content = Content.from_markup(
-        "[b]$old[/b] → [b]$new[/b]\n$summary\n",
+        "[b]$old[/b] → [b]$new[/b]\n$shown\n$given\n",
         old=format_started(result.old),
         new=format_started(result.new),
-        summary=result.summary(),
+        shown=result.summary_lines()[0],
+        given=result.summary_lines()[1],
     )
     for note in result.notes:
         content += Content.from_markup("[$text-warning]$note[/]\n", note=note)
