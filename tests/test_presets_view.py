@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,8 @@ from workbench.draft import JobDraft, load_draft, save_draft
 from workbench.kwargs import ArgsMode
 from workbench.presets import load_presets
 from workbench.ui.presets_view import GoldenDiffScreen, PresetsView
+
+from waiting import wait_until_async
 
 pytestmark = pytest.mark.anyio
 
@@ -43,13 +44,9 @@ class PresetsApp(App):
         self.messages.append(message)
 
 
-async def wait_for(pilot, predicate, timeout: float = 30.0) -> None:
-    """Let the app work until `predicate()` holds (failing the test after `timeout`)."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("the condition never held")
-        await pilot.pause(0.05)
+async def wait_for(pilot, predicate, timeout: float = 30.0, what: str = "the condition held") -> None:
+    """Let the app work until `predicate()` holds (failing the test, naming it, after `timeout`)."""
+    await wait_until_async(predicate, timeout=timeout, what=what, pause=lambda: pilot.pause(0.05))
 
 
 def view(app: App) -> PresetsView:

@@ -14,13 +14,13 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import psutil
 import pytest
 
 from cli_helpers import pid_alive, read_pids
+from waiting import finish, wait_until
 from workbench import proctree
 from workbench.proctree import ProcessTree, Sample, TreeSampler, maxrss_bytes
 from workbench.runner import Outcome, ProcessRun
@@ -80,8 +80,7 @@ time.sleep(60)
 
 def cancel_when_up(run: ProcessRun, sink: Collect) -> None:
     def watch() -> None:
-        while b"up" not in sink.stdout:
-            time.sleep(0.01)
+        wait_until(lambda: b"up" in sink.stdout, what="the App printed 'up'")
         run.cancel()
 
     threading.Thread(target=watch, daemon=True).start()
@@ -93,7 +92,7 @@ def test_cancel_ends_a_child_in_its_own_session(tmp_path: Path, signalled: list[
     run = make_run(tmp_path, own_session_child(pids), sink=sink, kill_grace=0.5)
     run.start()
     cancel_when_up(run, sink)
-    result = run.wait()
+    result = finish(run)
     assert result.outcome is Outcome.CANCELLED
     main_pid, child_pid, child_session = read_pids(pids)
     assert child_session == child_pid != main_pid  # out of the run's session and group: killpg missed it
@@ -105,7 +104,7 @@ def test_timeout_ends_a_child_in_its_own_session(tmp_path: Path, signalled: list
     pids = tmp_path / "pids"
     run = make_run(tmp_path, own_session_child(pids, main_ignores_term=True), timeout=1.0, kill_grace=0.3)
     run.start()
-    result = run.wait()
+    result = finish(run)
     assert result.outcome is Outcome.TIMED_OUT
     assert result.exit_code == -signal.SIGKILL
     _main_pid, child_pid, _session = read_pids(pids)
@@ -131,7 +130,7 @@ while not os.path.exists({str(pids)!r}):
 """
     run = make_run(tmp_path, source, kill_grace=0.3)
     run.start()
-    result = run.wait()
+    result = finish(run)
     (orphan,) = read_pids(pids)
     assert result.stragglers == 1
     assert (orphan, signal.SIGTERM) in signalled
@@ -151,7 +150,7 @@ def test_descent_finds_a_child_whose_environment_cannot_be_read(
     run = make_run(tmp_path, own_session_child(pids), sink=sink, kill_grace=0.5)
     run.start()
     cancel_when_up(run, sink)
-    run.wait()
+    finish(run)
     _main_pid, child_pid, _session = read_pids(pids)
     assert (child_pid, signal.SIGTERM) in signalled
     assert not pid_alive(child_pid)
@@ -179,7 +178,7 @@ time.sleep(60)
     run = make_run(tmp_path, source, sink=sink, kill_grace=0.5)
     run.start()
     cancel_when_up(run, sink)
-    result = run.wait()
+    result = finish(run)
     assert not run.tree.available and "psutil" in (run.tree.unavailable_reason or "")
     assert result.outcome is Outcome.CANCELLED
     for pid in read_pids(pids):  # both in the run's group
@@ -195,7 +194,7 @@ subprocess.run([sys.executable, "-c", "import time; b = bytearray(200 << 20); ti
 """
     run = make_run(tmp_path, source)
     run.start()
-    result = run.wait()
+    result = finish(run)
     assert result.peak_memory_bytes is not None and result.peak_memory_bytes >= 200 << 20
     assert run.sampler is not None and run.sampler.peak_rss_bytes >= 200 << 20
 
@@ -211,7 +210,7 @@ subprocess.run([sys.executable, "-c",
     samples: list[Sample] = []
     run = make_run(tmp_path, source, on_sample=samples.append)
     run.start()
-    run.wait()
+    finish(run)
     assert len(samples) >= 5
     assert [sample.at for sample in samples] == sorted(sample.at for sample in samples)
     assert max(sample.processes for sample in samples) == 2
@@ -233,7 +232,7 @@ subprocess.run([sys.executable, "-c", "import time; b = bytearray(150 << 20); ti
 """
     run = make_run(tmp_path, source, on_sample=broken)
     run.start()
-    result = run.wait()
+    result = finish(run)
     assert run.sampler is not None and isinstance(run.sampler.callback_error, RuntimeError)
     assert run.sampler.peak_rss_bytes >= 150 << 20
     assert result.peak_memory_bytes >= 150 << 20
@@ -244,12 +243,11 @@ def test_the_sampler_counts_only_living_processes() -> None:
     tree = ProcessTree(process.pid, "token")
     sampler = TreeSampler(tree)
     try:
-        while not any(info.zombie for info in tree.members()):
-            time.sleep(0.01)
+        wait_until(lambda: any(info.zombie for info in tree.members()), what="the process was a zombie")
         sample = sampler.sample()
         assert (sample.processes, sample.rss_bytes) == (0, 0)
     finally:
-        process.wait()
+        process.wait(timeout=10)
 
 
 def test_an_ended_tree_is_not_signalled() -> None:
@@ -259,7 +257,7 @@ def test_an_ended_tree_is_not_signalled() -> None:
         assert [info.pid for info in tree.living()] == [process.pid]
     finally:
         process.kill()
-        process.wait()
+        process.wait(timeout=10)
     assert tree.living() == []
     assert tree.signal_all(signal.SIGTERM) == 0
 
