@@ -318,3 +318,13 @@ def test_with_tests_an_atomic_save_of_the_presets_is_a_save(app: AppFolder) -> N
     raw = {(Change.added, str(app.root / "presets.toml")), (Change.deleted, str(app.root / ".presets.toml.tmp"))}
     assert describe_changes(app, raw, known={"presets.toml"}, tests=True) == AppChange(("presets.toml",), "saved presets.toml")
     assert describe_changes(app, raw, known={"presets.toml"}) is None  # not the App: no run
+
+
+def test_with_tests_a_burst_names_the_apps_own_files_apart(app: AppFolder) -> None:
+    (app.root / "presets.toml").write_text("[preset.first]\n")
+    (app.root / "helper.py").write_text("X = 1\n")
+    raw = {(Change.added, str(app.root / "presets.toml")), (Change.added, str(app.root / "helper.py"))}
+    change = describe_changes(app, raw, known=set(), tests=True)
+    assert change == AppChange(("helper.py", "presets.toml"), "added helper.py and 1 other file", "added helper.py")
+    only_tests = describe_changes(app, {(Change.added, str(app.root / "presets.toml"))}, known=set(), tests=True)
+    assert only_tests is not None and only_tests.app_reason is None

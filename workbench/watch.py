@@ -69,6 +69,9 @@ class AppChange:
     """The changed files, relative to the App folder, sorted."""
     reason: str
     """Why a run starts, for the author: `saved main.py`, `saved main.py and 2 other files`."""
+    app_reason: str | None = None
+    """The same, over the App's own files only (not `presets.toml` or `golden/`); None when the
+    burst changed none of them. Set only when watching with `tests`; else `reason` is about the App."""
 
 
 def describe_changes(
@@ -98,13 +101,20 @@ def describe_changes(
     if not verbs:
         return None
     paths = tuple(sorted(verbs))
+    if not tests:
+        return AppChange(paths, _summary(paths, verbs))
+    own = tuple(path for path in paths if not is_test_file(app, Path(path)))
+    return AppChange(paths, _summary(paths, verbs), _summary(own, verbs) if own else None)
+
+
+def _summary(paths: tuple[str, ...], verbs: dict[str, str]) -> str:
     first = paths[0]
     reason = f"{verbs[first]} {first}"
     if len(paths) == 2:
         reason += " and 1 other file"
     elif len(paths) > 2:
         reason += f" and {len(paths) - 1} other files"
-    return AppChange(paths, reason)
+    return reason
 
 
 def _verb(path: Path, seen: set[Change], was_there: bool | None) -> str | None:

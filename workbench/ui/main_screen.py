@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import threading
 from dataclasses import replace
-from pathlib import Path
 
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -21,7 +20,7 @@ from ..job import Buffering, JobSpec
 from ..kwargs import ArgsMode
 from ..lifecycle import load_simulated_state
 from ..records import RunRecord
-from ..watch import is_test_file, watch_app
+from ..watch import watch_app
 from .app_pane import AppPane
 from .arguments_editor import ArgumentsEditor
 from .header import WorkbenchHeader
@@ -393,8 +392,8 @@ class MainScreen(Screen[None]):
         ):
             if stop.is_set():
                 return
-            tests_only = all(is_test_file(self.app_folder, Path(path)) for path in change.paths)
-            self.app_changed(change.reason, tests_only=tests_only)
+            # The presets' round names every file; a Job run only the App's own (never golden/).
+            self.app_changed(change.reason, tests_only=change.app_reason is None, app_reason=change.app_reason)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "watch" and event.state is WorkerState.ERROR:
@@ -415,22 +414,24 @@ class MainScreen(Screen[None]):
         }
         self.notify(said[self.watch_target])
 
-    def app_changed(self, reason: str, *, tests_only: bool = False) -> None:
+    def app_changed(self, reason: str, *, tests_only: bool = False, app_reason: str | None = None) -> None:
         """The App's files changed: in watch mode run again (the Job, the presets or both); refresh the file list.
 
-        A save to `presets.toml` or `golden/` alone (`tests_only`) runs the presets, never the Job.
+        A save to `presets.toml` or `golden/` alone (`tests_only`) runs the presets, never the Job;
+        the Job's run says why with `app_reason` (the App's own files) when given.
         """
         if self.watching and self.watch_target is not WatchTarget.JOB:
             self.query_one(PresetsView).start_round(reason)
         if tests_only:
             return
         if self.watching and self.watch_target is not WatchTarget.PRESETS:
+            job_reason = app_reason or reason
             if self.run_pane.running:
-                self._pending_trigger = reason
+                self._pending_trigger = job_reason
                 if self.on_save is OnSave.RESTART:
                     self.run_pane.cancel()
             else:
-                self.start_run(reason)
+                self.start_run(job_reason)
         # After the run has started, so the file list costs the run no time.
         self.query_one(AppPane).refresh_files()
         self._reload("lifecycle-panel")
