@@ -22,7 +22,8 @@ def test_flushed_output_is_live_without_pythonunbuffered(make_app) -> None:
     )
     proc = start_workbench(app, "-q", "--buffering", "flushed")
     try:
-        assert read_line(proc.stdout, what="the App's first line arrived") == b"early None\n"  # no PYTHONUNBUFFERED, yet it came live
+        # No PYTHONUNBUFFERED, yet it came live.
+        assert read_line(proc.stdout, what="the App's first line arrived") == b"early None\n"
         assert proc.poll() is None  # the App is still sleeping
     finally:
         proc.send_signal(signal.SIGINT)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import threading
 
+from waiting import join
 from workbench.ui import output_stream
 from workbench.ui.output_stream import STDERR, STDOUT, OutputBuffer
-
-from waiting import join
 
 
 def test_lines_split_across_chunks_are_joined() -> None:

@@ -8,13 +8,12 @@ import pytest
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable, Input, Static
 
+from waiting import wait_until_async
 from workbench.appdir import AppFolder
 from workbench.draft import JobDraft, load_draft, save_draft
 from workbench.kwargs import ArgsMode
 from workbench.presets import load_presets
 from workbench.ui.presets_view import GoldenDiffScreen, PresetsView
-
-from waiting import wait_until_async
 
 pytestmark = pytest.mark.anyio
 

@@ -9,6 +9,7 @@ import pytest
 from textual import events
 from textual.widgets import Input, Label
 
+from waiting import wait_until_async
 from workbench.draft import load_draft
 from workbench.history import RunHistory
 from workbench.status import RunStatus
@@ -20,8 +21,6 @@ from workbench.ui.main_screen import MainScreen
 from workbench.ui.run_pane import StreamLog
 from workbench.ui.settings import UISettings
 from workbench.watch import watch_app
-
-from waiting import wait_until_async
 
 # anyio's pytest plugin (anyio comes with watchfiles) runs the async tests on asyncio.
 pytestmark = pytest.mark.anyio

@@ -511,7 +511,10 @@ async def test_history_compare_two_runs(make_app) -> None:
         assert result is not None and (result.old.id, result.new.id) == (RUN_IDS[0], RUN_IDS[1])
         assert view.query_one("#history-detail").active == "history-tab-compare"
         shown = str(view.query_one("#history-compare-text", Static).content)
-        assert "stdout: +1 −1 lines · stderr: +1 −1 lines\narguments: 1 changed · inputs: the same · outputs: 1 added, 1 removed, 1 changed, 1 unchanged\n" in shown
+        assert (
+            "stdout: +1 −1 lines · stderr: +1 −1 lines\n"
+            "arguments: 1 changed · inputs: the same · outputs: 1 added, 1 removed, 1 changed, 1 unchanged\n"
+        ) in shown
         assert "argument name: ada → grace" in shown
         assert "-a warning about ada\n+a warning about grace" in shown
         assert "added    grace.txt" in shown

@@ -12,10 +12,9 @@ from pathlib import Path
 import pytest
 from watchfiles import Change
 
+from waiting import wait_until_async
 from workbench.appdir import AppFolder
 from workbench.watch import AppChange, describe_changes, is_swap_file, is_watched, watch_app
-
-from waiting import wait_until_async
 
 
 @pytest.fixture
