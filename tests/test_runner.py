@@ -7,12 +7,13 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from cli_helpers import pid_alive, read_pids
-from waiting import finish, wait_until
+from waiting import finish, read_line, wait_until
 from workbench.proctree import TAG_VARIABLE, ProcessTree, describe_signal
 from workbench.runner import Outcome, ProcessRun
 
@@ -312,7 +313,7 @@ def test_an_installers_group_is_ended_by_the_runs_ender_with_its_grace() -> None
         [sys.executable, "-c", _IGNORES_TERM], stdout=subprocess.PIPE, start_new_session=True
     )
     assert process.stdout is not None
-    child = int(process.stdout.readline())
+    child = int(read_line(process.stdout, what="the App printed its child's pid"))
     started = time.monotonic()
     _kill_group(process)
     elapsed = time.monotonic() - started
