@@ -35,15 +35,30 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 
 TARGETS: dict[str, tuple[str, tuple[str, ...]]] = {
-    # name: (module file, the test files that cover it, found anywhere under tests/)
+    # name: (module file or package folder, the test files that cover it, found anywhere under tests/)
     "kwargs": ("workbench/kwargs.py", ("test_kwargs.py",)),
     "lifecycle": ("workbench/lifecycle.py", ("test_lifecycle.py",)),
-    "checks": ("workbench/checks.py", ("test_checks.py",)),
+    "checks": ("workbench/checks", ("test_checks.py",)),
     "runner": ("workbench/runner.py", ("test_runner.py",)),
     "staging": ("workbench/staging.py", ("test_staging.py",)),
     "history": ("workbench/history.py", ("test_records.py",)),
     "judge": ("workbench/presets/judge.py", ("test_presets.py",)),
 }
+
+
+def _units() -> dict[str, tuple[str, tuple[str, ...]]]:
+    """One unit per module file: a package's modules become `checks/main_py` and so on."""
+    units = {}
+    for name, (path, tests) in TARGETS.items():
+        if (REPO / path).is_dir():
+            for module in sorted((REPO / path).glob("*.py")):
+                units[f"{name}/{module.stem}"] = (str(module.relative_to(REPO)), tests)
+        else:
+            units[name] = (path, tests)
+    return units
+
+
+UNITS = _units()
 
 EQUIVALENTS = REPO / "tools" / "mutation_equivalents.txt"
 
@@ -224,7 +239,7 @@ class _Replace(ast.NodeTransformer):
 
 def mutants_of(target: str) -> tuple[list[Mutant], callable]:
     """The mutants of a target, and a function giving the mutated source of one."""
-    path = REPO / TARGETS[target][0]
+    path = REPO / UNITS[target][0]
     source = path.read_text(encoding="utf-8")
     lines = source.splitlines()
     tree = ast.parse(source)
@@ -251,7 +266,7 @@ def mutants_of(target: str) -> tuple[list[Mutant], callable]:
 
 
 def test_files(target: str, root: Path) -> list[str]:
-    names = TARGETS[target][1]
+    names = UNITS[target][1]
     found = sorted(str(path.relative_to(root)) for name in names for path in (root / "tests").rglob(name))
     if not found:
         raise SystemExit(f"mutate: no test file named {', '.join(names)} under tests/ for {target}")
@@ -297,7 +312,7 @@ class Workspace:
         self.root = base / f"worker-{number}"
         ignore = shutil.ignore_patterns(".git", "__pycache__", ".workbench", ".mypy_cache", ".ruff_cache", "*.egg-info")
         shutil.copytree(REPO, self.root, ignore=ignore, symlinks=True)
-        self.originals = {target: (self.root / module).read_text(encoding="utf-8") for target, (module, _) in TARGETS.items()}
+        self.originals = {unit: (self.root / module).read_text(encoding="utf-8") for unit, (module, _) in UNITS.items()}
 
 
 def _pytest_args(tests: list[str], timeout: float) -> list[str]:
@@ -333,7 +348,7 @@ def _child(root: Path, args: list[str], log: Path, plugin: object | None = None)
 
 def baseline(workspace: Workspace, target: str) -> tuple[float, dict[int, set[str]]]:
     """Run a target's tests unmutated: their time, and which tests run each line of the module."""
-    module = TARGETS[target][0]
+    module = UNITS[target][0]
     tracer = LineTracer(str(workspace.root / module))
     log = workspace.root / f".baseline-{target}.log"
     started = time.monotonic()
@@ -390,10 +405,11 @@ def main() -> int:
     parser.add_argument("--report", type=Path, help="also write every outcome as JSON to this file")
     parser.add_argument("--only", type=int, nargs="*", help="run only these mutant numbers (with one target)")
     options = parser.parse_args()
-    targets = options.targets or list(TARGETS)
-    unknown = [target for target in targets if target not in TARGETS]
+    chosen = options.targets or list(TARGETS)
+    unknown = [target for target in chosen if target not in TARGETS and target not in UNITS]
     if unknown:
         parser.error(f"unknown module {', '.join(unknown)}; choose from {', '.join(TARGETS)}")
+    targets = [unit for unit in UNITS if unit in chosen or unit.split("/")[0] in chosen]
     equivalents = load_equivalents()
 
     plan: list[tuple[Mutant, callable]] = []
@@ -448,7 +464,7 @@ def main() -> int:
                 record(Outcome(mutant, "uncovered", 0.0, "no test runs this line"))
                 continue
             workspace = free.pop()
-            module_path = workspace.root / TARGETS[mutant.target][0]
+            module_path = workspace.root / UNITS[mutant.target][0]
             module_path.write_text(mutated(mutant.index), encoding="utf-8")
             log = workspace.root / ".mutant.log"
             pid = os.fork()
@@ -468,7 +484,7 @@ def main() -> int:
             continue
         workspace, mutant, began = running.pop(pid)
         seconds = time.monotonic() - began
-        (workspace.root / TARGETS[mutant.target][0]).write_text(workspace.originals[mutant.target], encoding="utf-8")
+        (workspace.root / UNITS[mutant.target][0]).write_text(workspace.originals[mutant.target], encoding="utf-8")
         free.append(workspace)
         try:
             os.killpg(pid, signal.SIGKILL)  # anything the tests left running
@@ -488,7 +504,7 @@ def main() -> int:
     # Report: per module, then every survivor with its line.
     outcomes.sort(key=lambda o: (o.mutant.target, o.mutant.index))
     total_killed = total = total_equivalent = 0
-    print(f"\n{'module':<10} {'mutants':>7} {'killed':>7} {'timeout':>7} {'equiv.':>7} {'survived':>8} {'kill rate':>9}")
+    print(f"\n{'module':<22} {'mutants':>7} {'killed':>7} {'timeout':>7} {'equiv.':>7} {'survived':>8} {'kill rate':>9}")
     for target in targets:
         mine = [o for o in outcomes if o.mutant.target == target]
         killed = sum(1 for o in mine if o.result in ("killed", "timeout", "error"))
@@ -497,12 +513,12 @@ def main() -> int:
         survived = sum(1 for o in mine if o.result in ("survived", "uncovered")) - equivalent
         judged = len(mine) - equivalent
         rate = 100 * killed / judged if judged else 100.0
-        print(f"{target:<10} {len(mine):>7} {killed:>7} {timeouts:>7} {equivalent:>7} {survived:>8} {rate:>8.1f}%")
+        print(f"{target:<22} {len(mine):>7} {killed:>7} {timeouts:>7} {equivalent:>7} {survived:>8} {rate:>8.1f}%")
         total_killed += killed
         total += len(mine)
         total_equivalent += equivalent
     judged = total - total_equivalent
-    print(f"{'all':<10} {total:>7} {total_killed:>7} {'':>7} {total_equivalent:>7} {judged - total_killed:>8}"
+    print(f"{'all':<22} {total:>7} {total_killed:>7} {'':>7} {total_equivalent:>7} {judged - total_killed:>8}"
           f" {100 * total_killed / judged if judged else 100:>8.1f}%")
     print(f"raw kill rate (equivalents counted as survivors): {100 * total_killed / total if total else 100:.1f}%;"
           f" {time.monotonic() - started:.0f} s")
@@ -512,12 +528,12 @@ def main() -> int:
         for o in survivors:
             m = o.mutant
             unrun = "  (no test runs this line)" if o.result == "uncovered" else ""
-            print(f"  {TARGETS[m.target][0]}:{m.line} #{m.index} {m.description}{unrun}\n      {m.source_line.strip()}")
+            print(f"  {UNITS[m.target][0]}:{m.line} #{m.index} {m.description}{unrun}\n      {m.source_line.strip()}")
     errors = [o for o in outcomes if o.result == "error"]
     if errors:
         print("\nmutants that broke the test run itself (counted as killed):")
         for o in errors:
-            print(f"  {TARGETS[o.mutant.target][0]}:{o.mutant.line} #{o.mutant.index} {o.mutant.description}")
+            print(f"  {UNITS[o.mutant.target][0]}:{o.mutant.line} #{o.mutant.index} {o.mutant.description}")
     if options.report:
         options.report.write_text(json.dumps([{**asdict(o.mutant), "result": o.result, "seconds": round(o.seconds, 2),
                                                "equivalent": equivalents.get(o.mutant.key)} for o in outcomes], indent=1))
