@@ -8,9 +8,11 @@ clears its environment escapes:
   only the run's processes can be in, even once their parent has died;
 - a tag: the variable `WORKBENCH_RUN_TAG=<token>` that the run puts in the
   App's environment and that its children inherit.
-A process, once recognised, stays the run's until it ends: its identity is its
-pid with its start time (a `psutil.Process`), so a reused pid is never taken
-for it, and `psutil` refuses to signal a pid that now names another process.
+A process is judged once, when its pid appears, and only if it started after
+the run's main process (older ones cannot be the run's); once recognised, it
+stays the run's until its pid leaves the system's list. Signals go through
+`psutil`, which checks the start time and refuses a pid that now names
+another process.
 One process escapes all three: one that leaves the session, is orphaned (a
 double fork) and replaces its environment, all between two samples. Catching
 it would take a cgroup or making the workbench a child subreaper, which would
@@ -111,9 +113,9 @@ class ProcessTree:
         self._started_at = time.time() if started_at is None else started_at
         """Wall-clock time just before the main process started: nothing older is the run's."""
         self._lock = threading.Lock()
-        self._members: dict[psutil.Process, int] = {}
+        self._members: dict[int, tuple[psutil.Process, int]] = {}
         """The run's processes seen so far, each with its parent pid when first seen."""
-        self._strangers: set[psutil.Process] = set()
+        self._strangers: set[int] = set()
         self._root_start: float | None = None
         self._ready = False
         self.available = True
@@ -139,7 +141,7 @@ class ProcessTree:
         try:
             root = ps.Process(self.root_pid)
             self._root_start = root.create_time()
-            self._members[root] = os.getpid()
+            self._members[root.pid] = (root, os.getpid())
         except ps.Error:
             pass  # already gone: processes are judged against the wall-clock start instead
 
@@ -155,9 +157,15 @@ class ProcessTree:
             started = proc.create_time()
         except (OSError, _psutil().Error):
             return False
-        # psutil's start times are exact to a clock tick on Linux (its boot time to a second).
-        floor = self._root_start if self._root_start is not None else self._started_at - 1.0
-        return bool(started >= floor)
+        return bool(started >= self._start_floor())
+
+    def _start_floor(self) -> float:
+        """No process of the run started before this (psutil's clock: the main process's start time).
+
+        psutil's start times are exact to a clock tick among themselves on Linux, but
+        its boot time is rounded to a second, hence the margin against the wall clock.
+        """
+        return self._root_start if self._root_start is not None else self._started_at - 1.0
 
     def _has_tag(self, proc: psutil.Process) -> bool:
         ps = _psutil()
@@ -167,52 +175,56 @@ class ProcessTree:
             return False  # not ours to read (another user's, a hardened binary) or gone
 
     def _scan(self) -> list[psutil.Process]:
-        """Find the run's live processes (zombies included); remember each verdict."""
+        """Find the run's live processes (zombies included); remember each verdict.
+
+        A process is judged once, when its pid first appears: a pid that leaves the
+        system's list is forgotten, so one that comes back is judged afresh. (A pid
+        ended and reused within one sampling interval would keep the old verdict;
+        signals still go through psutil, which refuses a pid that names another process.)
+        """
         self._prepare()
         if not self.available:
             return []
         ps = _psutil()
-        own_pid = os.getpid()
-        seen: dict[psutil.Process, int | None] = {}
-        for pid in ps.pids():
-            if pid in (0, own_pid):
-                continue
+        pids = set(ps.pids())
+        pids.discard(0)
+        pids.discard(os.getpid())
+        self._members = {pid: known for pid, known in self._members.items() if pid in pids}
+        self._strangers &= pids
+        floor = self._start_floor()
+        parents: dict[int, tuple[psutil.Process, int]] = {}
+        for pid in pids - self._members.keys() - self._strangers:
             try:
                 proc = ps.Process(pid)
-            except ps.Error:
-                continue
-            seen[proc] = None
-        # Forget what has ended (a Process is its pid with its start time).
-        self._members = {proc: ppid for proc, ppid in self._members.items() if proc in seen}
-        self._strangers &= seen.keys()
-        new = [proc for proc in seen if proc not in self._members and proc not in self._strangers]
-        parents: dict[psutil.Process, int] = {}
-        for proc in new:
-            try:
-                parents[proc] = proc.ppid()
+                if proc.create_time() < floor:  # older than the run: never one of its processes
+                    self._remember_stranger(pid)
+                    continue
+                parents[pid] = (proc, proc.ppid())
             except ps.Error:
                 continue
             if self._in_run_session(proc) or self._has_tag(proc):
-                self._members[proc] = parents[proc]
+                self._members[pid] = parents[pid]
         # Descent: a new process whose parent is the run's (repeat for grandchildren seen at once).
-        member_pids = {proc.pid for proc in self._members}
-        undecided = [proc for proc in parents if proc not in self._members]
+        undecided = [pid for pid in parents if pid not in self._members]
         changed = True
         while changed:
             changed = False
-            for proc in undecided:
-                if proc not in self._members and parents[proc] in member_pids:
-                    self._members[proc] = parents[proc]
-                    member_pids.add(proc.pid)
+            for pid in undecided:
+                if pid not in self._members and parents[pid][1] in self._members:
+                    self._members[pid] = parents[pid]
                     changed = True
-        for proc in undecided:
-            if proc not in self._members and len(self._strangers) < _MAX_VERDICTS:
-                self._strangers.add(proc)
-        return list(self._members)
+        for pid in undecided:
+            if pid not in self._members:
+                self._remember_stranger(pid)
+        return [proc for proc, _ppid in self._members.values()]
+
+    def _remember_stranger(self, pid: int) -> None:
+        if len(self._strangers) < _MAX_VERDICTS:
+            self._strangers.add(pid)
 
     def _info(self, proc: psutil.Process) -> ProcInfo | None:
         ps = _psutil()
-        ppid = self._members.get(proc, 0)
+        ppid = self._members[proc.pid][1] if proc.pid in self._members else 0
         try:
             with proc.oneshot():
                 zombie = proc.status() == ps.STATUS_ZOMBIE
