@@ -42,6 +42,8 @@ def test_the_served_command_runs_this_workbench_on_the_app(tmp_path) -> None:
     assert "-m workbench" in command
     assert "'" + str(tmp_path / "my app") + "'" in command
     assert command.endswith("--no-watch")
+    assert served_command(tmp_path, watch=True, on_save="presets").endswith("--on-save presets")
+    assert "--on-save" not in served_command(tmp_path, watch=True)
 
 
 def test_a_host_beyond_loopback_is_refused_without_public(sample_app) -> None:

@@ -202,3 +202,19 @@ def test_the_board_after_a_regression(snap_compare, make_app, pinned, size) -> N
         await pilot.pause()
 
     assert snap_compare(app, run_before=two_rounds, terminal_size=size)
+
+
+def test_the_command_line_chooses_what_a_save_runs(monkeypatch, greeter: Path) -> None:
+    import workbench.ui.app as app_module
+    from workbench.cli import main
+
+    chosen: list[UISettings] = []
+
+    def no_terminal(self) -> None:  # record the settings instead of taking the terminal
+        chosen.append(self.settings)
+
+    monkeypatch.setattr(app_module.WorkbenchApp, "run", no_terminal)
+    assert main([str(greeter), "--on-save", "both"]) == 0
+    assert chosen[-1].watch_target is WatchTarget.BOTH
+    assert main([str(greeter)]) == 0
+    assert chosen[-1].watch_target is WatchTarget.JOB

@@ -20,13 +20,19 @@ def command_tui(argv: list[str]) -> int:
     parser = ArgumentParser(prog="workbench", description="Open the InfraX Workbench on an App folder.")
     parser.add_argument("app_dir", nargs="?", default=".", metavar="APP_DIR", help="the App folder (default: here)")
     parser.add_argument("--no-watch", action="store_true", help="start with watch mode off")
+    parser.add_argument(
+        "--on-save",
+        choices=["job", "presets", "both"],
+        default="job",
+        help="what a save runs in watch mode: the Job (default), a round of every preset, or both (t switches it)",
+    )
     options = parser.parse_args(argv)
     try:
         from ..ui.app import run_tui
     except ImportError as error:
         say(f"the workbench UI cannot start: {error}")
         return 1
-    return run_tui(Path(options.app_dir), watch=not options.no_watch)
+    return run_tui(Path(options.app_dir), watch=not options.no_watch, on_save=options.on_save)
 
 
 HELP = """usage: workbench [APP_DIR]               open the workbench on an App folder (default: here)

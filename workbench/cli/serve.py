@@ -54,6 +54,12 @@ def _parser() -> argparse.ArgumentParser:
         help="allow a --host that is not a loopback address: everyone who can reach the port can run the App",
     )
     parser.add_argument("--no-watch", action="store_true", help="serve the workbench with watch mode off")
+    parser.add_argument(
+        "--on-save",
+        choices=["job", "presets", "both"],
+        default="job",
+        help="what a save runs in the served workbench: the Job (default), every preset, or both",
+    )
     return parser
 
 
@@ -71,11 +77,13 @@ def is_loopback(host: str) -> bool:
     return bool(addresses) and all(ipaddress.ip_address(str(a).split("%")[0]).is_loopback for a in addresses)
 
 
-def served_command(app_root: Path, *, watch: bool) -> str:
+def served_command(app_root: Path, *, watch: bool, on_save: str = "job") -> str:
     """The shell command textual-serve runs for each browser tab: this workbench on the App."""
     argv = [sys.executable, "-m", "workbench", str(app_root)]
     if not watch:
         argv.append("--no-watch")
+    if on_save != "job":
+        argv += ["--on-save", on_save]
     return shlex.join(argv)
 
 
@@ -114,7 +122,7 @@ def command_serve(argv: list[str]) -> int:
     package_parent = str(Path(__file__).resolve().parents[2])
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [package_parent, os.environ.get("PYTHONPATH")]))
     server = server_class(
-        served_command(app.root, watch=not options.no_watch),
+        served_command(app.root, watch=not options.no_watch, on_save=options.on_save),
         host=options.host,
         port=options.port,
         title=f"InfraX Workbench · {app.name}",

@@ -24,7 +24,7 @@ from .app_pane import OpenFolderScreen
 from .commands import WorkbenchCommands
 from .main_screen import MainScreen
 from .messages import OpenExternally
-from .settings import UISettings
+from .settings import UISettings, WatchTarget
 
 
 class WorkbenchApp(App[int]):
@@ -125,9 +125,12 @@ def create_app(app_dir: Path | str, *, watch: bool = True, settings: UISettings 
     return WorkbenchApp(Path(app_dir), chosen)
 
 
-def run_tui(path: Path, watch: bool = True) -> int:
-    """Run the TUI in the terminal until the author quits; the exit status."""
-    app = create_app(path, watch=watch)
+def run_tui(path: Path, watch: bool = True, on_save: str = "job") -> int:
+    """Run the TUI in the terminal until the author quits; the exit status.
+
+    `on_save`: what a save runs in watch mode (`job`, `presets` or `both`).
+    """
+    app = create_app(path, watch=watch, settings=UISettings(watch_target=WatchTarget(on_save)))
     app.run()
     if not app.wait_for_runs():
         print("workbench: a cancelled run's processes did not end in time", file=sys.stderr)
