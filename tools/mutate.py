@@ -350,7 +350,7 @@ def baseline(workspace: Workspace, target: str) -> tuple[float, dict[int, set[st
     """Run a target's tests unmutated: their time, and which tests run each line of the module."""
     module = UNITS[target][0]
     tracer = LineTracer(str(workspace.root / module))
-    log = workspace.root / f".baseline-{target}.log"
+    log = workspace.root / f".baseline-{target.replace('/', '-')}.log"
     started = time.monotonic()
     pid = os.fork()
     if pid == 0:
