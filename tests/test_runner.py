@@ -158,6 +158,46 @@ while True:
     assert result.exit_code == 3  # it ended itself, within the grace: no SIGKILL
 
 
+def test_the_app_runs_in_a_session_of_its_own(tmp_path: Path) -> None:
+    # Its own session and process group: a Ctrl-C at the workbench's terminal never reaches it.
+    sink = Collect()
+    run = make_run(tmp_path, "import os\nprint(os.getpid(), os.getsid(0), os.getpgid(0))\n", sink=sink)
+    run.start()
+    finish(run)
+    pid, sid, pgid = map(int, bytes(sink.stdout).split())
+    assert pid == sid == pgid == run.pid
+    assert sid != os.getsid(0)
+
+
+@pytest.mark.parametrize("slow", ["stdout", "stderr"])
+def test_wait_returns_only_once_every_byte_was_delivered(tmp_path: Path, slow: str) -> None:
+    # A slow sink on one stream: its reader is still delivering when the App has long exited.
+    class Slow(Collect):
+        def on_stdout(self, data: bytes) -> None:
+            if slow == "stdout":
+                time.sleep(0.5)
+            super().on_stdout(data)
+
+        def on_stderr(self, data: bytes) -> None:
+            if slow == "stderr":
+                time.sleep(0.5)
+            super().on_stderr(data)
+
+    sink = Slow()
+    run = make_run(tmp_path, "import sys\nprint('out')\nprint('err', file=sys.stderr)\n", sink=sink)
+    run.start()
+    result = finish(run)
+    assert (bytes(sink.stdout), bytes(sink.stderr)) == (b"out\n", b"err\n")
+    assert (result.stdout_lines, result.stderr_lines) == (1, 1)
+
+
+def test_the_duration_is_the_apps_own(tmp_path: Path) -> None:
+    run = make_run(tmp_path, "import time\ntime.sleep(0.4)\n")
+    run.start()
+    result = finish(run)
+    assert 0.4 <= result.duration_seconds < 10
+
+
 def test_cancel_from_another_thread(tmp_path: Path) -> None:
     sink = Collect()
     run = make_run(tmp_path, "import time\nprint('up', flush=True)\ntime.sleep(60)\n", sink=sink, kill_grace=0.3)

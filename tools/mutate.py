@@ -39,10 +39,10 @@ TARGETS: dict[str, tuple[str, tuple[str, ...]]] = {
     "kwargs": ("workbench/kwargs.py", ("test_kwargs.py",)),
     "lifecycle": ("workbench/lifecycle.py", ("test_lifecycle.py",)),
     "checks": ("workbench/checks", ("test_checks.py",)),
-    "runner": ("workbench/runner.py", ("test_runner.py",)),
+    "runner": ("workbench/runner.py", ("test_runner.py", "test_proctree.py")),
     "staging": ("workbench/staging.py", ("test_staging.py",)),
     "history": ("workbench/history.py", ("test_records.py",)),
-    "judge": ("workbench/presets/judge.py", ("test_presets.py",)),
+    "judge": ("workbench/presets/judge.py", ("test_presets.py", "test_presets_judge.py")),
 }
 
 
