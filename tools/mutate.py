@@ -40,7 +40,7 @@ TARGETS: dict[str, tuple[str, tuple[str, ...]]] = {
     "lifecycle": ("workbench/lifecycle.py", ("test_lifecycle.py",)),
     "checks": ("workbench/checks", ("test_checks.py",)),
     "runner": ("workbench/runner.py", ("test_runner.py", "test_proctree.py")),
-    "staging": ("workbench/staging.py", ("test_staging.py",)),
+    "staging": ("workbench/staging.py", ("test_staging.py", "test_staging_reuse.py")),
     "history": ("workbench/history.py", ("test_records.py",)),
     "judge": ("workbench/presets/judge.py", ("test_presets.py", "test_presets_judge.py")),
 }
@@ -452,6 +452,9 @@ def main() -> int:
 
     def record(outcome: Outcome) -> None:
         outcomes.append(outcome)
+        if options.report:  # as it goes, one JSON object a line: a pass cut short still tells
+            with open(options.report.with_suffix(".partial.jsonl"), "a", encoding="utf-8") as partial:
+                partial.write(json.dumps({**asdict(outcome.mutant), "result": outcome.result}) + "\n")
         mark = {"killed": ".", "timeout": "T", "error": "E", "survived": "S", "uncovered": "U"}[outcome.result]
         print(mark, end="" if len(outcomes) % 80 else "\n", flush=True)
 
