@@ -41,7 +41,7 @@ TARGETS: dict[str, tuple[str, tuple[str, ...]]] = {
     "checks": ("workbench/checks", ("test_checks.py", "test_checks_argument_reads.py")),
     "runner": ("workbench/runner.py", ("test_runner.py", "test_proctree.py")),
     "staging": ("workbench/staging.py", ("test_staging.py", "test_staging_reuse.py")),
-    "history": ("workbench/history.py", ("test_records.py",)),
+    "history": ("workbench/history.py", ("test_records.py", "test_history.py")),
     "judge": ("workbench/presets/judge.py", ("test_presets.py", "test_presets_judge.py")),
 }
 

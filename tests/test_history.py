@@ -1,0 +1,33 @@
+"""The run history's ids, folders and defaults, as the README documents them."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from workbench.history import DEFAULT_KEEP_RUNS, RunHistory, new_run_id
+
+
+def test_a_run_id_is_the_local_time_to_the_microsecond_and_32_random_bits() -> None:
+    before = datetime.now().strftime("%Y%m%d-%H%M")
+    run_id = new_run_id()
+    assert re.fullmatch(r"\d{8}-\d{6}-\d{6}-[0-9a-f]{8}", run_id), run_id
+    assert run_id[:13] >= before
+    assert new_run_id(datetime(2026, 1, 2, 3, 4, 5, 6)).startswith("20260102-030405-000006-")
+
+
+def test_the_history_keeps_50_runs_unless_told_otherwise(tmp_path: Path) -> None:
+    assert DEFAULT_KEEP_RUNS == 50  # the README's `--keep N (default 50)`
+    assert RunHistory(tmp_path).keep == 50
+    assert RunHistory(tmp_path, keep=3).keep == 3
+
+
+def test_a_run_folder_is_made_once_and_never_reused(tmp_path: Path) -> None:
+    history = RunHistory(tmp_path)
+    path = history.create_run_dir("20260101-000000-000000-abcd1234")
+    assert path == tmp_path / ".workbench" / "runs" / "20260101-000000-000000-abcd1234" and path.is_dir()
+    with pytest.raises(FileExistsError):
+        history.create_run_dir("20260101-000000-000000-abcd1234")
