@@ -82,3 +82,27 @@ def test_a_folder_that_is_not_an_app(snap_compare, size) -> None:
         assert snap_compare(app_for(folder), terminal_size=size)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_help_screen(snap_compare, fixed_app, size) -> None:
+    assert snap_compare(app_for(fixed_app("progress")), press=["question_mark"], terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_focus_in_an_argument_field(snap_compare, fixed_app, size) -> None:
+    """The focused field has an accent fill; the argument list (the tab's home) its bar when focused."""
+    draft = JobDraft(kwargs={"message_string": "Hello InfraX!", "count": "3"})
+    assert snap_compare(app_for(fixed_app("echo", draft)), press=["2", "enter"], terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_focus_on_a_button(snap_compare, fixed_app, size) -> None:
+    draft = JobDraft(kwargs={"message_string": "Hello InfraX!"})
+    assert snap_compare(app_for(fixed_app("echo", draft)), press=["2", "enter", "tab"], terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_presets_tab(snap_compare, fixed_app, size) -> None:
+    """Every button and column in view at 80x24, Quit in the footer, one Cancel."""
+    assert snap_compare(app_for(fixed_app("concat")), press=["7"], terminal_size=size)

@@ -398,8 +398,8 @@ async def test_a_flood_keeps_a_bounded_tail_and_counts_every_line(make_app) -> N
         assert len(combined) == 100 and combined[-2:] == ["line 19999", "! oops"]
         # The hidden stdout log catches up when its tab is shown.
         app.screen.query_one("#run-logs").active = "tab-stdout"
-        await pilot.pause()
         shown = app.screen.query_one("#log-stdout", StreamLog)
+        await wait_for(pilot, lambda: bool(shown.lines))
         assert shown.lines[-1] == "line 19999" and len(shown.lines) == 100
 
 

@@ -18,10 +18,13 @@ from ..appdir import ENTRY_POINT, AppFolder, AppFolderError
 from ..fsutil import human_size
 from .inputs_pane import PathSuggester
 from .messages import OpenExternally
+from .tab_view import TabView
 
 
-class AppPane(Vertical):
+class AppPane(Vertical, TabView):
     """What a deploy of the App would include, and what is wrong with the folder."""
+
+    HOME = "#app-files"
 
     def __init__(self, app_folder: AppFolder, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -50,6 +53,9 @@ class AppPane(Vertical):
         if not self.app_folder.main_py.is_file():
             return [f"{ENTRY_POINT} is gone: the Node starts an App as `python {ENTRY_POINT}`"]
         return []
+
+    def refresh_view(self) -> None:
+        self.refresh_files()
 
     def refresh_files(self) -> None:
         """Read the App's files and warnings again (after a save, say)."""

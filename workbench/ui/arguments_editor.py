@@ -6,10 +6,12 @@ from dataclasses import dataclass
 
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
+from .tab_view import TabView
 from ..kwargs import MAX_VALUE_CHARS, ArgsMode, argument_problems, name_problem, value_problem
 
 
@@ -23,8 +25,8 @@ class ArgumentRow(Vertical):
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="argument-fields"):
-            yield Input(self._argument_name, placeholder="name", classes="argument-name", compact=True)
-            yield Input(self._argument_value, placeholder="value", classes="argument-value", compact=True)
+            yield Input(self._argument_name, placeholder="name", classes="argument-name", compact=True, select_on_focus=False)
+            yield Input(self._argument_value, placeholder="value", classes="argument-value", compact=True, select_on_focus=False)
             yield Label("", classes="argument-counter")
             yield Button("✕", classes="argument-remove", tooltip="Remove this argument", compact=True)
         yield Label("", classes="argument-reason")
@@ -76,8 +78,27 @@ class ArgumentRow(Vertical):
         return problem
 
 
-class ArgumentsEditor(Vertical):
+class ArgumentList(VerticalScroll):
+    """The argument rows: the Arguments tab's home. Enter starts editing."""
+
+    BINDINGS = [
+        Binding("enter", "edit", "Edit", id="arguments.edit", tooltip="Edit the first argument (a new one when there is none)"),
+    ]
+
+    async def action_edit(self) -> None:
+        """Put the cursor in the first argument's value, or add a row when there is none."""
+        rows = list(self.query(ArgumentRow))
+        if rows:
+            rows[0].query_one(".argument-value", Input).focus()
+        else:
+            editor = next(node for node in self.ancestors if isinstance(node, ArgumentsEditor))
+            await editor.action_add_argument()
+
+
+class ArgumentsEditor(Vertical, TabView):
     """Edit the next Job's keyword arguments and how they reach the App."""
+
+    HOME = "#argument-rows"
 
     @dataclass
     class Changed(Message):
@@ -109,7 +130,7 @@ class ArgumentsEditor(Vertical):
             with RadioSet(id="args-mode"):
                 yield RadioButton("stdin JSON (the docs)", value=self._mode is ArgsMode.STDIN, id="mode-stdin")
                 yield RadioButton("--key value (the Node)", value=self._mode is ArgsMode.ARGV, id="mode-argv")
-        with VerticalScroll(id="argument-rows"):
+        with ArgumentList(id="argument-rows"):
             for name, value in self._initial.items():
                 yield ArgumentRow(name, value)
         with Horizontal(id="arguments-actions"):

@@ -12,7 +12,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.widget import Widget
 from textual.widgets import DataTable, Log, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
@@ -24,6 +23,7 @@ from .marks import diff_style, status_label, status_mark, status_words
 from .messages import OpenExternally
 from .output_browser import OutputBrowser
 from .resource_view import RunTrend
+from .tab_view import TabView
 
 ARGS_WIDTH = 36
 """Characters of a run's arguments shown in the table."""
@@ -60,8 +60,10 @@ def format_started(record: RunRecord) -> str:
     return record.started_at.astimezone().strftime("%m-%d %H:%M:%S")
 
 
-class HistoryView(Widget):
+class HistoryView(TabView):
     """The runs of one App, newest first; the highlighted run's logs and outputs; comparing two runs."""
+
+    HOME = "#history-table"
 
     DEFAULT_CSS = """
     HistoryView {
@@ -161,6 +163,9 @@ class HistoryView(Widget):
         self.reload()
 
     # ------------------------------------------------------------- loading
+
+    def refresh_view(self) -> None:
+        self.reload()
 
     def reload(self) -> None:
         """Read the history again (in a worker) and redraw the table.

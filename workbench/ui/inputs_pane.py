@@ -17,6 +17,7 @@ from textual.widgets import Button, DataTable, Input, Label
 from ..fsutil import human_size
 from ..paste import resolve_pasted
 from ..staging import StagingError, check_inputs
+from .tab_view import TabView
 
 _SIZE_WALK_LIMIT = 20_000
 
@@ -77,17 +78,19 @@ class PathInput(Input):
     class PathsPasted(Message):
         text: str
 
-    def _on_paste(self, event: events.Paste) -> None:
+    def on_paste(self, event: events.Paste) -> None:
         text = event.text.strip()
         if text and ("\n" in text or resolve_pasted(text).found):
             event.prevent_default()  # not Input's own insertion of the first line
             event.stop()
             self.post_message(self.PathsPasted(event.text))
-        # otherwise Input's handler (next in the MRO) inserts the text as typed
+        # otherwise Input's own handler (a base class's, dispatched next) inserts the text as typed
 
 
-class InputsPane(Vertical):
+class InputsPane(Vertical, TabView):
     """Stage files and folders for the next run: type a path, paste it, or drop files on the terminal."""
+
+    HOME = "#inputs-table"
 
     BINDINGS = [
         Binding("delete", "remove_input", "Remove input", id="remove_input", tooltip="Unstage the selected input"),
@@ -118,6 +121,7 @@ class InputsPane(Vertical):
                 suggester=PathSuggester(self.cwd),
                 id="input-path",
                 compact=True,
+                select_on_focus=False,
             )
             yield Button("Stage", id="stage-input", compact=True, tooltip="Stage the typed path")
         table: DataTable[str] = DataTable(id="inputs-table", cursor_type="row", zebra_stripes=True)

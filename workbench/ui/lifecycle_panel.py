@@ -15,13 +15,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.widget import Widget
 from textual.widgets import DataTable, Label, Select, Static
 
 from ..appdir import AppFolder
 from ..checks import CheckResult
 from ..filepreview import terminal_safe
 from ..lifecycle import ActionPreview, LifecycleError, Preview, State, preview, set_simulated_state, simulate
+from .tab_view import TabView
 
 ASSUMED_MARK = "*"
 
@@ -58,8 +58,10 @@ def _check_cells(check: CheckResult) -> tuple[Text, ...]:
     return (Text(check.name.replace("_", " ")), result, Text(needed, style="dim"), Text(terminal_safe(check.detail)))
 
 
-class LifecyclePanel(Widget):
+class LifecyclePanel(TabView):
     """The lifecycle actions in the simulated state (allowed or refused, why, assumed cells marked) and the checks."""
+
+    HOME = "#lifecycle-actions"
 
     DEFAULT_CSS = """
     LifecyclePanel {
@@ -131,6 +133,9 @@ class LifecyclePanel(Widget):
         yield Static("", id="lifecycle-detail")
 
     def on_mount(self) -> None:
+        self.reload()
+
+    def refresh_view(self) -> None:
         self.reload()
 
     def reload(self) -> None:

@@ -10,7 +10,7 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Footer, TabbedContent, TabPane, Tree
+from textual.widgets import Button, TabbedContent, TabPane, Tabs
 from textual.worker import Worker, WorkerState
 
 from ..appdir import AppFolder
@@ -30,20 +30,22 @@ from .lifecycle_panel import LifecyclePanel
 from .output_browser import OutputBrowser
 from .presets_view import PresetsView
 from .run_pane import RunPane
+from .footer import WorkbenchFooter
+from .help import HelpScreen, help_sections
 from .settings import OnSave, UISettings, WatchTarget
+from .tab_view import TabView
 
 TABS = ("app", "arguments", "inputs", "run", "outputs", "history", "presets", "lifecycle")
-_TAB_OF = {"output-browser": "outputs", "history-view": "history", "lifecycle-panel": "lifecycle", "presets-view": "presets"}
-"""The tab each view sits in: a hidden view is refreshed when its tab is shown, not before."""
+"""The tabs' ids, in the order of their number keys."""
 
 
 class MainScreen(Screen[None]):
     """Everything about one App: edit the next Job, run it, read what it did."""
 
     BINDINGS = [
-        Binding("r,f5", "run", "Run", id="run", tooltip="Run the App with the arguments and inputs"),
-        Binding("x", "cancel_run", "Cancel", id="cancel_run", tooltip="End the run's whole process tree"),
-        Binding("R", "rerun", "Re-run", id="rerun", tooltip="Run again exactly as last time"),
+        Binding("r,f5,ctrl+r", "run", "Run", id="run", tooltip="Run the App with the arguments and inputs"),
+        Binding("x,f6", "cancel_run", "Cancel", id="cancel_run", tooltip="End the run's whole process tree"),
+        Binding("R,f7", "rerun", "Re-run", id="rerun", tooltip="Run again exactly as last time"),
         Binding("w", "toggle_watch", "Watch", id="toggle_watch", tooltip="Run again whenever an App file is saved"),
         Binding("m", "toggle_args_mode", "Args mode", id="toggle_args_mode",
                 tooltip="Pass arguments on stdin (JSON) or as --key value"),
@@ -54,18 +56,26 @@ class MainScreen(Screen[None]):
         Binding("b", "toggle_buffering", "Buffering", id="toggle_buffering", show=False,
                 tooltip="The App's output unbuffered (exact order) or flushed every 50 ms (fast)"),
         Binding("ctrl+n", "add_argument", "Add argument", id="add_argument", show=False, tooltip="Add a keyword argument row"),
-        Binding("o", "open_log('stdout')", "stdout log", id="open_stdout", show=False,
-                tooltip="Open the last run's full stdout log in $PAGER"),
-        Binding("O", "open_log('stderr')", "stderr log", id="open_stderr", show=False,
-                tooltip="Open the last run's full stderr log in $PAGER"),
-        Binding("1", "show_tab('app')", "App", id="tab_app", show=False, tooltip="The App's files and problems"),
-        Binding("2", "show_tab('arguments')", "Arguments", id="tab_arguments", show=False, tooltip="Keyword arguments"),
-        Binding("3", "show_tab('inputs')", "Inputs", id="tab_inputs", show=False, tooltip="Files staged into input/"),
-        Binding("4", "show_tab('run')", "Run", id="tab_run", show=False, tooltip="The run's live output"),
-        Binding("5", "show_tab('outputs')", "Outputs", id="tab_outputs", show=False, tooltip="The run's output/ files"),
-        Binding("6", "show_tab('history')", "History", id="tab_history", show=False, tooltip="Past runs"),
-        Binding("7", "show_tab('presets')", "Presets", id="tab_presets", show=False, tooltip="Saved Jobs with expectations"),
-        Binding("8", "show_tab('lifecycle')", "Lifecycle", id="tab_lifecycle", show=False, tooltip="Lifecycle actions"),
+        Binding("o", "open_log('stdout')", "stdout log", id="open_stdout", show=False, tooltip="Open the last run's full stdout log in $PAGER"),
+        Binding("O", "open_log('stderr')", "stderr log", id="open_stderr", show=False, tooltip="Open the last run's full stderr log in $PAGER"),
+        *(
+            Binding(f"{number},alt+{number}", f"show_tab('{tab}')", title, id=f"tab_{tab}", show=False, tooltip=tip)
+            for number, (tab, title, tip) in enumerate(
+                (
+                    ("app", "App", "The App's files and problems"),
+                    ("arguments", "Arguments", "Keyword arguments"),
+                    ("inputs", "Inputs", "Files staged into input/"),
+                    ("run", "Run", "The run's live output"),
+                    ("outputs", "Outputs", "The run's output/ files"),
+                    ("history", "History", "Past runs"),
+                    ("presets", "Presets", "Saved Jobs with expectations"),
+                    ("lifecycle", "Lifecycle", "Lifecycle actions"),
+                ),
+                start=1,
+            )
+        ),
+        Binding("escape", "go_home", "Leave field", id="go_home", show=False, tooltip="Leave a text field for the tab's home (its table, tree or log)"),
+        Binding("question_mark,f1", "help", "Help", id="help", tooltip="Every key, by tab"),
         Binding("ctrl+o", "open_folder", "Open folder", id="open_folder", show=False, tooltip="Open another App folder"),
     ]
 
@@ -111,9 +121,15 @@ class MainScreen(Screen[None]):
                 )
             with TabPane("Lifecycle", id="lifecycle"):
                 yield LifecyclePanel(self.app_folder, id="lifecycle-panel")
-        yield Footer()
+        yield WorkbenchFooter()
+
+    AUTO_FOCUS = None  # the Run tab's home takes the focus in on_mount
 
     def on_mount(self) -> None:
+        # The tab bar takes no focus: the number keys switch tabs, and a click on a tab puts the
+        # focus on its home widget (a focused tab bar would keep the focus out of every tab).
+        self.query_one("#tabs", TabbedContent).query_one(Tabs).can_focus = False
+        self.view(self._active_tab()).take_focus()
         header = self.query_one(WorkbenchHeader)
         header.app_name = self.app_folder.name
         header.args_mode = self.draft.args_mode.value
@@ -262,8 +278,8 @@ class MainScreen(Screen[None]):
         record = event.record
         self.query_one(WorkbenchHeader).run_status = record.status.value
         self._show_in_browser(record)
-        self._reload("history-view")
-        self._reload("lifecycle-panel")
+        self._reload("history")
+        self._reload("lifecycle")
         if self._pending_trigger is not None:
             trigger, self._pending_trigger = self._pending_trigger, None
             self.start_run(trigger)
@@ -280,31 +296,33 @@ class MainScreen(Screen[None]):
     def _active_tab(self) -> str:
         return self.query_one("#tabs", TabbedContent).active
 
+    def view(self, tab: str) -> TabView:
+        """The view that fills a tab (its pane's one child; found by class, not CSS type: a
+        view that is also a container has its container's CSS type)."""
+        pane = self.query_one("#tabs", TabbedContent).get_pane(tab)
+        return next(child for child in pane.children if isinstance(child, TabView))
+
     def _show_in_browser(self, record: RunRecord | None) -> None:
         """Show a run in the Outputs tab (now if it is shown, else when it is)."""
-        self._browser_record = record
-        self._reload("output-browser")
+        self.query_one("#output-browser", OutputBrowser).wanted = record
+        self._reload("outputs")
 
-    def _reload(self, widget_id: str) -> None:
-        """Refresh a view now if its tab is shown, else when its tab is next shown."""
-        if self._active_tab() != _TAB_OF.get(widget_id):
-            self._stale.add(widget_id)
+    def _reload(self, tab: str) -> None:
+        """Refresh a tab's view now if the tab is shown, else when it is next shown."""
+        if self._active_tab() != tab:
+            self._stale.add(tab)
             return
-        self._stale.discard(widget_id)
-        if widget_id == "output-browser":
-            self.query_one("#output-browser", OutputBrowser).show_run(self._browser_record)
-        elif widget_id == "history-view":
-            self.query_one(HistoryView).reload()
-        elif widget_id == "lifecycle-panel":
-            self.query_one(LifecyclePanel).reload()
-        elif widget_id == "presets-view":
-            self.query_one(PresetsView).reload()
+        self._stale.discard(tab)
+        self.view(tab).refresh_view()
 
     @on(TabbedContent.TabActivated, "#tabs")
     def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
-        for widget_id, tab in _TAB_OF.items():
-            if tab == event.pane.id and widget_id in self._stale:
-                self._reload(widget_id)
+        """However a tab was shown (key, palette, click), its view is fresh and the focus is in it."""
+        tab = event.pane.id or ""
+        if tab in self._stale:
+            self._reload(tab)
+        if not event.pane.has_focus_within:
+            self.view(tab).take_focus()
 
     # -- other panes' messages ------------------------------------------------------------
 
@@ -323,13 +341,13 @@ class MainScreen(Screen[None]):
 
     @on(PresetsView.PresetFinished)
     def _preset_finished(self, event: PresetsView.PresetFinished) -> None:
-        self._reload("history-view")
+        self._reload("history")
         if event.result.record is not None:
             self._show_in_browser(event.result.record)
 
     @on(PresetsView.RunAllFinished)
     def _presets_finished(self, event: PresetsView.RunAllFinished) -> None:
-        self._reload("history-view")
+        self._reload("history")
 
     @on(PresetsView.RoundEnded)
     def _round_ended(self, event: PresetsView.RoundEnded) -> None:
@@ -340,7 +358,7 @@ class MainScreen(Screen[None]):
         header = self.query_one(WorkbenchHeader)
         header.round_result = result.summary()
         header.round_ok = result.passed == result.total
-        self._reload("history-view")
+        self._reload("history")
 
     @on(LifecyclePanel.StateChanged)
     def _state_changed(self, event: LifecyclePanel.StateChanged) -> None:
@@ -434,7 +452,7 @@ class MainScreen(Screen[None]):
                 self.start_run(job_reason)
         # After the run has started, so the file list costs the run no time.
         self.query_one(AppPane).refresh_files()
-        self._reload("lifecycle-panel")
+        self._reload("lifecycle")
 
     # -- other actions -------------------------------------------------------------------
 
@@ -444,21 +462,19 @@ class MainScreen(Screen[None]):
         editor.set_mode(ArgsMode.ARGV if editor.mode is ArgsMode.STDIN else ArgsMode.STDIN)
 
     def action_show_tab(self, tab: str) -> None:
-        """Show one of the tabs, with the cursor on its first table or tree (never a text field, so
-        the letter keys keep working, nor a button, which a stray Enter would press)."""
-        tabs = self.query_one("#tabs", TabbedContent)
-        tabs.active = tab
-        pane = tabs.get_pane(tab)
+        """Show one of the tabs, with the focus on its home widget (a table, tree, log or list:
+        never a text field, so the letter keys keep working, nor a button, which a stray Enter
+        would press). The focus moves now, so no widget of the tab left behind can pull it back."""
+        self.query_one("#tabs", TabbedContent).active = tab
+        self.view(tab).take_focus()
 
-        def focus_first() -> None:
-            if pane.has_focus_within or not pane.is_on_screen:
-                return  # the author (or another action) has put the cursor somewhere already
-            for widget in pane.query("*"):
-                if widget.focusable and isinstance(widget, (DataTable, Tree)):
-                    widget.focus()
-                    return
+    def action_go_home(self) -> None:
+        """Leave a text field (or any widget) for the home widget of the tab shown; there, do nothing."""
+        self.view(self._active_tab()).take_focus()
 
-        self.call_after_refresh(focus_first)
+    def action_help(self) -> None:
+        """Show every key, by tab."""
+        self.app.push_screen(HelpScreen(help_sections(self)))
 
     def action_open_folder(self) -> None:
         """Open another App folder."""

@@ -12,7 +12,6 @@ from textual.binding import Binding
 from textual.containers import ScrollableContainer, Vertical
 from textual.content import Content
 from textual.highlight import highlight
-from textual.widget import Widget
 from textual.widgets import ContentSwitcher, DataTable, Static, Tree
 from textual.widgets.tree import TreeNode
 from textual.worker import get_current_worker
@@ -30,6 +29,7 @@ from ..images import ImageDecodeError, PreviewImage, load_preview
 from ..records import OutputRecord, RunRecord
 from .image_view import ImageView, drawing_method
 from .messages import OpenExternally
+from .tab_view import TabView
 
 MAX_TREE_DEPTH = 12
 """Folder levels shown as tree nodes; deeper paths are shown whole on one leaf."""
@@ -62,8 +62,10 @@ def _label(name: str, entry: OutputRecord | None) -> Text:
     return Text.assemble(name, (f"  {human_size(entry.size)}", "dim"))
 
 
-class OutputBrowser(Widget):
+class OutputBrowser(TabView):
     """A tree of a run's outputs (symlinks shown, never followed) and a bounded preview of the selected file."""
+
+    HOME = "#output-tree"
 
     DEFAULT_CSS = """
     OutputBrowser {
@@ -130,6 +132,8 @@ class OutputBrowser(Widget):
         super().__init__(name=name, id=id, classes=classes)
         self.record: RunRecord | None = None
         """The run shown, if any."""
+        self.wanted: RunRecord | None = None
+        """The run to show when the view is next refreshed (`refresh_view`)."""
         self.preview: FilePreview | None = None
         """The preview shown, if any (set once it has loaded)."""
 
@@ -152,6 +156,10 @@ class OutputBrowser(Widget):
     @property
     def output_dir(self) -> Path | None:
         return Path(self.record.output_dir) if self.record is not None else None
+
+    def refresh_view(self) -> None:
+        if self.wanted is not self.record:
+            self.show_run(self.wanted)
 
     def show_run(self, record: RunRecord | None) -> None:
         """Show the outputs of `record` (or nothing), and preview its first file."""

@@ -10,7 +10,7 @@ import threading
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -49,6 +49,7 @@ from ..presets import (
 )
 from ..records import RunRecord
 from .marks import diff_style
+from .tab_view import TabView
 
 _COLUMNS = (
     ("preset", "preset"),
@@ -67,19 +68,35 @@ REASON_CELL = 60
 
 
 def _expects_summary(preset: Preset) -> str:
+    """The expected exit status and how many other expectations (listed in full below the table)."""
     expect = preset.expect
-    parts = [f"exit {expect.exit_status}"]
-    texts = len(expect.stdout_contains) + len(expect.stdout_excludes) + len(expect.stderr_contains) + len(expect.stderr_excludes)
-    if texts:
-        parts.append(f"{texts} text")
+    others = (
+        len(expect.stdout_contains) + len(expect.stdout_excludes) + len(expect.stderr_contains) + len(expect.stderr_excludes)
+        + len(expect.outputs_exist) + len(expect.golden)
+    )
+    return f"exit {expect.exit_status}" + (f" +{others}" if others else "")
+
+
+def _expects_detail(preset: Preset) -> str:
+    """Every expectation of a preset, in one line."""
+    expect = preset.expect
+    parts = [f"exit status {expect.exit_status}"]
+    for label, items in (
+        ("stdout contains", expect.stdout_contains),
+        ("stdout lacks", expect.stdout_excludes),
+        ("stderr contains", expect.stderr_contains),
+        ("stderr lacks", expect.stderr_excludes),
+    ):
+        if items:
+            parts.append(f"{label} {len(items)} text" + ("s" if len(items) > 1 else ""))
     if expect.outputs_exist:
-        parts.append(f"{len(expect.outputs_exist)} output(s)")
+        parts.append(f"{len(expect.outputs_exist)} output file" + ("s" if len(expect.outputs_exist) > 1 else ""))
     if expect.golden:
-        parts.append(f"{len(expect.golden)} golden")
-    return " · ".join(parts)
+        parts.append(f"{len(expect.golden)} golden cop" + ("ies" if len(expect.golden) > 1 else "y"))
+    return "Expects " + ", ".join(parts) + "."
 
 
-def _arguments_summary(preset: Preset, width: int = 32) -> str:
+def _arguments_summary(preset: Preset, width: int = 20) -> str:
     text = " ".join(f"{name}={value}" for name, value in preset.kwargs.items()) or "—"
     return text if len(text) <= width else text[: width - 1] + "…"
 
@@ -117,6 +134,19 @@ class GoldenDiffScreen(ModalScreen[bool]):
             with Horizontal():
                 yield Button("Accept", id="golden-accept", variant="warning", compact=True, disabled=not self.writes)
                 yield Button("Cancel", id="golden-cancel", compact=True)
+                yield Static("", id="golden-hint")
+
+    def on_mount(self) -> None:
+        # Enter presses the focused button: the safe one first.
+        self.query_one("#golden-cancel", Button).focus()
+
+    @on(events.DescendantFocus)
+    def _show_enter(self, event: events.DescendantFocus) -> None:
+        """Say which button Enter presses (the focused one)."""
+        if isinstance(event.widget, Button):
+            self.query_one("#golden-hint", Static).update(
+                Text.assemble("  Enter: ", (str(event.widget.label), "bold"), " · Tab: the other button · Escape: cancel", style="dim")
+            )
 
     @property
     def writes(self) -> bool:
@@ -177,13 +207,16 @@ class RegressionScreen(ModalScreen[None]):
         return text
 
 
-class PresetsView(Vertical):
+class PresetsView(Vertical, TabView):
     """The App's Job presets: list, save the draft as one, load one, run one or all, accept golden copies."""
+
+    HOME = "#presets-table"
 
     DEFAULT_CSS = """
     PresetsView { height: 1fr; }
     PresetsView #presets-actions { height: auto; }
-    PresetsView #preset-name { width: 24; }
+    PresetsView #preset-name { width: 16; margin-right: 1; }
+    PresetsView #presets-actions Button { width: auto; min-width: 6; margin-right: 1; }
     PresetsView #presets-table { height: 1fr; min-height: 5; }
     PresetsView #presets-detail { height: auto; max-height: 12; }
     """
@@ -195,7 +228,8 @@ class PresetsView(Vertical):
                 tooltip="Save the Job draft as a preset (the name typed, or the highlighted one)"),
         Binding("G", "accept_golden", "Accept golden", id="preset_accept",
                 tooltip="Show how the last run's outputs differ from the golden copies, then accept them"),
-        Binding("X", "cancel", "Cancel", id="preset_cancel", tooltip="End the running preset and skip the rest"),
+        Binding("x,X,f6", "cancel", "Cancel", id="preset_cancel",
+                tooltip="End the running preset and skip the rest (or the App's run, when no preset runs)"),
         Binding("D", "show_difference", "Difference", id="preset_difference",
                 tooltip="How the highlighted preset's failing run differs from its last passing run"),
     ]
@@ -275,16 +309,16 @@ class PresetsView(Vertical):
     def compose(self) -> ComposeResult:
         yield Static(id="presets-status")
         with Horizontal(id="presets-actions"):
-            yield Input(placeholder="new preset name", id="preset-name", compact=True)
+            yield Input(placeholder="new preset name", id="preset-name", compact=True, select_on_focus=False)
             yield Button("Save draft", id="preset-save", compact=True, tooltip="Save the Job draft as a preset (S)")
             yield Button("Load", id="preset-load", compact=True, tooltip="Load the highlighted preset into the Job draft (L)")
             yield Button("Run", id="preset-run", variant="primary", compact=True,
                          tooltip="Run the highlighted preset (enter on its row)")
             yield Button("Run all", id="preset-run-all", compact=True, tooltip="Run every preset with a summary (A)")
-            yield Button("Accept outputs", id="preset-accept", compact=True,
+            yield Button("Accept", id="preset-accept", compact=True,
                          tooltip="Accept the last run's outputs as golden copies, after a diff (G)")
             yield Button("Cancel", id="preset-cancel", variant="error", compact=True, disabled=True,
-                         tooltip="End the running preset (X)")
+                         tooltip="End the running preset (x)")
         table: DataTable[str | Text] = DataTable(id="presets-table", cursor_type="row", zebra_stripes=True)
         yield table
         yield Static(id="presets-summary")
@@ -307,6 +341,10 @@ class PresetsView(Vertical):
             self.reload()
 
     # -- the file --------------------------------------------------------------------------
+
+    def refresh_view(self) -> None:
+        if not self._busy:
+            self.reload()
 
     def reload(self) -> None:
         """Read presets.toml again and redraw the list (keeping this session's results)."""
@@ -397,6 +435,7 @@ class PresetsView(Vertical):
         text = Text()
         if preset.description:
             text.append(preset.description + "\n", style="italic")
+        text.append(_expects_detail(preset) + "\n", style="dim")
         result = self.results.get(name)
         regression = self.regressions.get(name)
         if regression is not None and regression.passing.record is not None:
@@ -463,12 +502,14 @@ class PresetsView(Vertical):
             self._start(list(self.presets.values()))
 
     @on(Button.Pressed, "#preset-cancel")
-    def action_cancel(self) -> None:
-        """End the running preset; the rest of a run-all is skipped."""
+    async def action_cancel(self) -> None:
+        """End the running preset, skipping the rest of a run-all; with none running, cancel the App's run."""
         if self._busy:
             self._cancel_requested = True
             if self.job is not None:
                 self.job.cancel()
+        else:
+            await self.run_action("screen.cancel_run")
 
     @on(Button.Pressed, "#preset-load")
     def action_load_selected(self) -> None:

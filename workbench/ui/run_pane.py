@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import reactive
@@ -30,6 +31,7 @@ from .messages import OpenExternally
 from .output_stream import STDERR, OutputBuffer
 from .resource_view import ResourceView
 from .settings import UISettings
+from .tab_view import TabView
 
 
 class StreamLog(Log):
@@ -85,8 +87,12 @@ def _lines(count: int) -> str:
     return f"{count} line" if count == 1 else f"{count} lines"
 
 
-class RunPane(Vertical):
+class RunPane(Vertical, TabView):
     """Runs the App through the core's `Job`, showing stdout, stderr and both as they arrive."""
+
+    BINDINGS = [
+        Binding("v", "next_log", "Next view", id="run.next_log", tooltip="Show the next view: combined, stdout, stderr, install"),
+    ]
 
     @dataclass
     class RunStarted(Message):
@@ -159,6 +165,18 @@ class RunPane(Vertical):
                 yield StreamLog(self.settings.tail_lines, id="log-stderr")
             with TabPane("install", id="tab-install"):
                 yield StreamLog(self.settings.tail_lines, id="log-install")
+
+    def home(self) -> Widget:
+        """The log shown (combined, stdout, stderr or install)."""
+        logs = self.query_one("#run-logs", TabbedContent)
+        return logs.get_pane(logs.active).query_one(StreamLog)
+
+    def action_next_log(self) -> None:
+        """Show the next of the output views, with the focus on its log."""
+        logs = self.query_one("#run-logs", TabbedContent)
+        panes = [pane.id for pane in logs.query(TabPane) if pane.id is not None]
+        logs.active = panes[(panes.index(logs.active) + 1) % len(panes)] if logs.active in panes else panes[0]
+        self.take_focus()
 
     def on_mount(self) -> None:
         self._timer = self.set_interval(self.settings.drain_interval, self._drain, pause=True)
