@@ -11,6 +11,7 @@ from __future__ import annotations
 import string
 
 import pytest
+from test_tui import SIZE, make, screen, wait_for  # noqa: I001
 from textual.command import CommandPalette
 from textual.widget import Widget
 from textual.widgets import Button, DataTable, Input, Log, RadioSet, Select, Tree
@@ -23,8 +24,6 @@ from workbench.ui.commands import COMMANDS
 from workbench.ui.header import WorkbenchHeader
 from workbench.ui.help import HelpScreen, help_sections, own_bindings, plain_text
 from workbench.ui.main_screen import TABS, MainScreen
-
-from test_tui import SIZE, make, screen, wait_for  # noqa: I001
 
 pytestmark = pytest.mark.anyio
 
@@ -103,7 +102,8 @@ async def run_palette(pilot, app: WorkbenchApp, name: str) -> None:
     await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
     palette = app.screen
     palette.query_one(Input).value = name
-    await wait_for(pilot, lambda: palette.query_one("CommandList").option_count > 0 and palette.query_one("CommandList").highlighted is not None)
+    hits = palette.query_one("CommandList")
+    await wait_for(pilot, lambda: hits.option_count > 0 and hits.highlighted is not None)
     await pilot.press("enter")
     await wait_for(pilot, lambda: not isinstance(app.screen, CommandPalette))
     await pilot.pause()
@@ -111,7 +111,7 @@ async def run_palette(pilot, app: WorkbenchApp, name: str) -> None:
 
 async def test_every_tab_has_a_home_that_is_neither_a_text_field_nor_a_button(busy_app) -> None:
     app = make(busy_app)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE):
         main = screen(app)
         for tab in TABS:
             home = main.view(tab).home()
@@ -130,7 +130,7 @@ def every_pair_once() -> list[tuple[str, str]]:
         else:
             circuit.append(stack.pop())
     circuit.reverse()
-    pairs = list(zip(circuit, circuit[1:]))
+    pairs = list(zip(circuit, circuit[1:], strict=False))
     assert sorted(pairs) == sorted((a, b) for a in TABS for b in TABS)
     return pairs
 
@@ -142,7 +142,7 @@ def four_pairs_each() -> list[tuple[str, str]]:
     for stride in (1, 3, 5, 7):
         for _ in TABS:
             order.append((order[-1] + stride) % len(TABS))
-    pairs = [(TABS[a], TABS[b]) for a, b in zip(order, order[1:])]
+    pairs = [(TABS[a], TABS[b]) for a, b in zip(order, order[1:], strict=False)]
     assert len(set(pairs)) == 4 * len(TABS)
     return pairs
 
@@ -197,7 +197,11 @@ async def test_palette_show_commands_land_on_their_home_from_every_kind_of_widge
 
     (Every pair of tabs, as for the keys, would take minutes: a palette search is slow.)"""
     app = make(busy_app)
-    shows = {command.action.removeprefix("show_tab('").removesuffix("')"): command for command in COMMANDS if command.action.startswith("show_tab(")}
+    shows = {
+        command.action.removeprefix("show_tab('").removesuffix("')"): command
+        for command in COMMANDS
+        if command.action.startswith("show_tab(")
+    }
     assert sorted(shows) == sorted(TABS)
     async with app.run_test(size=SMALL) as pilot:
         main = screen(app)
@@ -257,7 +261,8 @@ async def test_typing_every_printable_character_changes_only_that_field(busy_app
 
         for tab in TABS:
             await pilot.press(f"alt+{TABS.index(tab) + 1}")
-            fields = [widget for widget in main.focus_chain if isinstance(widget, Input) and main.query_one("#tabs").get_pane(tab) in widget.ancestors]
+            pane = main.query_one("#tabs").get_pane(tab)
+            fields = [widget for widget in main.focus_chain if isinstance(widget, Input) and pane in widget.ancestors]
             for field in fields:
                 others = {other: other.value for other in main.query(Input) if other is not field}
                 before = state()
@@ -305,13 +310,15 @@ async def test_the_help_screen_lists_every_binding_there_is(busy_app) -> None:
         tabs = main.query_one("#tabs")
         expected = 0
         for where, nodes in [("Everywhere", [app, main])] + [
-            (f"{n} {tabs.get_tab(tab).label}", list(tabs.get_pane(tab).walk_children())) for n, tab in enumerate(TABS, 1)
+            (f"{n} {tabs.get_tab(tab).label}", list(tabs.get_pane(tab).walk_children()))
+            for n, tab in enumerate(TABS, 1)
         ]:
             section = sections[where]
             for node in nodes:
                 for binding in own_bindings(node):
                     key = app.get_key_display(binding)
-                    assert any(key in row.keys and row.description == binding.description for row in section.rows), (where, binding)
+                    listed = any(key in row.keys and row.description == binding.description for row in section.rows)
+                    assert listed, (where, binding)
                     assert binding.description in shown
                     expected += 1
         assert expected > 40
@@ -376,6 +383,6 @@ async def test_focus_is_visible_in_every_theme(busy_app) -> None:
                 assert focused != blurred, (theme, widget)
                 if widget is rows:
                     assert focused[0][0] == "thick", theme
-                    assert max(abs(a - b) for a, b in zip(focused[0][1].rgb, accent.rgb)) <= 2, theme
+                    assert max(abs(a - b) for a, b in zip(focused[0][1].rgb, accent.rgb, strict=True)) <= 2, theme
                 else:
                     assert focused[1].a > 0 and focused[1] != app.screen.styles.background, (theme, widget)

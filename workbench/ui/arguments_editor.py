@@ -11,8 +11,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
-from .tab_view import TabView
 from ..kwargs import MAX_VALUE_CHARS, ArgsMode, argument_problems, name_problem, value_problem
+from .tab_view import TabView
 
 
 class ArgumentRow(Vertical):

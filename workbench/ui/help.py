@@ -30,10 +30,26 @@ OWN_MODULES = "workbench.ui"
 editing keys in a field) are the usual ones and summed up in one line each."""
 
 EXPLAINED = (
-    ("Watch mode", "on by default (w): saving one of the App's files runs it again; a save during a run restarts it or queues one more run (s)."),
-    ("Args mode", "m: the arguments reach the App as one JSON object on stdin (what the docs say) or as --key value words (what the Node software does)."),
-    ("Buffering", "b: the App's output is line-buffered and flushed every 50 ms in a flood (fast, the default), or unbuffered (exact order, slower)."),
-    ("Text fields", "letter and digit keys type into the field; Escape leaves it for the tab's home; alt+1..alt+8, F5 (run), F6 (cancel) and ctrl keys work inside it."),
+    (
+        "Watch mode",
+        "on by default (w): saving one of the App's files runs it again;"
+        " a save during a run restarts it or queues one more run (s).",
+    ),
+    (
+        "Args mode",
+        "m: the arguments reach the App as one JSON object on stdin (what the docs say)"
+        " or as --key value words (what the Node software does).",
+    ),
+    (
+        "Buffering",
+        "b: the App's output is line-buffered and flushed every 50 ms in a flood (fast, the default),"
+        " or unbuffered (exact order, slower).",
+    ),
+    (
+        "Text fields",
+        "letter and digit keys type into the field; Escape leaves it for the tab's home;"
+        " alt+1..alt+8, F5 (run), F6 (cancel) and ctrl keys work inside it.",
+    ),
 )
 
 

@@ -23,15 +23,15 @@ from ..records import RunRecord
 from ..watch import watch_app
 from .app_pane import AppPane
 from .arguments_editor import ArgumentsEditor
+from .footer import WorkbenchFooter
 from .header import WorkbenchHeader
+from .help import HelpScreen, help_sections
 from .history_view import HistoryView
 from .inputs_pane import InputsPane
 from .lifecycle_panel import LifecyclePanel
 from .output_browser import OutputBrowser
 from .presets_view import PresetsView
 from .run_pane import RunPane
-from .footer import WorkbenchFooter
-from .help import HelpScreen, help_sections
 from .settings import OnSave, UISettings, WatchTarget
 from .tab_view import TabView
 
@@ -56,8 +56,10 @@ class MainScreen(Screen[None]):
         Binding("b", "toggle_buffering", "Buffering", id="toggle_buffering", show=False,
                 tooltip="The App's output unbuffered (exact order) or flushed every 50 ms (fast)"),
         Binding("ctrl+n", "add_argument", "Add argument", id="add_argument", show=False, tooltip="Add a keyword argument row"),
-        Binding("o", "open_log('stdout')", "stdout log", id="open_stdout", show=False, tooltip="Open the last run's full stdout log in $PAGER"),
-        Binding("O", "open_log('stderr')", "stderr log", id="open_stderr", show=False, tooltip="Open the last run's full stderr log in $PAGER"),
+        Binding("o", "open_log('stdout')", "stdout log", id="open_stdout", show=False,
+                tooltip="Open the last run's full stdout log in $PAGER"),
+        Binding("O", "open_log('stderr')", "stderr log", id="open_stderr", show=False,
+                tooltip="Open the last run's full stderr log in $PAGER"),
         *(
             Binding(f"{number},alt+{number}", f"show_tab('{tab}')", title, id=f"tab_{tab}", show=False, tooltip=tip)
             for number, (tab, title, tip) in enumerate(
@@ -74,7 +76,8 @@ class MainScreen(Screen[None]):
                 start=1,
             )
         ),
-        Binding("escape", "go_home", "Leave field", id="go_home", show=False, tooltip="Leave a text field for the tab's home (its table, tree or log)"),
+        Binding("escape", "go_home", "Leave field", id="go_home", show=False,
+                tooltip="Leave a text field for the tab's home (its table, tree or log)"),
         Binding("question_mark,f1", "help", "Help", id="help", tooltip="Every key, by tab"),
         Binding("ctrl+o", "open_folder", "Open folder", id="open_folder", show=False, tooltip="Open another App folder"),
     ]

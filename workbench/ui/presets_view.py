@@ -145,7 +145,9 @@ class GoldenDiffScreen(ModalScreen[bool]):
         """Say which button Enter presses (the focused one)."""
         if isinstance(event.widget, Button):
             self.query_one("#golden-hint", Static).update(
-                Text.assemble("  Enter: ", (str(event.widget.label), "bold"), " · Tab: the other button · Escape: cancel", style="dim")
+                Text.assemble(
+                    "  Enter: ", (str(event.widget.label), "bold"), " · Tab: the other button · Escape: cancel", style="dim"
+                )
             )
 
     @property
