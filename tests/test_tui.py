@@ -136,7 +136,8 @@ async def test_an_over_long_argument_is_refused_with_the_reason(sample_app) -> N
         assert str(row.query_one(".argument-counter", Label).render()) == "1024/1024"
         await pilot.click(row.query_one(".argument-value", Input))
         await pilot.press("end", "y")
-        assert row.has_class("-invalid")
+        # The row is checked once the typing pauses (not on every key).
+        await wait_for(pilot, lambda: row.has_class("-invalid"), timeout=5)
         assert str(row.query_one(".argument-counter", Label).render()) == "1025/1024"
         assert "at most 1024" in str(row.query_one(".argument-reason", Label).render())
         await pilot.press("f5")
@@ -551,3 +552,95 @@ async def test_installer_output_goes_to_the_install_pane_and_a_failed_install_is
         assert "no-such-package-here" in (record.message or "")
         assert log_lines(app, "install"), "the installer's output reached the install pane"
         assert "never runs" not in log_lines(app, "stdout")
+
+
+async def test_the_draft_is_saved_after_a_pause_in_the_typing_not_on_every_key(sample_app, monkeypatch) -> None:
+    """Typing changes the one draft store at once (a run reads it) and writes draft.json once."""
+    import workbench.draft as draft_module
+
+    writes: list[dict[str, str]] = []
+    real_save = draft_module.save_draft
+
+    def counting_save(app_root, draft):
+        writes.append(dict(draft.kwargs))
+        real_save(app_root, draft)
+
+    monkeypatch.setattr(draft_module, "save_draft", counting_save)
+    root = sample_app("echo")
+    # A long pause, so that a slow machine's gaps between keys are no pause in the typing.
+    app = create_app(root, watch=False, settings=SETTINGS.model_copy(update={"draft_save_delay": 3.0}))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2", "ctrl+n", *"message", "tab", *"typed in a burst")
+        assert screen(app).store.draft.kwargs == {"message": "typed in a burst"}
+        assert writes == []
+        await wait_for(pilot, lambda: bool(writes))
+        await pilot.pause(0.5)
+        assert writes == [{"message": "typed in a burst"}]
+    assert load_draft(root).kwargs == {"message": "typed in a burst"}
+
+
+async def test_the_run_status_says_each_fact_once_in_words(make_app) -> None:
+    """A failure names its exit code once; a run ended by a signal shows 128+N; no raw status names."""
+    from workbench.records import RunRecord
+
+    root = make_app("import sys\nsys.exit(1)\n")
+    app = make(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        await wait_for(pilot, lambda: screen(app).run_pane.last_record is not None and not screen(app).run_pane.running)
+        text = status_text(app)
+        assert "failed" in text and text.count("exit code 1") == 1, text
+        pane = screen(app).run_pane
+        base = pane.last_record
+        assert base is not None
+        cancelled = {**base.model_dump(), "status": "cancelled", "message": "cancelled", "exit_code": -15}
+        pane.show_record(RunRecord.model_validate(cancelled))
+        text = status_text(app)
+        assert "cancelled" in text and "exit code 143" in text and "SIGTERM" in text and "-15" not in text, text
+        assert text.count("cancelled") == 1, text
+        pane.show_record(RunRecord.model_validate({**base.model_dump(), "status": "timed_out", "message": "timed out after 2 s"}))
+        text = status_text(app)
+        assert "timed_out" not in text and "timed out after 2 s" in text, text
+
+
+async def test_a_refusal_goes_once_its_cause_is_fixed(sample_app) -> None:
+    app = make(sample_app("echo"))
+    async with app.run_test(size=SIZE) as pilot:
+        editor = app.screen.query_one(ArgumentsEditor)
+        await pilot.press("2")
+        row = await editor.add_argument("bad name", "1")
+        await pilot.press("f5")
+        assert "not run" in status_text(app) and "whitespace" in status_text(app)
+        name = row.query_one(".argument-name", Input)
+        name.focus()
+        await pilot.press("end", *["backspace"] * 5)
+        await wait_for(pilot, lambda: "not run" not in status_text(app), timeout=5)
+        assert "No run yet" in status_text(app)
+        assert app.screen.query_one(WorkbenchHeader).run_status == "idle"
+
+
+async def test_R_after_changing_the_draft_reruns_the_last_runs_arguments(sample_app) -> None:
+    """R runs exactly what the last run ran, not the draft as edited since."""
+    root = sample_app("echo")
+    app = make(root)
+    async with app.run_test(size=SIZE) as pilot:
+        editor = app.screen.query_one(ArgumentsEditor)
+        await pilot.press("2")
+        row = await editor.add_argument("message_string", "first")
+        await pilot.press("r")
+        main = screen(app)
+        await wait_for(pilot, lambda: main.run_pane.last_record is not None and not main.run_pane.running)
+        first = main.run_pane.last_record
+        assert first is not None and first.kwargs == {"message_string": "first"}
+        await pilot.press("2")
+        value = row.query_one(".argument-value", Input)
+        value.focus()
+        await pilot.press(*["backspace"] * 5, *"edited")
+        await pilot.press("escape", "R")
+        assert main._active_tab() == "run"
+        await wait_for(pilot, lambda: main.run_pane.last_record is not first and not main.run_pane.running)
+        again = main.run_pane.last_record
+        assert again is not None and again.trigger == "re-run"
+        assert again.kwargs == {"message_string": "first"}
+        assert "first" in "\n".join(log_lines(app, "stdout")) and "edited" not in "\n".join(log_lines(app, "stdout"))
+        assert main.store.draft.kwargs == {"message_string": "edited"}  # the draft itself is kept

@@ -141,6 +141,14 @@ class Job:
         self.on_started = on_started
         self.on_sample = on_sample
         """Called from the sampling thread with each sample of the App's processes (a live view of its cost)."""
+        if not app.main_py.is_file():
+            # Checked again here, not only when the folder was opened: an editor or a `git
+            # checkout` may have removed it since, and Python's own "can't open file" reads
+            # like a failure of the App.
+            raise JobError(
+                f"{app.main_py.name} is gone from {app.root}: the Node starts an App as"
+                f" `python {app.main_py.name}`; put it back, then run again"
+            )
         self.prepared = prepare(spec)
         self.run_id = new_run_id()
         self._process: ProcessRun | None = None

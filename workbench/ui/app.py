@@ -19,6 +19,7 @@ from textual.screen import Screen
 from textual.widgets import Input
 
 from ..appdir import AppFolder, AppFolderError
+from ..draft import DraftStore
 from ..runner import KILL_GRACE
 from .app_pane import OpenFolderScreen
 from .commands import WorkbenchCommands
@@ -49,7 +50,7 @@ class WorkbenchApp(App[int]):
             folder = AppFolder.open(self.app_dir)
         except AppFolderError as error:
             return OpenFolderScreen(str(error), Path(self.app_dir).expanduser().absolute())
-        return MainScreen(folder, self.settings)
+        return MainScreen(folder, self.settings, DraftStore(folder.root))
 
     def on_mount(self) -> None:
         # The widget tree and styles built at start live as long as the app: moving them out
@@ -83,7 +84,7 @@ class WorkbenchApp(App[int]):
         """Show the chosen App in a fresh main screen, in place of what was shown."""
         if isinstance(self.screen, OpenFolderScreen) and self.screen.can_go_back:
             self.pop_screen()
-        screen = MainScreen(message.folder, self.settings)
+        screen = MainScreen(message.folder, self.settings, DraftStore(message.folder.root))
         if isinstance(self.screen, MainScreen):
             self.switch_screen(screen)
         else:  # the first screen was the folder picker: it stays underneath

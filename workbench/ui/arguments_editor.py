@@ -11,8 +11,12 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
-from ..kwargs import MAX_VALUE_CHARS, ArgsMode, argument_problems, name_problem, value_problem
+from ..kwargs import MAX_VALUE_CHARS, ArgsMode, argument_problems, argv_problems, name_problem, value_problem
+from .debounce import Debounce
 from .tab_view import TabView
+
+VALIDATE_AFTER = 0.15
+"""Seconds of quiet in the typing before the rows are checked and their problems shown."""
 
 
 class ArgumentRow(Vertical):
@@ -106,7 +110,6 @@ class ArgumentsEditor(Vertical, TabView):
 
         editor: ArgumentsEditor
         kwargs: dict[str, str]
-        problems: list[str]
 
         @property
         def control(self) -> ArgumentsEditor:
@@ -123,6 +126,7 @@ class ArgumentsEditor(Vertical, TabView):
         self._initial = dict(kwargs)
         self._mode = mode
         self._ready = False
+        self._validate_later = Debounce(self, VALIDATE_AFTER, self.revalidate_shown)
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="args-mode-bar"):
@@ -152,8 +156,14 @@ class ArgumentsEditor(Vertical, TabView):
         return {row.name_text: row.value_text for row in self.rows() if not row.is_blank}
 
     def problems(self) -> list[str]:
-        """Every problem with the arguments, each naming the argument; empty when a run may start."""
-        problems = argument_problems(self.arguments())  # type: ignore[arg-type]
+        """Every problem with the arguments, each naming the argument; empty when a run may start.
+
+        The same rules the Job applies (`workbench.kwargs`), the argv rule in argv mode included,
+        and a name given twice (which a dict of arguments cannot even hold)."""
+        arguments = self.arguments()
+        problems = argument_problems(dict(arguments))
+        if self._mode is ArgsMode.ARGV:
+            problems += argv_problems(arguments)
         names = [row.name_text for row in self.rows() if not row.is_blank]
         for name in sorted({n for n in names if names.count(n) > 1}):
             problems.append(f"argument {name!r}: given twice")
@@ -165,10 +175,15 @@ class ArgumentsEditor(Vertical, TabView):
 
     # -- changing ------------------------------------------------------------------------
 
+    def revalidate_shown(self) -> None:
+        """Show what is wrong (after a pause in the typing); the screen has the arguments already."""
+        self.revalidate(post=False)
+
     def revalidate(self, post: bool = True) -> None:
         """Check every row again, show what is wrong, and tell the screen (to save the draft)."""
         if not self._ready:
             return
+        self._validate_later.cancel()
         names = [row.name_text for row in self.rows() if not row.is_blank]
         for row in self.rows():
             row.validate(duplicate=not row.is_blank and names.count(row.name_text) > 1)
@@ -181,7 +196,7 @@ class ArgumentsEditor(Vertical, TabView):
             summary.update(f"✓ {count} argument(s), ready to run")
         summary.set_class(bool(problems), "-invalid")
         if post:
-            self.post_message(self.Changed(self, self.arguments(), problems))
+            self.post_message(self.Changed(self, self.arguments()))
 
     def set_mode(self, mode: ArgsMode) -> None:
         """Switch the args mode (from a key or the command palette)."""
@@ -191,6 +206,7 @@ class ArgumentsEditor(Vertical, TabView):
         self.query_one("#mode-stdin", RadioButton).value = mode is ArgsMode.STDIN
         self.query_one("#mode-argv", RadioButton).value = mode is ArgsMode.ARGV
         self.post_message(self.ModeChanged(mode))
+        self.revalidate(post=False)  # the argv rule applies in argv mode only
 
     async def action_add_argument(self) -> None:
         """Add an empty row and put the cursor in its name."""
@@ -227,8 +243,11 @@ class ArgumentsEditor(Vertical, TabView):
 
     @on(Input.Changed, ".argument-name, .argument-value")
     def _field_changed(self, event: Input.Changed) -> None:
+        """A key typed: the screen gets the arguments now (cheap); the rows are checked and
+        their problems shown once the typing pauses (checking on every key costs a burst dearly)."""
         event.stop()
-        self.call_after_refresh(self.revalidate)
+        self.post_message(self.Changed(self, self.arguments()))
+        self._validate_later.poke()
 
     @on(RadioSet.Changed, "#args-mode")
     def _mode_picked(self, event: RadioSet.Changed) -> None:
@@ -237,3 +256,4 @@ class ArgumentsEditor(Vertical, TabView):
         if mode is not self._mode:
             self._mode = mode
             self.post_message(self.ModeChanged(mode))
+            self.revalidate(post=False)

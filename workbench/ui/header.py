@@ -47,7 +47,8 @@ class WorkbenchHeader(Widget):
         watch = (f"on·{self.on_save}{target}", "bold green") if self.watching else ("off", "bold yellow")
         text.append_text(Text.assemble(sep, " watch ", watch, " "))
         status_style = {"running": "bold cyan", "failed": "bold red", "succeeded": "bold green"}
-        text.append_text(Text.assemble(sep, " run ", (self.run_status, status_style.get(self.run_status, "bold"))))
+        shown = self.run_status.replace("_", " ")  # timed_out reads "timed out"
+        text.append_text(Text.assemble(sep, " run ", (shown, status_style.get(self.run_status, "bold"))))
         if self.round_result:
             style = "bold green" if self.round_ok else "bold red"
             text.append_text(Text.assemble(" ", sep, " ", (self.round_result, style)))

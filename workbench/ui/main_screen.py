@@ -14,7 +14,7 @@ from textual.widgets import Button, TabbedContent, TabPane, Tabs
 from textual.worker import Worker, WorkerState
 
 from ..appdir import AppFolder
-from ..draft import JobDraft, load_draft, save_draft
+from ..draft import DraftStore, JobDraft, spec_from_draft
 from ..history import RunHistory
 from ..job import Buffering, JobSpec
 from ..kwargs import ArgsMode
@@ -23,6 +23,7 @@ from ..records import RunRecord
 from ..watch import watch_app
 from .app_pane import AppPane
 from .arguments_editor import ArgumentsEditor
+from .debounce import Debounce
 from .footer import WorkbenchFooter
 from .header import WorkbenchHeader
 from .help import HelpScreen, help_sections
@@ -82,12 +83,14 @@ class MainScreen(Screen[None]):
         Binding("ctrl+o", "open_folder", "Open folder", id="open_folder", show=False, tooltip="Open another App folder"),
     ]
 
-    def __init__(self, app_folder: AppFolder, settings: UISettings) -> None:
+    def __init__(self, app_folder: AppFolder, settings: UISettings, store: DraftStore | None = None) -> None:
         super().__init__()
         self.app_folder = app_folder
         self.settings = settings
         self.history = RunHistory(app_folder.root)
-        self.draft: JobDraft = load_draft(app_folder.root)
+        self.store = store if store is not None else DraftStore(app_folder.root)
+        """The one Job draft: the editors change it, a run reads it, it is saved after a pause."""
+        self._save_later = Debounce(self, settings.draft_save_delay, self._save_draft)
         self.watching = settings.watch
         self.on_save = settings.on_save
         self.watch_target = WatchTarget(settings.watch_target)
@@ -120,6 +123,7 @@ class MainScreen(Screen[None]):
                     history=self.history,
                     jobs=self.settings.round_jobs,
                     clock=self.settings.show_clock,
+                    store=self.store,
                     id="presets-view",
                 )
             with TabPane("Lifecycle", id="lifecycle"):
@@ -133,6 +137,7 @@ class MainScreen(Screen[None]):
         # focus on its home widget (a focused tab bar would keep the focus out of every tab).
         self.query_one("#tabs", TabbedContent).query_one(Tabs).can_focus = False
         self.view(self._active_tab()).take_focus()
+        self.store.on_change = self._save_later.poke
         header = self.query_one(WorkbenchHeader)
         header.app_name = self.app_folder.name
         header.args_mode = self.draft.args_mode.value
@@ -152,6 +157,7 @@ class MainScreen(Screen[None]):
         Returns an event set once the cancelled run has ended, or None when none was going.
         """
         self._pending_trigger = None
+        self._save_later.flush()  # what was typed in the last half second is kept
         if self._watch_stop is not None:
             self._watch_stop.set()
             self._watch_stop = None
@@ -181,27 +187,39 @@ class MainScreen(Screen[None]):
 
     # -- the draft -----------------------------------------------------------------------
 
+    @property
+    def draft(self) -> JobDraft:
+        return self.store.draft
+
     def _save_draft(self) -> None:
         try:
-            save_draft(self.app_folder.root, self.draft)
+            self.store.save()
         except OSError as error:
             self.notify(f"the draft could not be saved in .workbench/: {error.strerror or error}", severity="error")
 
     @on(ArgumentsEditor.Changed)
     def _arguments_changed(self, event: ArgumentsEditor.Changed) -> None:
-        self.draft.kwargs = event.kwargs
-        self._save_draft()
+        self.store.update(kwargs=event.kwargs)
+        self._forget_refusal()
 
     @on(ArgumentsEditor.ModeChanged)
     def _mode_changed(self, event: ArgumentsEditor.ModeChanged) -> None:
-        self.draft.args_mode = event.mode
+        self.store.update(args_mode=event.mode)
+        self._forget_refusal()
         self.query_one(WorkbenchHeader).args_mode = event.mode.value
-        self._save_draft()
 
     @on(InputsPane.Changed)
     def _inputs_changed(self, event: InputsPane.Changed) -> None:
-        self.draft.inputs = event.inputs
-        self._save_draft()
+        self.store.update(inputs=event.inputs)
+        self._forget_refusal()
+
+    def _forget_refusal(self) -> None:
+        """The draft changed: a "not run" message whose cause is fixed goes (a new run may be refused again)."""
+        pane = self.run_pane
+        if pane.refused and not self.query_one(ArgumentsEditor).problems():
+            pane.clear_refusal()
+            record = pane.last_record
+            self.query_one(WorkbenchHeader).run_status = record.status.value if record is not None else "idle"
 
     def on_paste(self, event: events.Paste) -> None:
         """Files dropped or pasted anywhere that is not a text field are staged as inputs."""
@@ -212,15 +230,8 @@ class MainScreen(Screen[None]):
     # -- running -------------------------------------------------------------------------
 
     def spec_from_draft(self, trigger: str) -> JobSpec:
-        editor = self.query_one(ArgumentsEditor)
-        return JobSpec(
-            kwargs=editor.arguments(),
-            inputs=list(self.query_one(InputsPane).inputs),
-            args_mode=editor.mode,
-            timeout=self.draft.timeout,
-            trigger=trigger,
-            buffering=self.buffering,
-        )
+        """The run the draft describes (through `workbench.draft`, the one place that converts)."""
+        return spec_from_draft(self.store.draft, trigger=trigger, buffering=self.buffering)
 
     def start_run(self, trigger: str = "manual") -> bool:
         """Run the App with the draft; the reason is shown when the run is refused."""
@@ -228,7 +239,7 @@ class MainScreen(Screen[None]):
         problems = editor.problems()
         if problems:
             reason = "; ".join(problems)
-            self.run_pane._show_refusal(reason)
+            self.run_pane.show_refusal(reason)
             self.notify(f"not run: {reason}", severity="error", title="Arguments")
             return False
         started = self.run_pane.start(self.spec_from_draft(trigger))
@@ -335,8 +346,7 @@ class MainScreen(Screen[None]):
 
     @on(PresetsView.DraftLoaded)
     def _preset_loaded(self, event: PresetsView.DraftLoaded) -> None:
-        """A preset was loaded into the draft (already saved): show it in the editors."""
-        self.draft = event.draft
+        """A preset was loaded into the draft store: show it in the editors."""
         self.call_later(self.query_one(ArgumentsEditor).load, event.draft.kwargs, event.draft.args_mode)
         self.query_one(InputsPane).load(event.draft.inputs)
         self.query_one(WorkbenchHeader).args_mode = event.draft.args_mode.value

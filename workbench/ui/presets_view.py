@@ -19,7 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Static
 
 from ..appdir import AppFolder
-from ..draft import JobDraft, load_draft, save_draft
+from ..draft import DraftStore, JobDraft
 from ..history import RunHistory
 from ..job import Job
 from ..preset_rounds import (
@@ -96,7 +96,7 @@ def _expects_detail(preset: Preset) -> str:
     return "Expects " + ", ".join(parts) + "."
 
 
-def _arguments_summary(preset: Preset, width: int = 20) -> str:
+def _arguments_summary(preset: Preset, width: int = 32) -> str:
     text = " ".join(f"{name}={value}" for name, value in preset.kwargs.items()) or "—"
     return text if len(text) <= width else text[: width - 1] + "…"
 
@@ -238,7 +238,7 @@ class PresetsView(Vertical, TabView):
 
     @dataclass
     class DraftLoaded(Message):
-        """A preset was loaded into the Job draft (already saved): the app's form should show it."""
+        """A preset was loaded into the Job draft store: the editors should show it."""
 
         draft: JobDraft
         preset: str
@@ -276,10 +276,13 @@ class PresetsView(Vertical, TabView):
         history: RunHistory | None = None,
         jobs: int | None = None,
         clock: bool = True,
+        store: DraftStore | None = None,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
         self.app_folder = app
+        self.store = store if store is not None else DraftStore(app.root)
+        """The Job draft the editors show: Save draft reads it, Load replaces it."""
         self.history = history or RunHistory(app.root)
         self.runner = RoundRunner(
             app,
@@ -515,7 +518,7 @@ class PresetsView(Vertical, TabView):
 
     @on(Button.Pressed, "#preset-load")
     def action_load_selected(self) -> None:
-        """Load the highlighted preset into the Job draft (saved in .workbench/draft.json)."""
+        """Load the highlighted preset into the Job draft (the editors show it; it is saved after a pause)."""
         name = self.selected_name
         if name is None:
             return
@@ -523,11 +526,7 @@ class PresetsView(Vertical, TabView):
         draft = draft_from_preset(self.app_folder.root, preset)
         paths = preset.input_paths(self.app_folder.root)
         missing = [value for value, path in zip(preset.inputs, paths, strict=True) if not path.exists()]
-        try:
-            save_draft(self.app_folder.root, draft)
-        except OSError as error:
-            self.notify(f"The draft could not be saved: {error.strerror or error}", severity="error")
-            return
+        self.store.replace(draft)
         self.post_message(self.DraftLoaded(draft, name))
         if missing:
             self.notify(f"Loaded {name}; its input {missing[0]!r} does not exist", severity="warning")
@@ -551,7 +550,7 @@ class PresetsView(Vertical, TabView):
             return
         existing = self.presets.get(name)
         try:
-            preset = preset_from_draft(self.app_folder.root, name, load_draft(self.app_folder.root), keep=existing)
+            preset = preset_from_draft(self.app_folder.root, name, self.store.draft, keep=existing)
             save_preset(self.app_folder.root, preset)
         except PresetError as error:
             self.notify(str(error), severity="error")

@@ -24,7 +24,7 @@ from ..environment import EnvironmentProvider
 from ..errors import JobError
 from ..history import RunHistory
 from ..job import Job, JobSpec
-from ..proctree import Sample
+from ..proctree import Sample, describe_signal
 from ..records import RunRecord
 from .marks import status_mark
 from .messages import OpenExternally
@@ -32,6 +32,17 @@ from .output_stream import STDERR, OutputBuffer
 from .resource_view import ResourceView
 from .settings import UISettings
 from .tab_view import TabView
+
+STATUS_WORDS = {
+    RunStatus.SUCCEEDED: "succeeded",
+    RunStatus.FAILED: "failed",
+    RunStatus.TIMED_OUT: "timed out",
+    RunStatus.CANCELLED: "cancelled",
+    RunStatus.ERROR: "could not start",
+}
+"""How each status reads in the status line (never a raw name such as `timed_out`)."""
+
+READY = "No run yet. Press r to run the App."
 
 
 class StreamLog(Log):
@@ -129,6 +140,8 @@ class RunPane(Vertical, TabView):
         self.buffer: OutputBuffer | None = None
         self.last_spec: JobSpec | None = None
         self.last_record: RunRecord | None = None
+        self.refused = False
+        """Whether the status line says why the last run was refused."""
         self._started_at: float | None = None
         self._requested_at: float | None = None
         self._trigger: str | None = None
@@ -142,7 +155,7 @@ class RunPane(Vertical, TabView):
 
     def compose(self) -> ComposeResult:
         status = RunStatusLine(id="run-status")
-        status.text = Text("No run yet. Press r to run the App.", style="dim")
+        status.text = Text(READY, style="dim")
         yield status
         with Horizontal(id="run-actions"):
             yield Button("Run", id="run-start", variant="primary", compact=True,
@@ -207,7 +220,7 @@ class RunPane(Vertical, TabView):
                 on_sample=samples.append if self.settings.live_resources else None,
             )
         except JobError as error:
-            self._show_refusal(str(error))
+            self.show_refusal(str(error))
             self.post_message(self.RunRefused(str(error)))
             return False
         self.job, self.buffer, self.last_spec = job, buffer, spec
@@ -324,19 +337,41 @@ class RunPane(Vertical, TabView):
         text.append(f"· started by {self._trigger or 'manual'}", style="dim")
         self.query_one("#run-status", RunStatusLine).update(text)
 
-    def _show_refusal(self, reason: str) -> None:
+    def show_refusal(self, reason: str) -> None:
+        """Say why a run was not started; it stays until `clear_refusal` (the cause fixed) or a run."""
+        self.refused = True
         text = Text.assemble(("✗ not run: ", "bold red"), reason)
         self.query_one("#run-status", RunStatusLine).update(text)
 
+    def clear_refusal(self) -> None:
+        """The reason a run was refused is gone: show the last run again (or that none ran yet)."""
+        if not self.refused or self.running:
+            return
+        self.refused = False
+        if self.last_record is not None:
+            self.show_record(self.last_record)
+        else:
+            self.query_one("#run-status", RunStatusLine).update(Text(READY, style="dim"))
+
     def show_record(self, record: RunRecord) -> None:
-        """Show how a run ended: status, exit code, duration, line counts, why it started."""
+        """Show how a run ended: status, exit code, duration, line counts, why it started.
+
+        Each fact once: the message is left out when the status or the exit code already say it;
+        an App ended by signal N shows exit code 128+N, as `workbench run` exits and the README says.
+        """
+        self.refused = False
         mark, colour = status_mark(record.status)
+        code = record.exit_code
+        shown_code = None if code is None else (128 - code if code < 0 else code)
         text = Text()
-        text.append(f"{mark} {record.status.value}", style=f"bold {colour}")
-        if record.message and record.message != record.status.value:
+        text.append(f"{mark} {STATUS_WORDS.get(record.status, str(record.status))}", style=f"bold {colour}")
+        said = {record.status.value, STATUS_WORDS.get(record.status, ""), f"exit code {code}", f"exit code {shown_code}"}
+        if record.message and record.message not in said:
             text.append(f" ({record.message})")
-        if record.exit_code is not None:
-            text.append(f" · exit code {record.exit_code}")
+        if shown_code is not None:
+            text.append(f" · exit code {shown_code}")
+            if code is not None and code < 0 and not (record.message or "").startswith("killed by"):
+                text.append(f" ({describe_signal(-code)})")
         if record.duration_seconds is not None:
             text.append(f" · {record.duration_seconds:.2f} s")
         text.append(f" · stdout {_lines(record.stdout_lines)} · stderr {_lines(record.stderr_lines)}")
@@ -379,7 +414,7 @@ class RunPane(Vertical, TabView):
         if self._timer is not None:
             self._timer.pause()
         error = event.worker.error
-        self._show_refusal(f"the run failed inside the workbench: {error}")
+        self.show_refusal(f"the run failed inside the workbench: {error}")
         self._set_buttons()
         self.post_message(self.RunRefused(f"the run failed inside the workbench: {error}"))
 

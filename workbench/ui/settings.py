@@ -56,6 +56,8 @@ class UISettings(BaseModel):
     """Lines of each stream (and of the combined view) kept in memory and shown."""
     drain_interval: float = 0.08
     """Seconds between moves of new output lines into the panes."""
+    draft_save_delay: float = 0.5
+    """Seconds of quiet in the editing before the Job draft is written to `.workbench/draft.json`."""
     cursor_blink: bool = True
     """Blinking text cursors (off in tests, for steady snapshots)."""
     animate: bool = True
