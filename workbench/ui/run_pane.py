@@ -26,21 +26,12 @@ from ..history import RunHistory
 from ..job import Job, JobSpec
 from ..proctree import Sample, describe_signal
 from ..records import RunRecord
-from .marks import status_mark
+from .marks import status_mark, status_words
 from .messages import OpenExternally
 from .output_stream import STDERR, OutputBuffer
 from .resource_view import ResourceView
 from .settings import UISettings
 from .tab_view import TabView
-
-STATUS_WORDS = {
-    RunStatus.SUCCEEDED: "succeeded",
-    RunStatus.FAILED: "failed",
-    RunStatus.TIMED_OUT: "timed out",
-    RunStatus.CANCELLED: "cancelled",
-    RunStatus.ERROR: "could not start",
-}
-"""How each status reads in the status line (never a raw name such as `timed_out`)."""
 
 READY = "No run yet. Press r to run the App."
 
@@ -364,8 +355,8 @@ class RunPane(Vertical, TabView):
         code = record.exit_code
         shown_code = None if code is None else (128 - code if code < 0 else code)
         text = Text()
-        text.append(f"{mark} {STATUS_WORDS.get(record.status, str(record.status))}", style=f"bold {colour}")
-        said = {record.status.value, STATUS_WORDS.get(record.status, ""), f"exit code {code}", f"exit code {shown_code}"}
+        text.append(f"{mark} {status_words(record.status)}", style=f"bold {colour}")
+        said = {record.status.value, status_words(record.status), f"exit code {code}", f"exit code {shown_code}"}
         if record.message and record.message not in said:
             text.append(f" ({record.message})")
         if shown_code is not None:
