@@ -351,7 +351,7 @@ async def test_help_is_generated_from_the_bindings(busy_app) -> None:
         original = LifecyclePanel.BINDINGS
         LifecyclePanel.BINDINGS = [*original, Binding("z", "noop", "Zap the state", tooltip="test only")]
         try:
-            text = plain_text(help_sections(main))
+            text = plain_text(help_sections(main, TABS))
         finally:
             LifecyclePanel.BINDINGS = original
         lifecycle = text.split("8 Lifecycle", 1)[1]

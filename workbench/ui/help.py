@@ -8,9 +8,9 @@ changed or removed shows up here at once.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Any
 
 from rich.console import Console, Group, RenderableType
 from rich.table import Table
@@ -19,11 +19,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.dom import DOMNode
-from textual.screen import ModalScreen
-from textual.widgets import Static
-
-if TYPE_CHECKING:
-    from .main_screen import MainScreen
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Static, TabbedContent
 
 OWN_MODULES = "workbench.ui"
 """Bindings of classes from these modules are listed; Textual's own (cursor keys in a table,
@@ -94,16 +91,13 @@ def _rows(nodes: Iterable[DOMNode], key_display) -> list[HelpRow]:
     return list(rows.values())
 
 
-def help_sections(screen: MainScreen) -> list[HelpSection]:
-    """Every key of the workbench, by where it works: everywhere, then tab by tab."""
-    from textual.widgets import TabbedContent
-
-    from .main_screen import TABS
-
+def help_sections(screen: Screen[Any], tab_ids: Sequence[str]) -> list[HelpSection]:
+    """Every key of the workbench, by where it works: everywhere (the app's and the screen's
+    own keys), then tab by tab (the keys of the widgets in each of the screen's `#tabs`)."""
     key_display = screen.app.get_key_display
     sections = [HelpSection("Everywhere", _rows([screen.app, screen], key_display))]
     tabs = screen.query_one("#tabs", TabbedContent)
-    for number, tab in enumerate(TABS, start=1):
+    for number, tab in enumerate(tab_ids, start=1):
         pane = tabs.get_pane(tab)
         rows = _rows(pane.walk_children(), key_display)
         title = str(tabs.get_tab(tab).label)

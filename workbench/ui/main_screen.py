@@ -487,7 +487,7 @@ class MainScreen(Screen[None]):
 
     def action_help(self) -> None:
         """Show every key, by tab."""
-        self.app.push_screen(HelpScreen(help_sections(self)))
+        self.app.push_screen(HelpScreen(help_sections(self, TABS)))
 
     def action_open_folder(self) -> None:
         """Open another App folder."""
