@@ -32,9 +32,13 @@ def dynamic(source: str) -> int | None:
         "import json, sys\ntext: str = sys.stdin.buffer.read()\nargs = json.loads(text or '{}')\nx = args['key']\n",
         "import json, sys\nargs = json.loads(sys.stdin.buffer.read())\nx = args['key']\n",
         "import json, sys\nargs = json.loads(sys.stdin.read()) or {}\nx = args['key']\n",
+        "import json, sys\ntext = sys.stdin.read() or '{}'\nargs = json.loads(text)\nx = args['key']\n",
+        "import json, sys\nraw = sys.stdin.read()\ntext = raw\nargs = json.loads(text)\nx = args['key']\n",
+        "import json, sys\ntext = sys.stdin.read()\ntext = sys.stdin.read()\nargs = json.loads(text)\nx = args['key']\n",
     ],
     ids=["json.loads", "from sys import stdin", "from json import loads", "json.load", "annotated",
-         "walrus", "text first", "annotated text, or", "stdin.buffer", "or {}"],
+         "walrus", "text first", "annotated text, or", "stdin.buffer", "or {}", "text or", "text by alias",
+         "text read twice"],
 )
 def test_every_form_of_reading_the_arguments_is_followed(source: str) -> None:
     line = source.count("\n")
@@ -49,8 +53,9 @@ def test_every_form_of_reading_the_arguments_is_followed(source: str) -> None:
         "import pickle, sys\nargs = pickle.loads(sys.stdin.read())\nx = args['key']\n",
         "import json, sys\ntext = sys.stdin.readline\nargs = json.loads('{}')\nx = args['key']\n",
         "import json, sys\nargs = {}\nx = args['key']\n",
+        "import sys\nargs = parse(sys.stdin.read())\nx = args['key']\n",
     ],
-    ids=["a file", "json.dumps", "pickle", "no stdin in the load", "a plain dict"],
+    ids=["a file", "json.dumps", "pickle", "no stdin in the load", "a plain dict", "another parser"],
 )
 def test_what_is_not_the_arguments_is_not_followed(source: str) -> None:
     assert reads(source) == []
