@@ -31,3 +31,19 @@ def test_a_run_folder_is_made_once_and_never_reused(tmp_path: Path) -> None:
     assert path == tmp_path / ".workbench" / "runs" / "20260101-000000-000000-abcd1234" and path.is_dir()
     with pytest.raises(FileExistsError):
         history.create_run_dir("20260101-000000-000000-abcd1234")
+
+
+def test_pruning_goes_on_past_a_protected_run(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from workbench.history import RECORD_FILE
+
+    history = RunHistory(tmp_path, keep=1)
+    start = datetime(2026, 1, 1, 9, 0, 0)
+    ids = [new_run_id(start + timedelta(minutes=i)) for i in range(4)]  # oldest first
+    for run_id in ids:
+        history.create_run_dir(run_id)
+        (history.run_dir(run_id) / RECORD_FILE).write_text("{}")
+    # The second newest is protected (the run going); the two older than it are still pruned.
+    assert history.prune(protect=frozenset({ids[2]})) == [ids[1], ids[0]]
+    assert history.run_ids() == [ids[3], ids[2]]

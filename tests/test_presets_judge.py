@@ -122,6 +122,8 @@ def test_the_listing_of_outputs_names_ten_then_counts_the_rest(tmp_path: Path) -
     assert _listing(record(tmp_path, [])) == ("  (the run wrote nothing to output/)",)
     ten = [f"f{i:02}.txt" for i in range(10)]
     assert _listing(record(tmp_path, ten)) == (f"  output/ holds: {', '.join(ten)}",)
+    eleven = [f"f{i:02}.txt" for i in range(11)]
+    assert _listing(record(tmp_path, eleven)) == (f"  output/ holds: {', '.join(eleven[:10])} and 1 more",)
     twelve = [f"f{i:02}.txt" for i in range(12)]
     assert _listing(record(tmp_path, twelve)) == (f"  output/ holds: {', '.join(twelve[:10])} and 2 more",)
 
@@ -145,6 +147,8 @@ def test_search_log_gives_the_line_number_and_the_line(tmp_path: Path) -> None:
     assert search_log(log, "first") == (1, "first")
     assert search_log(log, "absent") is None
     assert search_log(tmp_path / "missing.log", "x") is None
+    blank_first = write(tmp_path / "blank.log", "\nsecond\nthe needle\n")
+    assert search_log(blank_first, "needle") == (3, "the needle")
     long_line = write(tmp_path / "long.log", "start\n" + "y" * 500 + "needle" + "\n")
     number, row = search_log(long_line, "needle")
     assert number == 2 and row == "y" * 120
