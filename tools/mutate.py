@@ -40,7 +40,7 @@ TARGETS: dict[str, tuple[str, tuple[str, ...]]] = {
     "lifecycle": ("workbench/lifecycle.py", ("test_lifecycle.py",)),
     "checks": ("workbench/checks", ("test_checks.py", "test_checks_argument_reads.py", "test_checks_details.py")),
     "runner": ("workbench/runner.py", ("test_runner.py", "test_proctree.py")),
-    "staging": ("workbench/staging.py", ("test_staging.py", "test_staging_reuse.py")),
+    "staging": ("workbench/staging.py", ("test_staging.py", "test_staging_reuse.py", "test_staging_slots.py")),
     "history": ("workbench/history.py", ("test_records.py", "test_history.py")),
     "judge": ("workbench/presets/judge.py", ("test_presets.py", "test_presets_judge.py")),
 }
@@ -296,6 +296,9 @@ class LineTracer:
 
     def pytest_runtest_setup(self, item) -> None:
         self.current = item.nodeid
+        # Again for each test: a test or a library may have replaced the trace function.
+        sys.settrace(self._global)
+        threading.settrace(self._global)
 
     def pytest_runtest_teardown(self, item) -> None:
         self.current = item.nodeid
