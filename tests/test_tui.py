@@ -644,3 +644,24 @@ async def test_R_after_changing_the_draft_reruns_the_last_runs_arguments(sample_
         assert again.kwargs == {"message_string": "first"}
         assert "first" in "\n".join(log_lines(app, "stdout")) and "edited" not in "\n".join(log_lines(app, "stdout"))
         assert main.store.draft.kwargs == {"message_string": "edited"}  # the draft itself is kept
+
+
+async def test_the_app_tab_shows_the_preflight_findings_of_workbench_preview(make_app) -> None:
+    """A syntax error in main.py is no 'no problems found': the tab shows what preview's checks find."""
+    from workbench.appdir import AppFolder
+    from workbench.checks import run_checks
+    from workbench.ui.app_pane import AppPane
+
+    root = make_app("print('hello'\n")
+    expected = [result for result in run_checks(AppFolder.open(root)) if not result.ok]
+    assert any("syntax" in result.detail.lower() for result in expected)
+    app = make(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("1")
+        pane = app.screen.query_one(AppPane)
+        await wait_for(pilot, lambda: bool(pane.findings))
+        assert [(r.name, r.detail) for r in pane.findings] == [(r.name, r.detail) for r in expected]
+        shown = str(app.screen.query_one("#app-problems").render())
+        assert "no problems found" not in shown
+        for result in expected:
+            assert result.detail[:40] in shown.replace("\n", " ")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -15,10 +15,14 @@ from textual.screen import Screen
 from textual.widgets import Button, DataTable, DirectoryTree, Footer, Input, Label, Static
 
 from ..appdir import ENTRY_POINT, AppFolder, AppFolderError
+from ..checks import CheckResult, run_checks
+from ..filepreview import terminal_safe
 from ..fsutil import human_size
 from .inputs_pane import PathSuggester
 from .messages import OpenExternally
 from .tab_view import TabView
+
+FINDING_MARKS = {"error": ("✗", "red"), "warning": ("⚠", "yellow"), "info": ("·", "dim")}
 
 
 class AppPane(Vertical, TabView):
@@ -26,9 +30,15 @@ class AppPane(Vertical, TabView):
 
     HOME = "#app-files"
 
+    findings: list[CheckResult]
+    """The preflight checks that did not pass, once they have run (the same as `workbench preview`'s)."""
+
     def __init__(self, app_folder: AppFolder, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.app_folder = app_folder
+        self.findings = []
+        self.checked = False
+        """Whether the preflight checks have run and their findings are shown."""
 
     def compose(self) -> ComposeResult:
         yield Static("", id="app-summary")
@@ -73,13 +83,33 @@ class AppPane(Vertical, TabView):
                 f"{len(files)} file(s), {human_size(total)} would be deployed · {requirements}",
             )
         )
+        if self.checked:
+            self._check()  # after a save: in a worker, the UI keeps going
+        else:  # the first time, at once, so the tab never shows a page without its findings
+            self._show_findings(run_checks(self.app_folder), self.app_folder.warnings())
+
+    @work(thread=True, exclusive=True, group="app-checks", exit_on_error=False)
+    def _check(self) -> None:
+        """Run the preflight checks (what `workbench preview` runs) away from the UI thread."""
+        results = run_checks(self.app_folder)
+        warnings = self.app_folder.warnings()
+        self.app.call_from_thread(self._show_findings, results, warnings)
+
+    def _show_findings(self, results: list[CheckResult], warnings: list[str]) -> None:
+        """The checks that did not pass, as `workbench preview` words them, then the folder's warnings."""
+        self.findings = [result for result in results if not result.ok]
+        self.checked = True
         notes = Text()
         for problem in self.problems():
             notes.append(f"✗ {problem}\n", style="bold red")
-        for warning in self.app_folder.warnings():
+        for result in self.findings:
+            mark, style = ("·", "dim") if result.skipped else FINDING_MARKS[result.level]
+            notes.append(f"{mark} {result.name.replace('_', ' ')}: ", style=f"bold {style}")
+            notes.append(f"{terminal_safe(result.detail)}\n", style=style if result.skipped else "")
+        for warning in warnings:
             notes.append(f"⚠ {warning}\n", style="yellow")
         if not notes:
-            notes.append("✓ no problems found", style="green")
+            notes.append(f"✓ no problems found: all {len(results)} preflight checks pass", style="green")
         notes.rstrip()
         self.query_one("#app-problems", Static).update(notes)
 
