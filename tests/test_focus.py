@@ -147,31 +147,62 @@ def four_pairs_each() -> list[tuple[str, str]]:
     return pairs
 
 
-async def walk_every_pair(pilot, main: MainScreen, switch, pairs: list[tuple[str, str]] | None = None) -> set[tuple[str, str]]:
-    """From every tab to every tab, with the focus (in rotation) in each kind of widget of the
-    tab left; `switch(widget, target, step)` switches and returns how."""
+Plan = list[tuple[int, str, str, int]]
+"""Steps of a walk: (step, from tab, to tab, which visit of the from tab this is)."""
+
+
+def plan(pairs: list[tuple[str, str]]) -> Plan:
     visits: dict[str, int] = {}
-    covered: set[tuple[str, str]] = set()
-    available: set[tuple[str, str]] = set()
-    main.action_show_tab(TABS[0])
-    await pilot.pause()
-    for step, (source, target) in enumerate(pairs or every_pair_once()):
-        kinds = list(sources(main, source))
-        available |= {(source, kind) for kind in kinds}
-        kind = kinds[visits.get(source, 0) % len(kinds)]
+    steps = []
+    for step, (source, target) in enumerate(pairs):
+        steps.append((step, source, target, visits.get(source, 0)))
         visits[source] = visits.get(source, 0) + 1
+    return steps
+
+
+def slices(steps: Plan, count: int) -> list[Plan]:
+    """The walk in `count` parts, each a test of its own (each part starts where it starts)."""
+    size = -(-len(steps) // count)
+    return [steps[i : i + size] for i in range(0, len(steps), size)]
+
+
+KEY_WALK = slices(plan(every_pair_once()), 8)
+PALETTE_WALK = slices(plan(four_pairs_each()), 8)
+
+
+def test_the_walks_leave_every_tab_often_enough_for_each_kind_of_widget() -> None:
+    """Each tab is left at least as often as it has kinds of widget (at most 4), so the rotation
+    of kinds in `walk` starts from every kind of widget of every tab."""
+    for walk, least in ((KEY_WALK, 8), (PALETTE_WALK, 4)):
+        left = [source for part in walk for _, source, _, _ in part]
+        assert all(left.count(tab) >= least for tab in TABS)
+        assert least >= len(KINDS) // 2  # no tab has more than four kinds (checked below too)
+
+
+async def walk(pilot, main: MainScreen, switch, steps: Plan) -> set[tuple[str, str]]:
+    """Walk part of a plan: before each step, the focus goes into a widget of the tab left, each
+    kind of widget there in turn; `switch(widget, target, step)` switches and says how."""
+    covered: set[tuple[str, str]] = set()
+    for step, source, target, visit in steps:
+        kinds = list(sources(main, source)) if main._active_tab() == source else None
+        if kinds is None:
+            main.action_show_tab(source)
+            await pilot.pause()
+            kinds = list(sources(main, source))
+        assert 1 <= len(kinds) <= 4, (source, kinds)
+        kind = kinds[visit % len(kinds)]
         widget = await focus_source(pilot, main, source, kind)
         how = await switch(widget, target, step)
         assert_home(main, target, f"{how} from a {kind} in {source}")
         covered.add((source, kind))
-    assert covered == available, "every kind of widget of every tab was a starting point"
     return covered
 
 
-async def test_every_tab_key_lands_on_its_home_from_every_kind_of_widget(busy_app) -> None:
-    """From every tab to every tab, with the focus in each kind of widget in turn, the tab keys
-    show the tab with the focus on its home. Number keys and alt+number take turns; in a text
-    field a digit is typed instead (and nothing else happens), and alt+number switches."""
+@pytest.mark.parametrize("steps", KEY_WALK, ids=[f"part{n}" for n in range(1, len(KEY_WALK) + 1)])
+async def test_every_tab_key_lands_on_its_home_from_every_kind_of_widget(busy_app, steps: Plan) -> None:
+    """From every tab to every tab (64 pairs, in 8 parts), with the focus in each kind of widget in
+    turn, the tab keys show the tab with the focus on its home. Number keys and alt+number take
+    turns; in a text field a digit is typed instead (and nothing else happens), and alt+number switches."""
     app = make(busy_app)
     async with app.run_test(size=SMALL) as pilot:
         main = screen(app)
@@ -187,12 +218,11 @@ async def test_every_tab_key_lands_on_its_home_from_every_kind_of_widget(busy_ap
             await pilot.press(key)
             return key
 
-        covered = await walk_every_pair(pilot, main, press_tab_key)
-        kinds_seen = {kind for _, kind in covered}
-        assert {"text field", "table", "tree", "button", "select", "log", "list"} <= kinds_seen
+        await walk(pilot, main, press_tab_key, steps)
 
 
-async def test_palette_show_commands_land_on_their_home_from_every_kind_of_widget(busy_app) -> None:
+@pytest.mark.parametrize("steps", PALETTE_WALK, ids=[f"part{n}" for n in range(1, len(PALETTE_WALK) + 1)])
+async def test_palette_show_commands_land_on_their_home_from_every_kind_of_widget(busy_app, steps: Plan) -> None:
     """The palette's "Show ..." commands, each from four tabs, from every kind of widget of every tab.
 
     (Every pair of tabs, as for the keys, would take minutes: a palette search is slow.)"""
@@ -210,7 +240,22 @@ async def test_palette_show_commands_land_on_their_home_from_every_kind_of_widge
             await run_palette(pilot, app, shows[target].name)
             return f"palette {shows[target].name!r}"
 
-        await walk_every_pair(pilot, main, run_show, four_pairs_each())
+        await walk(pilot, main, run_show, steps)
+
+
+async def test_every_kind_of_widget_is_a_starting_point(busy_app) -> None:
+    """The kinds the walks start from: every tab has some, and together they are every kind."""
+    app = make(busy_app)
+    async with app.run_test(size=SMALL) as pilot:
+        main = screen(app)
+        seen = set()
+        for tab in TABS:
+            main.action_show_tab(tab)
+            await pilot.pause()
+            kinds = set(sources(main, tab))
+            assert 1 <= len(kinds) <= 4, (tab, kinds)
+            seen |= kinds
+        assert {"text field", "table", "tree", "button", "select", "log", "list"} <= seen
 
 
 async def test_a_click_on_a_tab_lands_on_its_home(busy_app) -> None:
