@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import REPO
 from workbench.appdir import STATE_DIR, AppFolder
 from workbench.checks import CheckResult
 from workbench.draft import JobDraft, save_draft
@@ -329,7 +330,7 @@ def test_simulating_an_action_moves_the_saved_state(make_app) -> None:
 
 
 def test_the_documented_table_matches_the_expected_one() -> None:
-    docs = (Path(__file__).resolve().parent.parent / "docs" / "preview.md").read_text()
+    docs = (REPO / "docs" / "preview.md").read_text()
     rows = [line for line in docs.splitlines() if line.startswith("| ") and line.split("|")[1].strip() in EXPECTED]
     assert len(rows) == 6
     for line in rows:

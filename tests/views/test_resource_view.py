@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from test_views import SIZE, Harness, make_history, pilot_test, settle, utc  # noqa: F401
 from textual.app import App, ComposeResult
 from textual.widgets import Sparkline, Static
 
+from view_helpers import SIZE, Harness, make_history, pilot_test, settle, utc  # noqa: F401
 from workbench.ui.history_view import HistoryView
 from workbench.ui.resource_view import LIVE_SAMPLES, ResourceView, RunTrend
 

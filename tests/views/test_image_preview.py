@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw
-from test_views import (
+from textual.geometry import Region
+
+from view_helpers import (
     Harness,
     pilot_test,
     preview_message,
@@ -21,8 +23,6 @@ from test_views import (
     select_output,
     settle,
 )
-from textual.geometry import Region
-
 from workbench import images
 from workbench.filepreview import PreviewKind, preview_file
 from workbench.images import (

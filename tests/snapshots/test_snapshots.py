@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from conftest import REPO
 from workbench.appdir import STATE_DIR
 from workbench.draft import JobDraft, save_draft
 from workbench.kwargs import ArgsMode
 from workbench.ui.app import create_app
 from workbench.ui.settings import UISettings
 
-REPO = Path(__file__).resolve().parent.parent
 FIXED = Path(tempfile.gettempdir()) / "workbench-snapshots"
 SIZES = [pytest.param((120, 40), id="120x40"), pytest.param((80, 24), id="80x24")]
 SETTINGS = UISettings(cursor_blink=False, animate=False, show_clock=False)

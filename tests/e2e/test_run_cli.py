@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE_APPS
 
 from cli_helpers import (
     load_record,
@@ -22,6 +21,7 @@ from cli_helpers import (
     snapshot,
     start_workbench,
 )
+from conftest import SAMPLE_APPS
 from waiting import read_line
 
 ARGS_PROBE = """

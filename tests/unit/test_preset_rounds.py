@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from preset_helpers import GREETER, PRESETS
 from workbench.appdir import AppFolder
 from workbench.preset_rounds import (
     NODE_MEMORY_STEP,
@@ -20,39 +21,6 @@ from workbench.preset_rounds import (
 from workbench.presets import load_presets
 
 MIB = 1024 * 1024
-
-# An App that greets; `mode.txt` (part of the App) can make it break for one name.
-GREETER = """
-    import json, pathlib, sys, time
-    args = json.loads(sys.stdin.read() or "{}")
-    name = args.get("name", "nobody")
-    time.sleep(float(args.get("sleep", "0")))
-    broken = pathlib.Path("mode.txt").read_text().strip()
-    if broken == name:
-        print("oops", name)
-        sys.exit(3)
-    print("hello", name)
-    pathlib.Path("output/greeting.txt").write_text("hello " + name)
-"""
-
-PRESETS = """
-    [preset.ann]
-    kwargs = { name = "ann" }
-    [preset.ann.expect]
-    stdout_contains = ["hello ann"]
-
-    [preset.bob]
-    kwargs = { name = "bob" }
-    [preset.bob.expect]
-    stdout_contains = ["hello bob"]
-    outputs_exist = ["greeting.txt"]
-
-    [preset.cy]
-    kwargs = { name = "cy" }
-    [preset.cy.expect]
-    stdout_contains = ["hello cy"]
-"""
-
 
 @pytest.fixture
 def greeter(make_app) -> Path:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
-from test_views import Harness, make_history, outputs_app, run_job, select_output, settle, utc  # noqa: F401
 
+from view_helpers import Harness, make_history, outputs_app, run_job, select_output, settle, utc  # noqa: F401
 from workbench.appdir import AppFolder
 from workbench.ui.history_view import HistoryView
 from workbench.ui.lifecycle_panel import LifecyclePanel

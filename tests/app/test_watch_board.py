@@ -6,9 +6,9 @@ import time
 from pathlib import Path
 
 import pytest
-from test_preset_rounds import GREETER, PRESETS
 from textual.widgets import DataTable, Static
 
+from preset_helpers import GREETER, PRESETS
 from workbench.preset_rounds import PresetState
 from workbench.ui.app import WorkbenchApp, create_app
 from workbench.ui.header import WorkbenchHeader
