@@ -11,12 +11,12 @@ import csv
 import io
 import json
 import os
-import re
 import stat
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 
+from .display import ESCAPE_SEQUENCE, has_unsafe_characters, safe_text
 from .fsutil import human_size, read_tail_bytes
 from .images import ImageInfo, identify, identify_file
 
@@ -90,35 +90,24 @@ _TEXT_IMAGE_EXTENSIONS = frozenset({".ppm", ".pgm", ".pbm", ".pnm", ".xbm", ".xp
 _CSV_DELIMITERS = {".csv": ",", ".tsv": "\t"}
 
 
-_ANSI_SEQUENCE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_NAME_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
 def strip_escapes(text: str) -> str:
-    """Text without its ANSI escape sequences: CSI (colours, cursor moves), OSC (titles, hyperlinks), two-byte escapes."""
-    return _ANSI_SEQUENCE.sub("", text)
+    """Text without its ANSI escape sequences (see `workbench.display.ESCAPE_SEQUENCE`)."""
+    return ESCAPE_SEQUENCE.sub("", text)
 
 
 def has_control_characters(text: str) -> bool:
     """Whether text holds anything `terminal_safe` would change (newlines and tabs do not count)."""
-    return _CONTROL.search(text) is not None
+    return has_unsafe_characters(text)
 
 
 def terminal_safe(text: str) -> str:
-    """Text that cannot drive the terminal it is shown in.
-
-    ANSI escape sequences (colours, cursor moves, titles) are removed, carriage
-    returns end lines, and any other control character is shown as `�`.
-    Newlines and tabs are kept.
-    """
-    text = strip_escapes(text).replace("\r\n", "\n").replace("\r", "\n")
-    return _CONTROL.sub("\ufffd", text)
+    """A block of text (output, a preview) that cannot drive the terminal: see `workbench.display`."""
+    return safe_text(text, block=True)
 
 
 def printable_name(name: str) -> str:
-    """A name (a file, an argument) on one line, its control characters written as escapes: `a\\nb`, `\\x1b`."""
-    return _NAME_CONTROL.sub(lambda match: repr(match.group())[1:-1], name)
+    """A name (a file, an argument) on one line, made visible and inert: see `workbench.display`."""
+    return safe_text(name)
 
 
 def language_for(name: str) -> str:

@@ -12,7 +12,14 @@ USAGE_ERROR = 2
 
 
 def say(message: str) -> None:
-    """Print one of the workbench's own messages on stderr, marked as its own."""
+    """Print one of the workbench's own messages on stderr, marked as its own.
+
+    A message may name files, arguments and presets, which are untrusted: each
+    of its lines is made safe to show (see `workbench.display`).
+    """
+    from ..display import safe_text
+
+    message = "\n".join(safe_text(line) for line in message.split("\n"))
     try:
         sys.stderr.write(f"workbench: {message}\n")
         sys.stderr.flush()

@@ -9,6 +9,7 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
+from ..display import safe_text
 from ..lifecycle import Preview
 from .common import USAGE_ERROR, ArgumentParser, say
 
@@ -48,6 +49,7 @@ def preview_json(result: Preview) -> str:
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     """Columns padded to their widest cell; the last column is left unpadded."""
+    rows = [[safe_text(cell) for cell in row] for row in rows]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header) - 1)]
     lines = []
     for row in [header, *rows]:
@@ -77,7 +79,7 @@ def _check_result(item: CheckResult) -> str:
 def preview_text(result: Preview, app_dir: str, given: bool) -> str:
     """The preview as two aligned tables for people."""
     origin = "given with --state" if given else "simulated; saved in .workbench/lifecycle.json"
-    lines = [f"App:   {app_dir}", f"State: {result.state.value} ({origin})", ""]
+    lines = [f"App:   {safe_text(app_dir)}", f"State: {result.state.value} ({origin})", ""]
     rows = [
         [
             item.name,

@@ -100,9 +100,10 @@ def command_run(argv: list[str]) -> int:
     options = _run_parser().parse_args(argv)
 
     def installer_output(line: str) -> None:  # live, indented under the workbench's own lines; never stdout
-        sys.stderr.write(f"  {line}\n")
+        sys.stderr.write(f"  {safe_text(line, block=True)}\n")
         sys.stderr.flush()
     from ..appdir import AppFolder, AppFolderError
+    from ..display import safe_text
     from ..environment import CurrentInterpreter, EnvironmentProvider
     from ..errors import JobError
     from ..fsutil import atomic_write_text

@@ -22,6 +22,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
+from ..display import safe_text
 from .common import USAGE_ERROR, ArgumentParser, PassThrough, say
 
 if TYPE_CHECKING:
@@ -193,10 +194,10 @@ def _wait(future: Future[PresetResult]) -> PresetResult:
 def _print_result(result: PresetResult) -> None:
     """One line for the preset and, under a failure, what failed and how."""
     verdict = "PASS" if result.passed else "FAIL"
-    print(f"{verdict} {result.preset.name} ({result.duration_seconds:.2f} s)", flush=True)
+    print(f"{verdict} {safe_text(result.preset.name)} ({result.duration_seconds:.2f} s)", flush=True)
     for failure in result.failures:
         for line in failure.lines():
-            print(f"    {line}")
+            print(f"    {safe_text(line)}")
     sys.stdout.flush()
 
 

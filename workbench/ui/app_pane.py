@@ -16,6 +16,7 @@ from textual.widgets import Button, DataTable, DirectoryTree, Footer, Input, Lab
 
 from ..appdir import ENTRY_POINT, AppFolder, AppFolderError
 from ..checks import CheckResult, run_checks
+from ..display import safe_text
 from ..filepreview import terminal_safe
 from ..fsutil import human_size
 from .inputs_pane import PathSuggester
@@ -73,13 +74,13 @@ class AppPane(Vertical, TabView):
         table = self.query_one("#app-files", DataTable)
         table.clear()
         for app_file in files:
-            table.add_row(app_file.path, human_size(app_file.size), key=app_file.path)
+            table.add_row(Text(safe_text(app_file.path)), human_size(app_file.size), key=app_file.path)
         total = sum(f.size for f in files)
         requirements = "requirements.txt" if self.app_folder.requirements else "no requirements.txt"
         self.query_one("#app-summary", Static).update(
             Text.assemble(
-                (self.app_folder.name, "bold"),
-                (f"  {self.app_folder.root}\n", "dim"),
+                (safe_text(self.app_folder.name), "bold"),
+                (f"  {safe_text(str(self.app_folder.root))}\n", "dim"),
                 f"{len(files)} file(s), {human_size(total)} would be deployed · {requirements}",
             )
         )
@@ -101,13 +102,13 @@ class AppPane(Vertical, TabView):
         self.checked = True
         notes = Text()
         for problem in self.problems():
-            notes.append(f"✗ {problem}\n", style="bold red")
+            notes.append(f"✗ {safe_text(problem)}\n", style="bold red")
         for result in self.findings:
             mark, style = ("·", "dim") if result.skipped else FINDING_MARKS[result.level]
             notes.append(f"{mark} {result.name.replace('_', ' ')}: ", style=f"bold {style}")
             notes.append(f"{terminal_safe(result.detail)}\n", style=style if result.skipped else "")
         for warning in warnings:
-            notes.append(f"⚠ {warning}\n", style="yellow")
+            notes.append(f"⚠ {safe_text(warning)}\n", style="yellow")
         if not notes:
             notes.append(f"✓ no problems found: all {len(results)} preflight checks pass", style="green")
         notes.rstrip()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.highlighter import Highlighter
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -11,12 +13,27 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
+from ..display import safe_text
 from ..kwargs import MAX_VALUE_CHARS, ArgsMode, argument_problems, argv_problems, name_problem, value_problem
 from .debounce import Debounce
 from .tab_view import TabView
 
 VALIDATE_AFTER = 0.15
 """Seconds of quiet in the typing before the rows are checked and their problems shown."""
+
+
+class SafeHighlighter(Highlighter):
+    """Shows a field's control characters, escapes and bidi overrides as visible, inert characters.
+
+    One character for one, so the cursor stays where the author put it; the value itself is unchanged.
+    """
+
+    def __call__(self, text: str | Text) -> Text:
+        plain = text.plain if isinstance(text, Text) else text
+        return Text(safe_text(plain, same_length=True), no_wrap=True, overflow="ignore", end="")
+
+    def highlight(self, text: Text) -> None:  # the work is done in __call__, which returns new text
+        pass
 
 
 class ArgumentRow(Vertical):
@@ -29,8 +46,14 @@ class ArgumentRow(Vertical):
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="argument-fields"):
-            yield Input(self._argument_name, placeholder="name", classes="argument-name", compact=True, select_on_focus=False)
-            yield Input(self._argument_value, placeholder="value", classes="argument-value", compact=True, select_on_focus=False)
+            yield Input(
+                self._argument_name, placeholder="name", classes="argument-name", compact=True, select_on_focus=False,
+                highlighter=SafeHighlighter(),
+            )
+            yield Input(
+                self._argument_value, placeholder="value", classes="argument-value", compact=True, select_on_focus=False,
+                highlighter=SafeHighlighter(),
+            )
             yield Label("", classes="argument-counter")
             yield Button("✕", classes="argument-remove", tooltip="Remove this argument", compact=True)
         yield Label("", classes="argument-reason")
@@ -77,7 +100,7 @@ class ArgumentRow(Vertical):
             counter.update(f"{len(self._argument_value)}/{MAX_VALUE_CHARS}")
             counter.set_class(len(self._argument_value) > MAX_VALUE_CHARS, "-over")
         for reason in reasons:
-            reason.update(problem or "")
+            reason.update(Text(safe_text(problem or "")))
             reason.display = problem is not None
         return problem
 

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,6 +15,7 @@ from textual.message import Message
 from textual.suggester import Suggester
 from textual.widgets import Button, DataTable, Input, Label
 
+from ..display import safe_text
 from ..fsutil import human_size
 from ..paste import resolve_pasted
 from ..staging import StagingError, check_inputs
@@ -146,7 +148,7 @@ class InputsPane(Vertical, TabView):
 
     def report(self, message: str, error: bool = False) -> None:
         label = self.query_one("#inputs-report", Label)
-        label.update(message)
+        label.update(Text(safe_text(message)))
         label.set_class(error, "-error")
 
     def stage(self, paths: list[Path], missing: list[str] | tuple[str, ...] = ()) -> list[str]:
@@ -205,7 +207,12 @@ class InputsPane(Vertical, TabView):
         table.clear()
         for raw in self._inputs:
             path = Path(raw)
-            table.add_row(path.name + ("/" if path.is_dir() else ""), path_size(path), str(path.parent), key=raw)
+            table.add_row(
+                Text(safe_text(path.name) + ("/" if path.is_dir() else "")),
+                path_size(path),
+                Text(safe_text(str(path.parent))),
+                key=raw,
+            )
 
     # -- events --------------------------------------------------------------------------
 

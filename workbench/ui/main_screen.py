@@ -14,6 +14,7 @@ from textual.widgets import Button, TabbedContent, TabPane, Tabs
 from textual.worker import Worker, WorkerState
 
 from ..appdir import AppFolder
+from ..display import safe_text
 from ..draft import DraftStore, JobDraft, spec_from_draft
 from ..history import RunHistory
 from ..job import Buffering, JobSpec
@@ -301,11 +302,11 @@ class MainScreen(Screen[None]):
     @on(RunPane.RunRefused)
     def _run_refused(self, event: RunPane.RunRefused) -> None:
         self.query_one(WorkbenchHeader).run_status = "refused"
-        self.notify(f"not run: {event.reason}", severity="error")
+        self.notify(f"not run: {safe_text(event.reason)}", severity="error", markup=False)
 
     @on(RunPane.Note)
     def _run_note(self, event: RunPane.Note) -> None:
-        self.notify(event.text, severity="warning")
+        self.notify(safe_text(event.text), severity="warning", markup=False)
 
     def _active_tab(self) -> str:
         return self.query_one("#tabs", TabbedContent).active

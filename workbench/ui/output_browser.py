@@ -16,6 +16,7 @@ from textual.widgets import ContentSwitcher, DataTable, Static, Tree
 from textual.widgets.tree import TreeNode
 from textual.worker import get_current_worker
 
+from ..display import safe_text
 from ..filepreview import (
     HEX_LIMIT,
     FilePreview,
@@ -275,7 +276,7 @@ class OutputBrowser(TabView):
         self.query_one("#output-preview-title").display = bool(title)
 
     def _show_message(self, message: str) -> None:
-        self.query_one("#output-preview-message", Static).update(message)
+        self.query_one("#output-preview-message", Static).update(Text(safe_text(message, block=True)))
         self.query_one("#output-preview-switcher", ContentSwitcher).current = "output-preview-message"
 
     def _show_text(self, content: Content | Text) -> None:

@@ -19,6 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Static
 
 from ..appdir import AppFolder
+from ..display import safe_text
 from ..draft import DraftStore, JobDraft
 from ..history import RunHistory
 from ..job import Job
@@ -96,9 +97,9 @@ def _expects_detail(preset: Preset) -> str:
     return "Expects " + ", ".join(parts) + "."
 
 
-def _arguments_summary(preset: Preset, width: int = 32) -> str:
-    text = " ".join(f"{name}={value}" for name, value in preset.kwargs.items()) or "—"
-    return text if len(text) <= width else text[: width - 1] + "…"
+def _arguments_summary(preset: Preset, width: int = 32) -> Text:
+    text = safe_text(" ".join(f"{name}={value}" for name, value in preset.kwargs.items())) or "—"
+    return Text(text if len(text) <= width else text[: width - 1] + "…")
 
 
 def _verdict(result: PresetResult) -> Text:
@@ -405,7 +406,7 @@ class PresetsView(Vertical, TabView):
         if note is not None:
             status.update(note)
         elif self.problem:
-            status.update(Text.assemble(("✗ ", "bold red"), self.problem))
+            status.update(Text.assemble(("✗ ", "bold red"), safe_text(self.problem)))
         elif not self.presets:
             status.update(Text("No presets yet: set arguments and inputs, type a name, and press Save draft.", style="dim"))
         else:
@@ -439,7 +440,7 @@ class PresetsView(Vertical, TabView):
         preset = self.presets[name]
         text = Text()
         if preset.description:
-            text.append(preset.description + "\n", style="italic")
+            text.append(safe_text(preset.description) + "\n", style="italic")
         text.append(_expects_detail(preset) + "\n", style="dim")
         result = self.results.get(name)
         regression = self.regressions.get(name)
@@ -455,9 +456,9 @@ class PresetsView(Vertical, TabView):
         else:
             for failure in result.failures:
                 text.append(f"✗ {failure.expectation}: ", style="bold red")
-                text.append(failure.message + "\n")
+                text.append(safe_text(failure.message) + "\n")
                 for row in failure.detail:
-                    text.append(row + "\n", style=diff_style(row.strip()) or "dim")
+                    text.append(safe_text(row) + "\n", style=diff_style(row.strip()) or "dim")
         detail.update(text)
 
     def _set_buttons(self) -> None:

@@ -20,6 +20,7 @@ from textual.widgets import Button, Log, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from ..appdir import AppFolder
+from ..display import safe_text
 from ..environment import EnvironmentProvider
 from ..errors import JobError
 from ..history import RunHistory
@@ -316,7 +317,7 @@ class RunPane(Vertical, TabView):
             text.append("■ cancelling… ", style="bold yellow")
         elif self._started_at is None and installing is not None:
             text.append("● installing requirements.txt… ", style="bold cyan")
-            text.append(installing.strip()[:80] + " ", style="dim")
+            text.append(safe_text(installing.strip()[:80]) + " ", style="dim")
         elif self._started_at is None:
             text.append("● starting… ", style="bold cyan")
         else:
@@ -325,13 +326,13 @@ class RunPane(Vertical, TabView):
                 text.append(f"· {time.monotonic() - self._started_at:.1f} s ")
         if stdout_lines is not None:
             text.append(f"· stdout {_lines(stdout_lines)} · stderr {_lines(stderr_lines or 0)} ")
-        text.append(f"· started by {self._trigger or 'manual'}", style="dim")
+        text.append(f"· started by {safe_text(self._trigger or 'manual')}", style="dim")
         self.query_one("#run-status", RunStatusLine).update(text)
 
     def show_refusal(self, reason: str) -> None:
         """Say why a run was not started; it stays until `clear_refusal` (the cause fixed) or a run."""
         self.refused = True
-        text = Text.assemble(("✗ not run: ", "bold red"), reason)
+        text = Text.assemble(("✗ not run: ", "bold red"), safe_text(reason))
         self.query_one("#run-status", RunStatusLine).update(text)
 
     def clear_refusal(self) -> None:
@@ -358,7 +359,7 @@ class RunPane(Vertical, TabView):
         text.append(f"{mark} {status_words(record.status)}", style=f"bold {colour}")
         said = {record.status.value, status_words(record.status), f"exit code {code}", f"exit code {shown_code}"}
         if record.message and record.message not in said:
-            text.append(f" ({record.message})")
+            text.append(f" ({safe_text(record.message)})")
         if shown_code is not None:
             text.append(f" · exit code {shown_code}")
             if code is not None and code < 0 and not (record.message or "").startswith("killed by"):
@@ -366,7 +367,7 @@ class RunPane(Vertical, TabView):
         if record.duration_seconds is not None:
             text.append(f" · {record.duration_seconds:.2f} s")
         text.append(f" · stdout {_lines(record.stdout_lines)} · stderr {_lines(record.stderr_lines)}")
-        text.append(f" · started by {record.trigger or 'manual'}", style="dim")
+        text.append(f" · started by {safe_text(record.trigger or 'manual')}", style="dim")
         self.query_one("#run-status", RunStatusLine).update(text)
 
     # -- events ---------------------------------------------------------------------------

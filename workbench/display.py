@@ -1,0 +1,95 @@
+"""Showing untrusted strings safely: the one function every view and text output uses.
+
+Everything the workbench shows that came from an App is untrusted: its file
+names, its presets, the arguments typed for it, the names of staged inputs and
+above all its output. A terminal acts on some characters instead of showing
+them: escape sequences (CSI colours and cursor moves, OSC titles and clipboard
+writes, DCS and other strings), the other C0 and C1 control characters, and
+the bidirectional overrides that reorder what follows them. `safe_text` makes
+all of these visible and inert, so what is shown is what is there.
+
+It never interprets markup either: the result is plain text, to be put in a
+`rich.text.Text` (or a `Content`) as it is, never parsed as markup.
+
+JSON outputs are not shown through it: they keep the exact strings.
+"""
+
+from __future__ import annotations
+
+import re
+
+ESCAPE_SEQUENCE = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"  # CSI: colours, cursor moves, screen clears
+    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)"  # OSC, DCS, SOS, PM, APC
+    r"|\x1b[ -/]*[0-~]"  # the other escapes (charset selection, keypad modes, RIS)
+)
+"""One complete terminal escape sequence, in its 7-bit or 8-bit form."""
+
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+"""Characters that change the direction of the text around them (the "Trojan Source" set)."""
+
+_UNSAFE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+_UNSAFE_IN_BLOCK = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8, kept by `surrogateescape`
+        return f"\\x{code - 0xDC00:02x}"
+    if code < 0x100:
+        return {"\n": "\\n", "\t": "\\t", "\r": "\\r"}.get(char, f"\\x{code:02x}")
+    return f"\\u{code:04x}"
+
+
+def _block_char(match: re.Match[str]) -> str:
+    char = match.group()
+    if 0xD800 <= ord(char) <= 0xDFFF or ord(char) < 0xA0:
+        return "\ufffd"
+    return _escape(match)
+
+
+def _glyph(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code < 0x20:
+        return chr(0x2400 + code)  # the Control Pictures: ␛ for ESC, ␀ for NUL
+    if code == 0x7F:
+        return "\u2421"  # ␡
+    return "\ufffd"
+
+
+def safe_text(text: str | bytes, *, block: bool = False, same_length: bool = False) -> str:
+    """`text` with everything that could drive a terminal made visible and inert.
+
+    A name (the default: a file name, an argument, a description) comes out on
+    one line, each control character, escape and bidirectional override written
+    as an escape (`\\x1b`, `\\n`, `\\u202e`), a byte that is not UTF-8 as `\\xff`.
+
+    A block of output (`block=True`, an App's stdout) keeps its lines and tabs:
+    complete escape sequences (colours, titles) are dropped, carriage returns
+    end lines, any other control character (a stray ESC included) becomes `�`
+    and a bidirectional override is written as its escape.
+
+    For text being edited (`same_length=True`, an argument's value in its
+    field), each such character becomes exactly one visible character instead
+    (`␛` for ESC, `�` for the others), so positions in the text stay the same.
+
+    Bytes are read as UTF-8, invalid bytes shown as above.
+    """
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "surrogateescape")
+    if same_length:
+        return _UNSAFE.sub(_glyph, text)
+    if not block:
+        return _UNSAFE.sub(_escape, text)
+    text = ESCAPE_SEQUENCE.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
+    return _UNSAFE_IN_BLOCK.sub(_block_char, text)
+
+
+def has_unsafe_characters(text: str) -> bool:
+    """Whether `safe_text(text, block=True)` would change `text` (newlines and tabs do not count)."""
+    return _UNSAFE_IN_BLOCK.search(text) is not None
