@@ -264,9 +264,11 @@ class Job:
         record.outputs = [OutputRecord(**vars(item)) for item in outputs]
         for note in notes:
             self.notify(note)
+        record.ended_processes = list(result.ended)
         if result.stragglers:
             self.notify(
-                f"the App left {result.stragglers} process(es) running after it ended; the workbench ended them"
+                f"the App left {result.stragglers} process(es) running after it ended;"
+                f" the workbench ended them: {', '.join(result.ended[-result.stragglers:])}"
             )
         if result.outcome is Outcome.TIMED_OUT:
             return self._finish(record, RunStatus.TIMED_OUT, f"timed out after {self.spec.timeout:g} s")

@@ -98,3 +98,6 @@ class RunRecord(_Record):
     trigger: str | None = None
     """Why the run started: `manual`, `preset NAME`, `saved main.py`, ..."""
     preset: str | None = None
+    ended_processes: list[str] = []
+    """Processes the workbench ended after the App's main process ended (`pid 12 (python3 x.py)`):
+    children left running in its tree, and escapees that still held its output pipes."""

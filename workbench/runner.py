@@ -11,6 +11,7 @@ from __future__ import annotations
 import fcntl
 import os
 import secrets
+import select
 import signal
 import subprocess
 import threading
@@ -21,6 +22,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
+from .pipeholders import describe_process, pipe_holders, pipe_inode
 from .proctree import TAG_VARIABLE, ProcessTree, Sample, TreeSampler, maxrss_bytes
 
 READ_SIZE = 1 << 20
@@ -35,6 +37,15 @@ lets a flood through at nearly the speed of writing to a file.
 """
 KILL_GRACE = 2.0
 """Seconds between SIGTERM and SIGKILL when a run's process tree is ended."""
+DRAIN = 0.5
+"""Seconds the output pipes are still read once the run's process tree has ended.
+
+Output already written is read in far less. A pipe still open after this is held
+by a process that escaped the tree (see `workbench.pipeholders`): it is ended, and
+reading stops.
+"""
+POLL_INTERVAL = 0.1
+"""How often a reader blocked on a quiet pipe checks whether it should stop."""
 _F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
 
 
@@ -63,6 +74,10 @@ class ProcessResult:
     stderr_lines: int
     stragglers: int
     """Processes of the run still alive after the main process ended (and then ended by us)."""
+    ended: tuple[str, ...] = ()
+    """The processes besides the main one that the workbench ended (`pid 12 (python3 x.py)`):
+    on a timeout or cancel, and after the main process ended, stragglers in the run's
+    tree and escapees still holding its pipes."""
 
 
 class _Stream:
@@ -78,12 +93,18 @@ class _Stream:
         self.bytes = 0
         self._last = b"\n"
         self.error: BaseException | None = None
+        self.stop = threading.Event()
+        """Set to stop reading (a process that escaped the run still holds the pipe open)."""
         self.thread = threading.Thread(target=self._pump, name=f"workbench-read-{log_path.stem}", daemon=True)
 
     def _pump(self) -> None:
         try:
+            poller = select.poll()
+            poller.register(self.fd, select.POLLIN)
             with open(self.log_path, "wb", buffering=0) as log:
-                while True:
+                while not self.stop.is_set():
+                    if not poller.poll(POLL_INTERVAL * 1000):
+                        continue
                     data = os.read(self.fd, READ_SIZE)
                     if not data:
                         break
@@ -101,7 +122,9 @@ class _Stream:
         except OSError as error:
             self.error = error
         finally:
-            os.close(self.fd)
+            # The descriptor stays open until `ProcessRun.wait` closes it: while it is open,
+            # the pipe's inode cannot be reused, so the search for processes holding the
+            # run's pipes can never find an unrelated process's new pipe.
             if self._last != b"\n":
                 self.lines += 1  # a last line without a newline still counts
 
@@ -173,6 +196,7 @@ class ProcessRun:
             for fd in (out_r, out_w, err_r, err_w):
                 os.close(fd)
             raise
+        self._pipe_inodes = frozenset({pipe_inode(out_r), pipe_inode(err_r)})
         os.close(out_w)
         os.close(err_w)
         self._started_at = time.monotonic()
@@ -232,19 +256,20 @@ class ProcessRun:
         """Wait for the run to end, enforcing the timeout and a cancel; end every straggler."""
         outcome = Outcome.EXITED
         deadline = None if self.timeout is None else self._started_at + self.timeout
+        ended: list[str] = []
         while not self._exited.wait(0.05):
             if self._cancel.is_set() and outcome is Outcome.EXITED:
                 outcome = Outcome.CANCELLED
-                self._end_tree()
+                ended += self._end_tree(describe=True)
             elif deadline is not None and time.monotonic() >= deadline and outcome is Outcome.EXITED:
                 outcome = Outcome.TIMED_OUT
-                self._end_tree()
+                ended += self._end_tree(describe=True)
+        ended = [item for item in ended if not item.startswith(f"pid {self._proc.pid} ")]  # the main process
         # Children the App left behind hold the pipes open and would outlive the run.
-        stragglers = len(self.tree.living())
-        if stragglers:
-            self._end_tree()
-        self._out.thread.join()
-        self._err.thread.join()
+        left = self._end_tree(describe=True)
+        left += self._end_pipe_holders(deadline)
+        os.close(self._out.fd)
+        os.close(self._err.fd)
         # The last sample is in the peak, and no thread is left inside psutil when the caller exits.
         self._sampling.join()
         if self._feeder is not None:
@@ -258,11 +283,88 @@ class ProcessRun:
             peak_memory_bytes=max(self._main_peak, self.sampler.peak_rss_bytes if self.sampler else 0) or None,
             stdout_lines=self._out.lines,
             stderr_lines=self._err.lines,
-            stragglers=stragglers,
+            stragglers=len(left),
+            ended=tuple(dict.fromkeys(ended + left)),
         )
 
-    def _end_tree(self) -> None:
+    def _readers_done(self) -> bool:
+        return not (self._out.thread.is_alive() or self._err.thread.is_alive())
+
+    def _end_pipe_holders(self, deadline: float | None) -> list[str]:
+        """Let the pipes drain; then end whatever still holds them, and stop reading them.
+
+        A cancel or the timeout cuts the drain short; the whole takes at most
+        the drain and one kill grace period.
+        """
+        drain_until = time.monotonic() + DRAIN
+        while not self._readers_done() and time.monotonic() < drain_until:
+            if self._cancel.is_set() or (deadline is not None and time.monotonic() >= deadline):
+                break
+            self._out.thread.join(0.02)
+        if self._readers_done():
+            return []
+        holders = pipe_holders(self._pipe_inodes, exclude={os.getpid()})
+        ended = [describe_process(pid) for pid in holders]
+        _end_processes(holders, self.kill_grace)
+        for stream in (self._out, self._err):
+            stream.thread.join(DRAIN)  # the rest of what they wrote, now that they are gone
+            stream.stop.set()
+        for stream in (self._out, self._err):
+            stream.thread.join()  # returns within POLL_INTERVAL: the reader checks `stop`
+        return ended
+
+    def _end_tree(self, describe: bool = False) -> list[str]:
+        """SIGTERM the whole tree, then SIGKILL whatever is left after the grace period.
+
+        With `describe`, returns the processes it found still running, as the record names them.
+        """
+        living = [describe_process(info.pid) for info in self.tree.living()] if describe else []
+        if describe and self.tree.available and not living:
+            return []
+        self._end_tree_now()
+        return living
+
+    def _end_tree_now(self) -> None:
         end_tree(self.tree.signal_all, self.tree.any_alive, self.kill_grace)
+
+
+def _end_processes(pids: list[int], grace: float) -> None:
+    """SIGTERM each process, then SIGKILL the ones still there after `grace` seconds."""
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except (ProcessLookupError, PermissionError):
+            pass
+    deadline = time.monotonic() + grace
+    remaining = list(pids)
+    while remaining and time.monotonic() < deadline:
+        remaining = [pid for pid in remaining if _running(pid)]
+        if remaining:
+            time.sleep(0.02)
+    for pid in remaining:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    deadline = time.monotonic() + 1.0  # SIGKILL cannot be refused, but takes a moment to land
+    while remaining and time.monotonic() < deadline:
+        remaining = [pid for pid in remaining if _running(pid)]
+        if remaining:
+            time.sleep(0.01)
+
+
+def _running(pid: int) -> bool:
+    """Whether a process exists and has not ended (a zombie has ended)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            data = handle.read()
+        return data[data.rfind(b")") + 2 : data.rfind(b")") + 3] not in (b"Z", b"X")
+    except OSError:
+        try:
+            os.kill(pid, 0)
+            return True
+        except (ProcessLookupError, PermissionError):
+            return False
 
 
 def end_tree(signal_all: Callable[[int], int], any_alive: Callable[[], bool], grace: float = KILL_GRACE) -> None:

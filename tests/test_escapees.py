@@ -1,0 +1,163 @@
+"""A process that escapes the run's tree but holds its pipes never holds the run open."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from cli_helpers import load_record, own_lines, pid_alive, read_pids, start_workbench
+from workbench import runner
+from workbench.pipeholders import pipe_holders, pipe_inode
+from workbench.proctree import ProcessTree
+from workbench.runner import Outcome, ProcessRun
+
+# The App's grandchild leaves the session, is orphaned by a double fork, and replaces
+# its environment (so no tag), all while keeping stdout and stderr: the pipes.
+# It ignores SIGTERM, so only SIGKILL after the grace period ends it.
+ESCAPEE_APP = """
+import os, sys, time
+pids = {pids!r}
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        code = (
+            "import os, signal, sys, time\\n"
+            "signal.signal(signal.SIGTERM, signal.SIG_IGN)\\n"
+            f"open({{pids!r}}, 'a').write(f'{{{{os.getpid()}}}}\\\\n')\\n"
+            "print('escaped', flush=True)\\n"
+            "while True:\\n"
+            "    time.sleep(0.05)\\n"
+            "    print('still here', flush=True)\\n"
+        )
+        os.execve(sys.executable, [sys.executable, "-c", code], {{}})
+    os._exit(0)
+os.wait()
+while not os.path.exists(pids) or not open(pids).read().strip():
+    time.sleep(0.01)
+print("main done", flush=True)
+{main_tail}
+"""
+
+
+def escapee_app(make_app, tmp_path: Path, main_tail: str = "sys.exit(0)") -> tuple[Path, Path]:
+    pids = tmp_path / "pids"
+    return make_app(ESCAPEE_APP.format(pids=str(pids), main_tail=main_tail)), pids
+
+
+def kill_all(pids: list[int]) -> list[int]:
+    survivors = [pid for pid in pids if pid_alive(pid)]
+    for pid in survivors:
+        os.kill(pid, signal.SIGKILL)
+    return survivors
+
+
+def test_pipe_holders_finds_a_process_holding_a_pipe() -> None:
+    read_end, write_end = os.pipe()
+    try:
+        pid = os.fork()
+        if pid == 0:
+            os.close(read_end)
+            time.sleep(30)
+            os._exit(0)
+        os.close(write_end)
+        deadline = time.monotonic() + 5
+        while pid not in pipe_holders({pipe_inode(read_end)}, exclude={os.getpid()}):
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        assert os.getpid() not in pipe_holders({pipe_inode(read_end)}, exclude={os.getpid()})
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        assert pipe_holders({pipe_inode(read_end)}, exclude={os.getpid()}) == []
+    finally:
+        os.close(read_end)
+
+
+class _Blind(ProcessTree):
+    """A tree that never sees a process after the main one ends: the escape the tree can miss."""
+
+    def members(self):  # type: ignore[override]
+        return [info for info in super().members() if info.pid == self.root_pid]
+
+
+@pytest.mark.parametrize("how", ["exits", "timeout", "cancel"])
+def test_an_escapee_holding_the_pipes_is_ended_and_reading_stops(
+    make_app, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    monkeypatch.setattr(runner, "ProcessTree", _Blind)
+    app, pids = escapee_app(make_app, tmp_path, "sys.exit(0)" if how == "exits" else "time.sleep(60)")
+    out: list[bytes] = []
+
+    class Sink:
+        def on_stdout(self, data: bytes) -> None:
+            out.append(data)
+
+        def on_stderr(self, data: bytes) -> None:
+            pass
+
+    run = ProcessRun(
+        [sys.executable, "main.py"],
+        cwd=app,
+        env=dict(os.environ),
+        stdin_data=None,
+        stdout_log=tmp_path / "stdout.log",
+        stderr_log=tmp_path / "stderr.log",
+        sink=Sink(),
+        timeout=2.0 if how == "timeout" else None,
+        kill_grace=0.5,
+    )
+    started = time.monotonic()
+    run.start()
+    if how == "cancel":
+        threading.Timer(1.0, run.cancel).start()
+    try:
+        result = run.wait()
+        took = time.monotonic() - started
+    finally:
+        survivors = kill_all(read_pids(pids) if pids.exists() else [])
+    assert survivors == [], "the escapee outlived the run"
+    expected = {"exits": Outcome.EXITED, "timeout": Outcome.TIMED_OUT, "cancel": Outcome.CANCELLED}[how]
+    assert result.outcome is expected
+    assert took < {"exits": 4.0, "timeout": 5.0, "cancel": 4.0}[how]
+    escapee = read_pids(pids)[0]
+    assert any(item.startswith(f"pid {escapee} ") for item in result.ended), result.ended
+    assert b"escaped" in b"".join(out)
+
+
+@pytest.mark.parametrize("how", ["exits", "timeout", "sigterm", "sigint"])
+def test_workbench_run_is_not_held_open_by_an_escapee(make_app, tmp_path: Path, how: str) -> None:
+    app, pids = escapee_app(make_app, tmp_path, "sys.exit(0)" if how == "exits" else "time.sleep(60)")
+    record_path = tmp_path / "record.json"
+    args = ["--record", record_path] + (["--timeout", "2"] if how == "timeout" else [])
+    started = time.monotonic()
+    process = start_workbench(app, *args)
+    try:
+        if how in ("sigterm", "sigint"):
+            deadline = time.monotonic() + 20
+            while not (pids.exists() and pids.read_text().strip()):
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+            time.sleep(0.3)
+            process.send_signal(signal.SIGTERM if how == "sigterm" else signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=30)
+        took = time.monotonic() - started
+    finally:
+        process.kill()
+        survivors = kill_all(read_pids(pids) if pids.exists() else [])
+    assert survivors == [], "the escapee outlived `workbench run`"
+    assert took < 10
+    record = load_record(record_path)
+    expected = {"exits": "succeeded", "timeout": "timed_out", "sigterm": "cancelled", "sigint": "cancelled"}[how]
+    assert record["status"] == expected
+    assert process.returncode == {"succeeded": 0, "timed_out": 124, "cancelled": 130}[expected]
+    assert b"escaped" in stdout and b"main done" in stdout
+    # Caught by the tree or by the pipes it held: either way the record names it.
+    escapee = read_pids(pids)[0]
+    assert any(item.startswith(f"pid {escapee} ") for item in record["ended_processes"]), record
+    if how == "exits":
+        assert any("the workbench ended them" in line for line in own_lines(stderr))
