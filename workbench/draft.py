@@ -8,13 +8,14 @@ after a pause (never once per keystroke). `spec_from_draft` and
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .appdir import STATE_DIR, ensure_state_dir
-from .fsutil import atomic_write_text
+from .fsutil import atomic_write_text, json_text
 from .job import Buffering, JobSpec
 from .kwargs import ArgsMode
 
@@ -39,13 +40,13 @@ def load_draft(app_root: Path) -> JobDraft:
     """The saved draft, or a fresh one when none is saved or it is unreadable."""
     path = app_root / STATE_DIR / DRAFT_FILE
     try:
-        return JobDraft.model_validate_json(path.read_text(encoding="utf-8"))
+        return JobDraft.model_validate(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValidationError, ValueError):
         return JobDraft()
 
 
 def save_draft(app_root: Path, draft: JobDraft) -> None:
-    atomic_write_text(ensure_state_dir(app_root) / DRAFT_FILE, draft.model_dump_json(indent=2))
+    atomic_write_text(ensure_state_dir(app_root) / DRAFT_FILE, json_text(draft.model_dump(mode="json")))
 
 
 def spec_from_draft(draft: JobDraft, *, trigger: str, buffering: Buffering = Buffering.FLUSHED) -> JobSpec:

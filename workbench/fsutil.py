@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -127,6 +129,21 @@ def _remove_flat(path: Path) -> None:
         os.rmdir(path)
     except OSError:
         pass
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def json_text(data: object, *, indent: int | None = 2) -> str:
+    """JSON text of `data` that keeps file names that are not UTF-8, losslessly.
+
+    On Linux a file name is bytes; Python reads a byte that is not UTF-8 as a lone
+    surrogate (`surrogateescape`: b"\\xff" is "\\udcff"). Such a character is written
+    as its JSON escape (`"\\udcff"`), which `json.loads` reads back to the same name,
+    so `os.fsencode` gives the same bytes. Every other character is written as itself.
+    """
+    text = json.dumps(data, indent=indent, ensure_ascii=False)
+    return _SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 def human_size(size: int) -> str:

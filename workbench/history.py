@@ -7,6 +7,7 @@ once the App is running.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from datetime import datetime
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .appdir import RUNS_DIR, ensure_state_dir
-from .fsutil import atomic_write_text, remove_tree
+from .fsutil import atomic_write_text, json_text, remove_tree
 
 if TYPE_CHECKING:
     from .records import RunRecord
@@ -32,6 +33,11 @@ def new_run_id(now: datetime | None = None) -> str:
     """A sortable, unique run id: local time to the microsecond plus a random tag."""
     now = now or datetime.now()
     return now.strftime("%Y%m%d-%H%M%S-%f") + "-" + secrets.token_hex(4)
+
+
+def record_json(record: RunRecord) -> str:
+    """A run's record as JSON text; names that are not UTF-8 kept losslessly (see `fsutil.json_text`)."""
+    return json_text(record.model_dump(mode="json"))
 
 
 class RunHistory:
@@ -56,7 +62,7 @@ class RunHistory:
     def save(self, record: RunRecord) -> Path:
         path = self.run_dir(record.id) / RECORD_FILE
         path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(path, record.model_dump_json(indent=2))
+        atomic_write_text(path, record_json(record))
         return path
 
     def load(self, run_id: str) -> RunRecord | None:
@@ -65,7 +71,7 @@ class RunHistory:
             text = (self.run_dir(run_id) / RECORD_FILE).read_text(encoding="utf-8")
             from .records import RunRecord
 
-            return RunRecord.model_validate_json(text)
+            return RunRecord.model_validate(json.loads(text))
         except (OSError, ValueError):  # pydantic's ValidationError is a ValueError
             return None
 

@@ -105,6 +105,22 @@ def app_environment(buffering: Buffering = Buffering.FLUSHED) -> dict[str, str]:
     return env
 
 
+def history_problem(app_root: Path, error: OSError) -> str:
+    """Why runs cannot be kept in the App's `.workbench/`, and what to do (one message for every command)."""
+    return (
+        f"{app_root / STATE_DIR}: cannot keep the run there"
+        f" ({error.strerror or error}); make it a writable folder or remove it"
+    )
+
+
+def check_history(history: RunHistory) -> None:
+    """Raise JobError when the history cannot keep runs (a read-only App folder, `.workbench` a file)."""
+    try:
+        history.root.mkdir(exist_ok=True)
+    except OSError as error:
+        raise JobError(history_problem(history.app_root, error)) from None
+
+
 def exit_status(record: RunRecord) -> int:
     """The exit status a headless command gives for a run, by the `workbench run` contract."""
     if record.status is RunStatus.TIMED_OUT:
@@ -169,10 +185,7 @@ class Job:
         try:
             run_dir = self.history.create_run_dir(self.run_id)
         except OSError as error:
-            raise JobError(
-                f"{self.app.root / STATE_DIR}: cannot keep the run there"
-                f" ({error.strerror or error}); make it a writable folder or remove it"
-            ) from None
+            raise JobError(history_problem(self.app.root, error)) from None
         snapshot = take_snapshot(self.app)
         # The record's fields, gathered before the App starts; the pydantic record is
         # built once the App runs (`_new_record`), so building it costs the App no time.

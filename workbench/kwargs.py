@@ -37,7 +37,18 @@ def name_problem(name: str) -> str | None:
         return f"the name {name!r} contains whitespace"
     if "=" in name:
         return f"the name {name!r} contains '='"
+    if not is_unicode_text(name):
+        return f"the name {name!r} is not valid Unicode text (a byte that is not UTF-8, or a lone surrogate)"
     return None
+
+
+def is_unicode_text(text: str) -> bool:
+    """Whether `text` can be written as UTF-8, as the platform's JSON needs (no lone surrogates)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def value_problem(value: object) -> str | None:
@@ -46,6 +57,11 @@ def value_problem(value: object) -> str | None:
         return f"the value must be a string, not {type(value).__name__}"
     if len(value) > MAX_VALUE_CHARS:
         return f"the value is {len(value)} characters long; the platform allows at most {MAX_VALUE_CHARS}"
+    if not is_unicode_text(value):
+        return (
+            "the value is not valid Unicode text (a byte that is not UTF-8, or a lone surrogate);"
+            " the platform passes arguments as JSON text"
+        )
     return None
 
 

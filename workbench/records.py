@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from .kwargs import ArgsMode
 from .status import RunStatus
@@ -18,7 +18,26 @@ class _Record(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class StagedInputRecord(_Record):
+class _Named(_Record):
+    """A file named by its path, which on Linux is bytes and may not be UTF-8."""
+
+    display: str | None = None
+    """Set when the name is not valid UTF-8: the name as the workbench shows it (`bad\\xff.txt`).
+
+    The name itself is kept losslessly: a byte that is not UTF-8 is the lone surrogate
+    Python's `surrogateescape` reads it as, written in the JSON as its escape (`\\udcff`)."""
+
+    @model_validator(mode="after")
+    def _display_form(self) -> _Named:
+        name: str = getattr(self, "name", None) or getattr(self, "path", None) or ""
+        if self.display is None and any("\ud800" <= char <= "\udfff" for char in name):
+            from .display import safe_text
+
+            self.display = safe_text(name)
+        return self
+
+
+class StagedInputRecord(_Named):
     """One file placed in the run's `input/`."""
 
     name: str
@@ -27,7 +46,7 @@ class StagedInputRecord(_Record):
     sha256: str
 
 
-class OutputRecord(_Record):
+class OutputRecord(_Named):
     """One entry the App left in `output/`."""
 
     path: str

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -152,16 +152,47 @@ async def watch_app(
     known = {app_file.path for app_file in app.files()}
     if tests:
         known.update(_test_files(app))
-    batches = awatch(
-        app.root,
-        watch_filter=watch_filter,
-        stop_event=stop_event,
-        step=step_ms,
-        debounce=debounce_ms,
-        force_polling=force_polling,
-        recursive=True,
-        yield_on_timeout=False,
-    )
+
+    def start() -> AsyncGenerator[set[tuple[Change, str]], None]:
+        return awatch(
+            app.root,
+            watch_filter=watch_filter,
+            stop_event=stop_event,
+            step=step_ms,
+            debounce=debounce_ms,
+            force_polling=force_polling,
+            recursive=True,
+            yield_on_timeout=False,
+        )
+
+    batches = start()
+    # watchfiles gives up on a burst that holds a file name that is not UTF-8 (anywhere
+    # under the App, `.workbench/` included). The watch then starts again, and what the
+    # lost burst changed is found by comparing the App's files with how they were.
+    baseline = _snapshot(app, tests)
+
+    async def recover(error: Exception) -> set[tuple[Change, str]]:
+        nonlocal batches, baseline
+        if not _undecodable_name(error):
+            raise error
+        try:
+            await batches.aclose()
+        except Exception:  # noqa: BLE001  (the failed generator may fail again as it closes)
+            pass
+        if stop_event is not None and stop_event.is_set():
+            raise StopAsyncIteration
+        batches = start()
+        current = _snapshot(app, tests)
+        lost = _lost_changes(app, baseline, current)
+        baseline = current
+        while not lost:
+            try:
+                return await anext(batches)
+            except StopAsyncIteration:
+                raise
+            except Exception as again:  # noqa: BLE001
+                return await recover(again)
+        return lost
     # awatch places its watches in the first step of its first batch, before it first
     # waits: once that step has run (the task is scheduled before this one resumes),
     # every later save is seen.
@@ -170,7 +201,12 @@ async def watch_app(
         await asyncio.sleep(0)
         if on_ready is not None:
             on_ready()
-        changes = await first
+        try:
+            changes = await first
+        except StopAsyncIteration:
+            raise
+        except Exception as error:  # noqa: BLE001  (recover re-raises what it cannot handle)
+            changes = await recover(error)
         while True:
             described = describe_changes(app, changes, known, tests=tests)
             for _change, raw in changes:
@@ -181,9 +217,15 @@ async def watch_app(
                         known.add(rel)
                     else:
                         known.discard(rel)
+            baseline = _snapshot(app, tests)
             if described is not None:
                 yield described
-            changes = await anext(batches)
+            try:
+                changes = await anext(batches)
+            except StopAsyncIteration:
+                raise
+            except Exception as error:  # noqa: BLE001  (recover re-raises what it cannot handle)
+                changes = await recover(error)
     except StopAsyncIteration:
         return
     finally:
@@ -200,3 +242,41 @@ def _test_files(app: AppFolder) -> set[str]:
     if golden.is_dir():
         found.update(path.relative_to(app.root).as_posix() for path in golden.rglob("*") if path.is_file())
     return found
+
+
+def _snapshot(app: AppFolder, tests: bool) -> dict[str, tuple[int, int]]:
+    """The App's files (with `tests`, the presets and golden copies too) with their modification times and sizes."""
+    found: dict[str, tuple[int, int]] = {}
+    paths = [f.path for f in app.files()] + ([PRESETS_FILE] if tests else [])
+    golden = app.root / GOLDEN_DIR
+    if tests and golden.is_dir():
+        paths += [p.relative_to(app.root).as_posix() for p in golden.rglob("*") if p.is_file()]
+    for rel in paths:
+        try:
+            info = os.stat(app.root / rel)
+        except OSError:
+            continue
+        found[rel] = (info.st_mtime_ns, info.st_size)
+    return found
+
+
+def _lost_changes(
+    app: AppFolder, before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]
+) -> set[tuple[Change, str]]:
+    """The changes between two snapshots, as watchfiles reports them (absolute paths)."""
+    changes: set[tuple[Change, str]] = set()
+    for rel in before.keys() | after.keys():
+        if rel not in after:
+            changes.add((Change.deleted, str(app.root / rel)))
+        elif rel not in before:
+            changes.add((Change.added, str(app.root / rel)))
+        elif before[rel] != after[rel]:
+            changes.add((Change.modified, str(app.root / rel)))
+    return changes
+
+
+def _undecodable_name(error: BaseException) -> bool:
+    """Whether watchfiles failed on a path it could not decode (it may come wrapped in a group)."""
+    if isinstance(error, BaseExceptionGroup):
+        return any(_undecodable_name(inner) for inner in error.exceptions)
+    return "Unable to decode path" in str(error)

@@ -264,7 +264,7 @@ def test_junit_text_survives_control_characters_from_the_app(make_app, tmp_path:
     assert main(["test", str(root), "--junit", str(report)]) == 1
     capsys.readouterr()
     failure = ET.parse(report).getroot().find("testsuite/testcase/failure")
-    assert "ding?" in failure.text
+    assert "ding\\x07\\x1b[0m" in failure.text  # control characters shown as escapes, the XML parses
 
 
 def test_an_unwritable_junit_file_is_reported(mixed_app, tmp_path: Path, capsys) -> None:

@@ -327,3 +327,16 @@ def test_with_tests_a_burst_names_the_apps_own_files_apart(app: AppFolder) -> No
     assert change == AppChange(("helper.py", "presets.toml"), "added helper.py and 1 other file", "added helper.py")
     only_tests = describe_changes(app, {(Change.added, str(app.root / "presets.toml"))}, known=set(), tests=True)
     assert only_tests is not None and only_tests.app_reason is None
+
+
+@watch_test
+async def test_a_name_that_is_not_utf8_does_not_stop_the_watch(w: Watching) -> None:
+    # watchfiles cannot name such a file; the watch goes on, and a save in the same burst is not lost.
+    runs = w.app.root / ".workbench" / "runs" / "1" / "output"
+    runs.mkdir(parents=True)
+    open(os.fsencode(runs) + b"/bad\xff.txt", "wb").write(b"x")
+    (w.app.root / "main.py").write_text("print('same burst')\n")
+    await w.until_reported("main.py")
+    open(os.fsencode(w.app.root) + b"/mod\xfe.py", "wb").write(b"x = 1\n")
+    await w.until_reported("mod\udcfe.py")
+    await w.control()

@@ -161,8 +161,10 @@ def command_run(argv: list[str]) -> int:
             signal.signal(sig, handler)
     if options.record is not None:
         try:
+            from ..history import record_json
+
             # Atomic, as the history's records are: a reader sees the old file or the whole new one.
-            atomic_write_text(options.record, record.model_dump_json(indent=2) + "\n")
+            atomic_write_text(options.record, record_json(record) + "\n")
         except OSError as error:
             say(f"--record {options.record}: could not be written ({error.strerror or error})")
     if not options.quiet:

@@ -103,6 +103,15 @@ def command_test(argv: list[str]) -> int:
 
         return watch_presets(app, list(dict.fromkeys(options.preset)) or None, jobs=options.jobs)
     presets = [preset_file.presets[name] for name in names]
+    from ..errors import JobError
+    from ..history import RunHistory
+    from ..job import check_history
+
+    try:  # the same message and status as `workbench run` when runs cannot be kept
+        check_history(RunHistory(app.root))
+    except JobError as error:
+        say(str(error))
+        return USAGE_ERROR
     results, interrupted = run_all(app, presets, jobs=options.jobs or 1, verbose=options.verbose, report=_print_result)
     passed = sum(result.passed for result in results)
     from ..preset_rounds import memory_line
@@ -209,7 +218,7 @@ def junit_tree(app_name: str, results: list[PresetResult]) -> ET.ElementTree[ET.
     suite = ET.SubElement(
         suites,
         "testsuite",
-        name=app_name,
+        name=_xml_safe(app_name),
         tests=str(len(results)),
         failures=str(failures),
         errors="0",
@@ -218,12 +227,15 @@ def junit_tree(app_name: str, results: list[PresetResult]) -> ET.ElementTree[ET.
     )
     for result in results:
         case = ET.SubElement(
-            suite, "testcase", classname=f"presets.{app_name}", name=result.preset.name, time=f"{result.duration_seconds:.3f}"
+            suite,
+            "testcase",
+            classname=_xml_safe(f"presets.{app_name}"),
+            name=_xml_safe(result.preset.name), time=f"{result.duration_seconds:.3f}"
         )
         if result.failures:
             first = result.failures[0]
             failure = ET.SubElement(
-                case, "failure", message=_xml_safe(f"{first.expectation}: {first.message}"), type=first.expectation
+                case, "failure", message=_xml_safe(f"{first.expectation}: {first.message}"), type=_xml_safe(first.expectation)
             )
             failure.text = _xml_safe("\n".join(line for item in result.failures for line in item.lines()))
         if result.record is not None:
@@ -232,12 +244,14 @@ def junit_tree(app_name: str, results: list[PresetResult]) -> ET.ElementTree[ET.
     return ET.ElementTree(suites)
 
 
-_XML_INVALID = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_XML_INVALID = re.compile("[\ufffe\uffff]")
 
 
 def _xml_safe(text: str) -> str:
-    """Text with the characters XML 1.0 cannot hold (an App's control bytes) shown as `?`."""
-    return _XML_INVALID.sub("?", text)
+    """Text that XML 1.0 can hold and that is safe to show: each line through `safe_text`
+    (control characters, escapes, bidi overrides and bytes that are not UTF-8 made
+    visible), and the two non-characters XML refuses shown as `?`."""
+    return _XML_INVALID.sub("?", "\n".join(safe_text(line) for line in text.split("\n")))
 
 
 def write_junit(path: Path, app_name: str, results: list[PresetResult]) -> None:

@@ -43,6 +43,12 @@ def run_preset(
     except JobError as error:
         return PresetResult(preset, None, [Failure("run", f"the Job cannot start: {error}")], time.monotonic() - started)
     on_job(job)
-    record = job.run()
+    try:
+        record = job.run()
+    except JobError as error:  # found before the App started (the run's folder cannot be made)
+        return PresetResult(preset, None, [Failure("run", f"the Job cannot start: {error}")], time.monotonic() - started)
+    except OSError as error:  # the App ran, but its record could not be kept
+        failure = Failure("run", f"the run's record could not be saved ({error.strerror or error})")
+        return PresetResult(preset, None, [failure], time.monotonic() - started)
     failures = check_expectations(preset, record, app.root)
     return PresetResult(preset, record, failures, time.monotonic() - started)

@@ -6,6 +6,8 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from ..display import safe_text
+
 
 class WorkbenchHeader(Widget):
     """One line naming the App and the switches that change how the next run happens."""
@@ -36,7 +38,7 @@ class WorkbenchHeader(Widget):
         text = Text(no_wrap=True, overflow="ellipsis")
         if self.size.width >= 96:  # on a narrow terminal the run's status matters more than the name
             text.append(" Workbench ", style="bold reverse")
-        text.append(f" {self.app_name} ", style="bold")
+        text.append(f" {safe_text(self.app_name)} ", style="bold")
         sep = ("│", "dim")
         if self.lifecycle_state:
             text.append_text(Text.assemble(sep, " state ", (self.lifecycle_state, "bold"), " "))

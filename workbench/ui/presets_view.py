@@ -621,20 +621,25 @@ class PresetsView(Vertical, TabView):
     @work(thread=True, exclusive=True, group="presets", exit_on_error=False)
     def _run_worker(self, presets: list[Preset]) -> None:
         results = []
-        for preset in presets:
-            if self._cancel_requested:
-                break
-            result = run_preset(
-                self.app_folder,
-                preset,
-                history=self.history,
-                notify=lambda text: self.app.call_from_thread(self.notify, text, severity="warning"),
-                on_job=self._set_job,
-            )
+        try:
+            for preset in presets:
+                if self._cancel_requested:
+                    break
+                result = run_preset(
+                    self.app_folder,
+                    preset,
+                    history=self.history,
+                    notify=lambda text: self.app.call_from_thread(
+                        self.notify, safe_text(text), severity="warning", markup=False
+                    ),
+                    on_job=self._set_job,
+                )
+                self.job = None
+                results.append(result)
+                self.post_message(self.PresetFinished(result))
+        finally:  # whatever happens, the tab stops showing "running"
             self.job = None
-            results.append(result)
-            self.post_message(self.PresetFinished(result))
-        self.post_message(self.RunAllFinished(results, cancelled=self._cancel_requested))
+            self.post_message(self.RunAllFinished(results, cancelled=self._cancel_requested))
 
     def _set_job(self, job: Job) -> None:
         self.job = job
