@@ -7,9 +7,13 @@ once the App is running.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import secrets
+import threading
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,6 +31,10 @@ RECORD_FILE = "record.json"
 STDOUT_LOG = "stdout.log"
 STDERR_LOG = "stderr.log"
 OUTPUT_DIR = "output"
+LIVE_FILE = ".live"
+"""In a run's folder while the run goes: the running process holds a lock on it (flock)."""
+LOCK_FILE = "runs.lock"
+"""In `.workbench/`, beside `runs/`: held while a run's folder is made and while the history is pruned."""
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -46,6 +54,9 @@ class RunHistory:
     def __init__(self, app_root: Path, keep: int = DEFAULT_KEEP_RUNS) -> None:
         self.app_root = app_root
         self.keep = max(1, keep)
+        self._live: dict[str, int] = {}
+        """Run id to the open descriptor holding its live lock, for the runs this history started."""
+        self._live_guard = threading.Lock()
 
     @property
     def root(self) -> Path:
@@ -55,9 +66,60 @@ class RunHistory:
         return self.root / run_id
 
     def create_run_dir(self, run_id: str) -> Path:
+        """Make a run's folder, marked live (never pruned) until `release(run_id)`."""
         path = self.run_dir(run_id)
-        path.mkdir(parents=True)
+        with self._locked():
+            path.mkdir(parents=True)
+            fd = os.open(path / LIVE_FILE, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            os.write(fd, f"{os.getpid()}\n".encode())
+        with self._live_guard:
+            self._live[run_id] = fd
         return path
+
+    def release(self, run_id: str) -> None:
+        """The run has ended (its record saved): it is no longer live, and may be pruned."""
+        with self._live_guard:
+            fd = self._live.pop(run_id, None)
+        if fd is None:
+            return
+        try:
+            os.unlink(self.run_dir(run_id) / LIVE_FILE)
+        except OSError:
+            pass
+        os.close(fd)  # releases the lock
+
+    def is_live(self, run_id: str) -> bool:
+        """Whether a run is still going, in this process or another (its live lock is held)."""
+        with self._live_guard:
+            if run_id in self._live:
+                return True
+        try:
+            fd = os.open(self.run_dir(run_id) / LIVE_FILE, os.O_RDONLY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            return False
+        except OSError:
+            return True  # cannot tell: keep it
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        except OSError:
+            return True
+        finally:
+            os.close(fd)  # a marker nobody holds is left by a process that died: not live
+        return False
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """The history's lock, across processes: making a run's folder and pruning never interleave."""
+        self.root.mkdir(exist_ok=True)
+        fd = os.open(ensure_state_dir(self.app_root) / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
 
     def save(self, record: RunRecord) -> Path:
         path = self.run_dir(record.id) / RECORD_FILE
@@ -99,11 +161,19 @@ class RunHistory:
         return found[0] if found else None
 
     def prune(self, protect: frozenset[str] = frozenset()) -> list[str]:
-        """Delete all but the newest `keep` runs; return the ids deleted."""
-        removed = []
-        for run_id in self.run_ids()[self.keep :]:
-            if run_id in protect:
-                continue
-            remove_tree(self.run_dir(run_id))
-            removed.append(run_id)
+        """Delete all but the newest `keep` runs; return the ids deleted.
+
+        A run still going (here or in another process) is never deleted: each
+        is checked under the history's lock, which a new run's folder is made under too.
+        """
+        removed: list[str] = []
+        try:
+            with self._locked():
+                for run_id in self.run_ids()[self.keep :]:
+                    if run_id in protect or self.is_live(run_id):
+                        continue
+                    remove_tree(self.run_dir(run_id))
+                    removed.append(run_id)
+        except OSError:
+            pass  # the history cannot be locked (a read-only folder): nothing more is pruned
         return removed

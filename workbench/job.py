@@ -233,6 +233,7 @@ class Job:
         finally:
             if workspace is not None:
                 discard_workspace(workspace)
+            self.history.release(self.run_id)
             self.history.prune(protect=frozenset({self.run_id}))
 
     def _run_process(
