@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from typing import NoReturn
 
@@ -23,7 +24,7 @@ def say(message: str) -> None:
     try:
         sys.stderr.write(f"workbench: {message}\n")
         sys.stderr.flush()
-    except (BrokenPipeError, ValueError):
+    except (AttributeError, OSError, ValueError):  # no stderr, a reader gone, a terminal hung up
         pass
 
 
@@ -35,11 +36,36 @@ class ArgumentParser(argparse.ArgumentParser):
         raise SystemExit(USAGE_ERROR)
 
 
+ENDING_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+"""Signals that cancel a headless run: Ctrl-C, `kill`, and the terminal going away (SIGHUP)."""
+
+
+def claim_standard_streams() -> frozenset[int]:
+    """Put /dev/null on each of stdin, stdout and stderr that was started closed (`>&-`).
+
+    Otherwise the next file the workbench opens (a pipe for the App's output) would
+    take that number, and output meant for the author would go into it. Returns the
+    numbers that were closed: to the workbench, a reader that went away.
+    """
+    closed = set()
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            closed.add(fd)
+    for fd in sorted(closed):
+        null = os.open(os.devnull, os.O_RDWR)
+        if null != fd:
+            os.dup2(null, fd)
+            os.close(null)
+    return frozenset(closed)
+
+
 class PassThrough:
     """A sink that copies the App's bytes unchanged to the workbench's stdout and stderr."""
 
-    def __init__(self) -> None:
-        self._open = {1: True, 2: True}
+    def __init__(self, closed: frozenset[int] = frozenset()) -> None:
+        self._open = {1: 1 not in closed, 2: 2 not in closed}
 
     def _write(self, fd: int, data: bytes) -> None:
         if not self._open[fd]:

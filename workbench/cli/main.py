@@ -53,7 +53,8 @@ def _end_process(status: int) -> NoReturn:
     """
     for stream in (sys.stdout, sys.stderr):
         try:
-            stream.flush()
+            if stream is not None:  # None when the workbench was started with it closed
+                stream.flush()
         except (OSError, ValueError):
             pass
     os._exit(status)

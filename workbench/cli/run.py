@@ -14,7 +14,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from .common import USAGE_ERROR, ArgumentParser, PassThrough, say
+from .common import ENDING_SIGNALS, USAGE_ERROR, ArgumentParser, PassThrough, claim_standard_streams, say
 
 if TYPE_CHECKING:
     from ..records import RunRecord
@@ -97,6 +97,7 @@ def collect_kwargs(pairs: list[str], kwargs_file: Path | None) -> dict[str, str]
 
 
 def command_run(argv: list[str]) -> int:
+    closed = claim_standard_streams()  # before any file is opened: see its docstring
     options = _run_parser().parse_args(argv)
 
     def installer_output(line: str) -> None:  # live, indented under the workbench's own lines; never stdout
@@ -135,7 +136,7 @@ def command_run(argv: list[str]) -> int:
                 options.python, reinstall=options.reinstall, install=not options.no_install, output=installer_output
             )
         job = Job(
-            app, spec, PassThrough(), history=RunHistory(app.root, keep=keep), environment=environment, notify=say
+            app, spec, PassThrough(closed), history=RunHistory(app.root, keep=keep), environment=environment, notify=say
         )
     except (AppFolderError, ArgumentError, JobError) as error:  # InterpreterError is a JobError
         say(str(error))
@@ -147,7 +148,7 @@ def command_run(argv: list[str]) -> int:
     def interrupt(_signum: int, _frame: FrameType | None) -> None:
         job.cancel()
 
-    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = {sig: signal.signal(sig, interrupt) for sig in ENDING_SIGNALS}
     try:
         record = job.run()
     except JobError as error:  # found before the App started: nothing ran

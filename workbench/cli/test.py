@@ -23,7 +23,7 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 from ..display import safe_text
-from .common import USAGE_ERROR, ArgumentParser, PassThrough, say
+from .common import ENDING_SIGNALS, USAGE_ERROR, ArgumentParser, PassThrough, say
 
 if TYPE_CHECKING:
     from ..appdir import AppFolder
@@ -176,7 +176,7 @@ def run_all(
         return run_preset(app, preset, sink, history=history, notify=notify, on_job=on_job)
 
     in_main_thread = threading.current_thread() is threading.main_thread()
-    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM)} if in_main_thread else {}
+    previous = {sig: signal.signal(sig, interrupt) for sig in ENDING_SIGNALS} if in_main_thread else {}
     results: list[PresetResult] = []
     try:
         with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="workbench-preset") as pool:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
+from types import FrameType
 
 from textual import events, on
 from textual.app import App, SuspendNotSupported
@@ -132,7 +135,30 @@ def run_tui(path: Path, watch: bool = True, on_save: str = "job") -> int:
     `on_save`: what a save runs in watch mode (`job`, `presets` or `both`).
     """
     app = create_app(path, watch=watch, settings=UISettings(watch_target=WatchTarget(on_save)))
-    app.run()
+    ended_by: list[int] = []
+
+    def leave(signum: int, _frame: FrameType | None) -> None:
+        """SIGTERM, or SIGHUP (the terminal closed): leave as the quit key does.
+
+        The run going is cancelled (its tree ended, its record saved as cancelled)
+        and the terminal is restored, instead of dying with the App left running.
+        """
+        ended_by.append(signum)
+        try:
+            loop = asyncio.get_running_loop()  # the handler runs on the app's own thread
+        except RuntimeError:
+            return  # not started yet, or already leaving: the runs are being ended
+        loop.call_soon_threadsafe(app.exit, None, 128 + signum)
+
+    previous = {sig: signal.signal(sig, leave) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        app.run()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     if not app.wait_for_runs():
-        print("workbench: a cancelled run's processes did not end in time", file=sys.stderr)
+        try:
+            print("workbench: a cancelled run's processes did not end in time", file=sys.stderr)
+        except OSError:  # the terminal hung up
+            pass
     return app.return_code or 0
