@@ -14,7 +14,7 @@ import os
 import secrets
 import threading
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,8 +38,12 @@ LOCK_FILE = "runs.lock"
 
 
 def new_run_id(now: datetime | None = None) -> str:
-    """A sortable, unique run id: local time to the microsecond plus a random tag."""
-    now = now or datetime.now()
+    """A sortable, unique run id: UTC time to the microsecond plus a random tag.
+
+    Never local time: runs made under two time zones, or in the hour a clock
+    falls back, would sort in the wrong order (and pruning would keep the wrong ones).
+    """
+    now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
     return now.strftime("%Y%m%d-%H%M%S-%f") + "-" + secrets.token_hex(4)
 
 
