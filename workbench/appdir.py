@@ -113,6 +113,44 @@ class AppFolder:
                 )
         return found
 
+    def outside_links(self) -> list[tuple[str, str]]:
+        """Symlinks in the App that point outside its folder, as (link, target) pairs, sorted.
+
+        A run copies each target's content into the workspace and a deploy would upload it:
+        a link to `~/.ssh/id_rsa` would ship the key. Walks the tree with a stack, not recursion.
+        """
+        root = os.path.realpath(self.root)
+        found: list[tuple[str, str]] = []
+        pending: list[tuple[str, str]] = [("", str(self.root))]
+        while pending:
+            prefix, folder = pending.pop()
+            try:
+                entries = list(os.scandir(folder))
+            except OSError:
+                continue
+            for entry in entries:
+                name = entry.name
+                if name in _EXCLUDED_ANYWHERE or (not prefix and name in _EXCLUDED_AT_ROOT):
+                    continue
+                try:
+                    if entry.is_symlink():
+                        real = os.path.realpath(entry.path)
+                        if real != root and not real.startswith(root + os.sep):
+                            found.append((prefix + name, os.readlink(entry.path)))
+                    elif entry.is_dir(follow_symlinks=False):
+                        pending.append((prefix + name + "/", entry.path))
+                except OSError:
+                    continue
+        return sorted(found)
+
+    def outside_link_warnings(self) -> list[str]:
+        """One line for each symlink in the App that points outside it, naming the link and its target."""
+        return [
+            f"{link} is a symlink to {target}, outside the App folder: its target's content is copied"
+            " into every run and a deploy would upload it"
+            for link, target in self.outside_links()
+        ]
+
     def contains(self, path: Path) -> bool:
         """Whether an absolute path (a changed file, say) is part of the App."""
         try:

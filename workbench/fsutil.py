@@ -7,6 +7,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -36,12 +37,22 @@ def copy_and_hash(source: Path, dest: Path) -> tuple[int, str]:
     return size, digest.hexdigest()
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write a file so that readers see the old or the new contents, never a part."""
+def atomic_write_text(path: Path, text: str, *, through_symlink: bool = False) -> None:
+    """Write a file so that readers see the old or the new contents, never a part.
+
+    A file that exists keeps its mode (a private 0600 file stays private). With
+    `through_symlink`, a symlink is written through: its target is replaced and
+    the link stays a link (an author's file kept elsewhere, say).
+    """
+    if through_symlink:
+        path = Path(os.path.realpath(path))
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        mode = 0o666 & ~_umask()  # the mode any new file gets
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        # mkstemp makes the file private (0600); give it the mode any new file gets.
-        os.fchmod(fd, 0o666 & ~_umask())
+        os.fchmod(fd, mode)  # mkstemp makes the file private (0600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()

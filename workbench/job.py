@@ -207,7 +207,7 @@ class Job:
         )
         workspace: Workspace | None = None
         try:
-            for warning in self.app.warnings():
+            for warning in self.app.warnings() + self.app.outside_link_warnings():
                 self.notify(warning)
             if self._cancelled.is_set():
                 return self._finish(_new_record(record), RunStatus.CANCELLED, "cancelled before the App started")

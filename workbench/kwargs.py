@@ -16,6 +16,12 @@ MAX_VALUE_CHARS = 1024
 """The platform's limit on one keyword argument's value, in characters (not bytes)."""
 
 
+MAX_ARGUMENTS_FILE_BYTES = 1 << 20
+"""The largest `--kwargs-file` read (1 MiB). The platform's limit of 1024 characters a value
+bounds a Job's arguments far below this (a character is at most 6 bytes of JSON, `\\uXXXX`),
+so a larger file is a mistake (or `/dev/zero`), refused before it fills the memory."""
+
+
 class ArgsMode(StrEnum):
     """How the keyword arguments reach the App."""
 
@@ -120,10 +126,20 @@ def parse_assignment(text: str) -> tuple[str, str]:
 def load_arguments_file(path: Path) -> dict[str, str]:
     """Read a JSON object of string values from a file."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_ARGUMENTS_FILE_BYTES + 1)
     except FileNotFoundError:
         raise ArgumentError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as error:
+    except OSError as error:
+        raise ArgumentError(f"{path}: cannot be read ({error.strerror or error})") from None
+    if len(data) > MAX_ARGUMENTS_FILE_BYTES:
+        raise ArgumentError(
+            f"{path}: larger than {MAX_ARGUMENTS_FILE_BYTES // 1024} KiB; keyword arguments are at most"
+            f" {MAX_VALUE_CHARS} characters each (larger data belongs in an input file)"
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
         raise ArgumentError(f"{path}: cannot be read ({error})") from None
     try:
         data = json.loads(text)

@@ -19,6 +19,7 @@ not copied, into the history when both are on one file system.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import marshal
 import os
@@ -346,24 +347,53 @@ def _save_marshal(path: Path, data: dict[str, Any]) -> None:
 
 def _stage_tree(source: Path, dest: Path, rel: str, notes: list[str]) -> list[StagedFile]:
     """Copy a folder's tree. A symlink to a file is copied as the file (as an upload
-    would carry it); a symlink to a folder is not followed (it may loop); special
-    files are left out."""
-    dest.mkdir()
-    staged = []
-    for entry in sorted(os.scandir(source), key=lambda e: e.name):
-        entry_rel = f"{rel}/{entry.name}"
-        if entry.is_dir(follow_symlinks=False):
-            staged += _stage_tree(Path(entry.path), dest / entry.name, entry_rel, notes)
-        elif entry.is_dir():
-            notes.append(f"input {entry_rel}: a symlink to a folder; not followed, not staged")
-        elif entry.is_file():
-            size, digest = copy_and_hash(Path(entry.path), dest / entry.name)
-            staged.append(StagedFile(entry_rel, size, digest))
-        elif not entry.is_symlink() or os.path.exists(entry.path):
-            notes.append(f"input {entry_rel}: not a regular file or folder; not staged")
-        else:
-            notes.append(f"input {entry_rel}: a symlink to nothing; not staged")
+    would carry it); a symlink to a folder is not followed (it may loop); a symlink
+    that loops, special files and unreadable entries are left out with a note.
+
+    A loop over a stack, not recursion: a tree may be thousands of folders deep.
+    """
+    staged: list[StagedFile] = []
+    pending = [(source, dest, rel)]
+    while pending:
+        source, dest, rel = pending.pop()
+        dest.mkdir()
+        try:
+            entries = sorted(os.scandir(source), key=lambda e: e.name)
+        except OSError as error:
+            notes.append(f"input {rel}: cannot be listed ({error.strerror or error}); not staged")
+            continue
+        folders = []
+        for entry in entries:
+            entry_rel = f"{rel}/{entry.name}"
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append((Path(entry.path), dest / entry.name, entry_rel))
+                elif entry.is_dir():
+                    notes.append(f"input {entry_rel}: a symlink to a folder; not followed, not staged")
+                elif entry.is_file():
+                    size, digest = copy_and_hash(Path(entry.path), dest / entry.name)
+                    staged.append(StagedFile(entry_rel, size, digest))
+                elif not entry.is_symlink() or os.path.exists(entry.path):
+                    notes.append(f"input {entry_rel}: not a regular file or folder; not staged")
+                elif _loops(entry.path):
+                    notes.append(f"input {entry_rel}: a symlink that loops; skipped")
+                else:
+                    notes.append(f"input {entry_rel}: a symlink to nothing; not staged")
+            except OSError as error:
+                if error.errno == errno.ELOOP:
+                    notes.append(f"input {entry_rel}: a symlink that loops; skipped")
+                else:
+                    notes.append(f"input {entry_rel}: could not be staged ({error.strerror or error}); skipped")
+        pending.extend(reversed(folders))  # depth first, in name order
     return staged
+
+
+def _loops(path: str) -> bool:
+    try:
+        os.stat(path)
+    except OSError as error:
+        return error.errno == errno.ELOOP
+    return False
 
 
 def collect_outputs(

@@ -16,7 +16,7 @@ from workbench.lifecycle import set_simulated_state
 ACTIONS = ["edit", "start_testing", "run_job_as_author", "run_job_as_user", "publish", "hide", "unhide", "remove"]
 CHECKS = [
     "main_py", "requirements", "arguments", "arguments_read",
-    "system_folders", "last_run", "deploy_upload", "output_folders",
+    "system_folders", "last_run", "deploy_upload", "output_folders", "outside_links",
 ]
 SAMPLES = ["concat", "crash", "echo", "outputs", "progress"]
 

@@ -431,8 +431,8 @@ def test_run_checks_order_and_one_line_details(make_app) -> None:
     checks = run_checks(AppFolder.open(root))
     assert [check.name for check in checks] == [
         "main_py", "requirements", "arguments", "arguments_read",
-        "system_folders", "last_run", "deploy_upload", "output_folders",
+        "system_folders", "last_run", "deploy_upload", "output_folders", "outside_links",
     ]
-    assert [check.ok for check in checks] == [False, False, True, False, False, False, True, True]
+    assert [check.ok for check in checks] == [False, False, True, False, False, False, True, True, True]
     for check in checks:
         assert check.detail and "\n" not in check.detail

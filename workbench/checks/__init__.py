@@ -15,7 +15,14 @@ from ..appcache import content_hash
 from ..appdir import AppFolder
 from .argument_reads import ArgumentRead, ArgumentReads, find_argument_reads
 from .arguments import check_argument_reads, check_arguments, declared_arguments
-from .folder import check_deploy_upload, check_last_run, check_output_folders, check_system_folders, stored_runs
+from .folder import (
+    check_deploy_upload,
+    check_last_run,
+    check_output_folders,
+    check_outside_links,
+    check_system_folders,
+    stored_runs,
+)
 from .main_py import parse_main
 from .requirements import RequirementsProblem, RequirementsSummary, check_requirements, parse_requirements
 from .result import CheckResult, Level
@@ -32,6 +39,7 @@ __all__ = [
     "check_deploy_upload",
     "check_last_run",
     "check_output_folders",
+    "check_outside_links",
     "check_requirements",
     "check_system_folders",
     "declared_arguments",
@@ -55,4 +63,5 @@ def run_checks(app: AppFolder) -> list[CheckResult]:
         check_last_run(app, runs, content_hash(app)),
         check_deploy_upload(app),
         check_output_folders(app, runs),
+        check_outside_links(app),
     ]

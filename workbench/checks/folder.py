@@ -23,6 +23,23 @@ def check_system_folders(app: AppFolder) -> CheckResult:
     return _passed(name, "no input/ or output/ folder in the App")
 
 
+def check_outside_links(app: AppFolder) -> CheckResult:
+    """No symlink in the App points outside its folder (its target would be copied and uploaded)."""
+    name = "outside_links"
+    links = app.outside_links()
+    if not links:
+        return _passed(name, "no symlink in the App points outside its folder")
+    items = [f"{link} -> {target}" for link, target in links]
+    first = items[0] + (f" and {len(items) - 1} more" if len(items) > 1 else "")
+    return _failed(
+        name,
+        "warning",
+        f"{_plural(len(items), 'symlink')} point outside the App ({first}): their targets' content is copied"
+        " into every run and a deploy would upload it; copy the files in or remove the links",
+        items=items,
+    )
+
+
 def stored_runs(app: AppFolder) -> list[RunRecord]:
     # Without runs there is nothing to read; RunHistory.root would create .workbench/.
     if not (app.root / STATE_DIR / RUNS_DIR).is_dir():

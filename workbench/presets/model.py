@@ -9,7 +9,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    field_validator,
+    model_validator,
+)
 
 from ..appdir import GOLDEN_DIR, PRESETS_FILE
 from ..job import JobSpec
@@ -112,8 +121,9 @@ class GoldenFile(_Model):
 class Expectations(_Model):
     """What a good run of a preset looks like. Every check is optional but the exit status (0)."""
 
-    exit_status: int = 0
-    """The App's exit status; a timeout, a cancel or a start failure never matches."""
+    exit_status: Annotated[int, Strict(), Field(ge=0, le=255)] = 0
+    """The App's exit status, 0 to 255 (a TOML integer, not a string); a timeout, a cancel
+    or a start failure never matches."""
     stdout_contains: list[Text] = []
     """Text that must appear in stdout (each item on its own)."""
     stdout_excludes: list[Text] = []
@@ -151,8 +161,8 @@ class Preset(_Model):
     """Files or folders placed in the run's `input/`, as paths relative to the App folder."""
     args_mode: ArgsMode = ArgsMode.STDIN
     """`stdin` (the documented contract) or `argv` (the Node software's behaviour)."""
-    timeout: float = DEFAULT_TIMEOUT
-    """Seconds before the run is ended (and the preset fails)."""
+    timeout: Annotated[float, Strict()] = DEFAULT_TIMEOUT
+    """Seconds before the run is ended (and the preset fails): a TOML number, not a string."""
     expect: Expectations = Expectations()
 
     @field_validator("name")

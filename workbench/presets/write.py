@@ -104,4 +104,4 @@ def set_golden_entries(app_root: Path, name: str, entries: list[GoldenFile]) -> 
 
 
 def _write(app_root: Path, document: Any) -> None:
-    atomic_write_text(presets_path(app_root), document.as_string())
+    atomic_write_text(presets_path(app_root), document.as_string(), through_symlink=True)

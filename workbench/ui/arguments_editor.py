@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from rich.highlighter import Highlighter
@@ -122,6 +123,11 @@ class ArgumentList(VerticalScroll):
             await editor.action_add_argument()
 
 
+MAX_ROWS = 40
+"""Rows the editor shows. A draft (or preset) with more arguments keeps the rest, unshown:
+thousands of rows of fields would keep the terminal busy for minutes before it draws."""
+
+
 class ArgumentsEditor(Vertical, TabView):
     """Edit the next Job's keyword arguments and how they reach the App."""
 
@@ -146,7 +152,7 @@ class ArgumentsEditor(Vertical, TabView):
 
     def __init__(self, kwargs: dict[str, str], mode: ArgsMode, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._initial = dict(kwargs)
+        self._initial, self._hidden = _split_rows(kwargs)
         self._mode = mode
         self._ready = False
         self._validate_later = Debounce(self, VALIDATE_AFTER, self.revalidate_shown)
@@ -163,6 +169,7 @@ class ArgumentsEditor(Vertical, TabView):
         with Horizontal(id="arguments-actions"):
             yield Button("Add argument", id="add-argument", compact=True, tooltip="Add a keyword argument row (ctrl+n)")
             yield Static(f"values: at most {MAX_VALUE_CHARS} characters each", id="arguments-hint")
+        yield Label("", id="arguments-hidden")
         yield Label("", id="arguments-summary")
 
     def on_mount(self) -> None:
@@ -176,7 +183,8 @@ class ArgumentsEditor(Vertical, TabView):
 
     def arguments(self) -> dict[str, str]:
         """The arguments as the next Job would get them (blank rows left out)."""
-        return {row.name_text: row.value_text for row in self.rows() if not row.is_blank}
+        shown = {row.name_text: row.value_text for row in self.rows() if not row.is_blank}
+        return {**self._hidden, **shown}
 
     def problems(self) -> list[str]:
         """Every problem with the arguments, each naming the argument; empty when a run may start.
@@ -187,8 +195,8 @@ class ArgumentsEditor(Vertical, TabView):
         problems = argument_problems(dict(arguments))
         if self._mode is ArgsMode.ARGV:
             problems += argv_problems(arguments)
-        names = [row.name_text for row in self.rows() if not row.is_blank]
-        for name in sorted({n for n in names if names.count(n) > 1}):
+        counts = Counter(row.name_text for row in self.rows() if not row.is_blank)
+        for name in sorted(name for name, count in counts.items() if count > 1):
             problems.append(f"argument {name!r}: given twice")
         return problems
 
@@ -207,9 +215,16 @@ class ArgumentsEditor(Vertical, TabView):
         if not self._ready:
             return
         self._validate_later.cancel()
-        names = [row.name_text for row in self.rows() if not row.is_blank]
+        counts = Counter(row.name_text for row in self.rows() if not row.is_blank)
         for row in self.rows():
-            row.validate(duplicate=not row.is_blank and names.count(row.name_text) > 1)
+            row.validate(duplicate=not row.is_blank and counts[row.name_text] > 1)
+        hidden = self.query_one("#arguments-hidden", Label)
+        hidden.update(
+            f"… and {len(self._hidden)} more argument(s), kept but not shown (the editor shows {MAX_ROWS})"
+            if self._hidden
+            else ""
+        )
+        hidden.display = bool(self._hidden)
         problems = self.problems()
         summary = self.query_one("#arguments-summary", Label)
         count = len(self.arguments())
@@ -242,7 +257,8 @@ class ArgumentsEditor(Vertical, TabView):
         """Show another set of arguments (a preset loaded into the draft, say)."""
         rows = self.query_one("#argument-rows", VerticalScroll)
         await rows.remove_children()
-        await rows.mount_all([ArgumentRow(name, value) for name, value in kwargs.items()])
+        shown, self._hidden = _split_rows(kwargs)
+        await rows.mount_all([ArgumentRow(name, value) for name, value in shown.items()])
         self.set_mode(mode)
         self.revalidate(post=False)
 
@@ -280,3 +296,9 @@ class ArgumentsEditor(Vertical, TabView):
             self._mode = mode
             self.post_message(self.ModeChanged(mode))
             self.revalidate(post=False)
+
+
+def _split_rows(kwargs: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """The arguments the editor shows as rows (the first MAX_ROWS), and the rest, kept unshown."""
+    items = list(kwargs.items())
+    return dict(items[:MAX_ROWS]), dict(items[MAX_ROWS:])

@@ -33,13 +33,21 @@ def path_size(path: Path) -> str:
         return "?"
     total = 0
     seen = 0
-    for folder, _dirs, files in os.walk(path):
-        for name in files:
+    pending = [str(path)]  # a stack, not recursion (nor os.walk): a tree may be thousands of folders deep
+    while pending:
+        try:
+            entries = list(os.scandir(pending.pop()))
+        except OSError:
+            continue
+        for entry in entries:
             seen += 1
             if seen > _SIZE_WALK_LIMIT:
                 return f"> {human_size(total)}"
             try:
-                total += os.stat(os.path.join(folder, name), follow_symlinks=False).st_size
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(entry.path)
+                else:
+                    total += entry.stat(follow_symlinks=False).st_size
             except OSError:
                 continue
     return f"{human_size(total)} (folder)"
