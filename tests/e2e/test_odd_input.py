@@ -32,8 +32,23 @@ def workbench(*args: object, timeout: float = 120) -> subprocess.CompletedProces
     )
 
 
+_DEEP_ROOTS: list[Path] = []
+
+
+@pytest.fixture(autouse=True)
+def _remove_deep_trees():
+    """Remove the deep trees a test made: pytest's own clean-up of old temporary
+    folders (shutil.rmtree) recurses once a level and would fail on them later."""
+    yield
+    from workbench.fsutil import remove_tree
+
+    while _DEEP_ROOTS:
+        remove_tree(_DEEP_ROOTS.pop())
+
+
 def deep_tree(root: Path, depth: int = DEPTH) -> Path:
     root.mkdir(parents=True, exist_ok=True)
+    _DEEP_ROOTS.append(root)
     path = root
     for _ in range(depth):  # level by level: mkdir(parents=True) itself recurses once a level
         path = path / "d"
@@ -47,8 +62,11 @@ def assert_no_traceback(done: subprocess.CompletedProcess[str]) -> None:
 
 
 def test_a_tree_deeper_than_the_recursion_limit_in_the_app_folder(make_app) -> None:
+    from workbench.appcache import app_cache_dir
+
     app = make_app(APP)
     deep_tree(app)
+    _DEEP_ROOTS.append(app_cache_dir(AppFolder.open(app)))  # the staged copies of the deep App
     run = workbench("run", app)
     assert_no_traceback(run)
     assert run.returncode == 0
