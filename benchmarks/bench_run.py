@@ -6,7 +6,10 @@ reported as medians:
 (a) the wall-time ratio of `workbench run APP` to `python main.py` on an App
     printing 2 million lines, both with stdout to /dev/null (target <= 1.3);
 (b) the milliseconds `workbench run` adds on a trivial App printing one line
-    (target <= 150 ms).
+    (target <= 150 ms), its bare environment included (made in the warm-up
+    run, then reused as on every later run);
+(c) the time a first bare environment takes to make, with uv and with
+    `venv --without-pip` (`--only bare`).
 
 `python main.py` runs as an author would run it at a terminal: in the App's
 folder, with the environment as it is (Python's own buffering of a redirected
@@ -22,7 +25,11 @@ ratio of the two is what the engine (pipes, logs, pass-through) adds. Measure
 on a quiet machine: with other load on the cores the App and the workbench no
 longer run side by side, and every figure grows.
 
-Usage: python benchmarks/bench_run.py [--reps N] [--trivial-reps N] [--lines N] [--only flood|trivial]
+Usage: python benchmarks/bench_run.py [--reps N] [--trivial-reps N] [--lines N] [--only flood|trivial|bare]
+                                     [--source]
+
+`--source` runs this checkout's `workbench` package (`python -m workbench` with
+the checkout on PYTHONPATH: the App never sees it) instead of the installed script.
 """
 
 from __future__ import annotations
@@ -44,8 +51,13 @@ for i in range({lines}):
 TRIVIAL_APP = 'print("hello from a trivial App")\n'
 
 
-def workbench_command() -> list[str]:
+REPO = Path(__file__).resolve().parent.parent
+
+
+def workbench_command(source: bool = False) -> list[str]:
     """The installed `workbench` script next to this Python, else `python -m workbench`."""
+    if source:
+        return [sys.executable, "-m", "workbench"]
     script = Path(sys.executable).with_name("workbench")
     if script.exists():
         return [str(script)]
@@ -83,7 +95,8 @@ def main() -> int:
     parser.add_argument("--reps", type=int, default=5, help="repetitions of the 2M-line pair (default 5)")
     parser.add_argument("--trivial-reps", type=int, default=21, help="repetitions of the trivial pair (default 21)")
     parser.add_argument("--lines", type=int, default=2_000_000, help="lines the flood App prints")
-    parser.add_argument("--only", choices=["flood", "trivial"], help="measure one of the two")
+    parser.add_argument("--only", choices=["flood", "trivial", "bare"], help="measure one of the three")
+    parser.add_argument("--source", action="store_true", help="run this checkout's workbench, not the installed one")
     options = parser.parse_args()
 
     # As on an author's machine: Python buffers a redirected stdout, and caches
@@ -91,7 +104,9 @@ def main() -> int:
     env = dict(os.environ)
     env.pop("PYTHONUNBUFFERED", None)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    workbench = workbench_command()
+    workbench = workbench_command(options.source)
+    if options.source:  # the workbench's own process only: Apps get an environment built from an allow-list
+        env["PYTHONPATH"] = str(REPO)
     with tempfile.TemporaryDirectory(prefix="bench-run-") as tmp:
         flood = Path(tmp) / "flood"
         trivial = Path(tmp) / "trivial"
@@ -130,6 +145,9 @@ def main() -> int:
             print(f"    ratio --buffering unbuffered / PYTHONUNBUFFERED=1 python main.py: {unbuffered_ratio:.3f}"
                   "   (the engine's own cost with the App unbuffered in both)")
 
+        if options.only in (None, "bare"):
+            bare_builds(Path(tmp))
+
         if options.only in (None, "trivial"):
             times = interleaved(
                 trivial,
@@ -148,6 +166,28 @@ def main() -> int:
             print(f"    added            {added_ms:7.1f} ms (median of pair differences {statistics.median(pair_ms):.1f} ms)"
                   f"   target <= 150 ms: {'met' if added_ms <= 150 else 'MISSED'}")
     return 0
+
+
+def bare_builds(tmp: Path, reps: int = 5) -> None:
+    """(c) A first bare environment, made in a fresh App folder each time, with uv and with venv."""
+    sys.path.insert(0, str(REPO))
+    from workbench.appdir import AppFolder
+    from workbench.envs import environment_provider, find_installer
+
+    print(f"\n(c) first bare environment, {reps} fresh App folders each")
+    installers = ["pip"] + (["uv"] if find_installer().name == "uv" else [])
+    for installer in installers:
+        provider = environment_provider(installer=installer, output=lambda line: None)
+        seconds = []
+        for rep in range(reps):
+            folder = tmp / f"bare-{installer}-{rep}"
+            folder.mkdir()
+            (folder / "main.py").write_text(TRIVIAL_APP)
+            start = time.perf_counter()
+            provider(AppFolder.open(folder), lambda message: None)
+            seconds.append(time.perf_counter() - start)
+        name = "uv venv" if installer == "uv" else "venv --without-pip"
+        print(f"    {name:20} median {statistics.median(seconds) * 1000:7.1f} ms   runs {_fmt(seconds)}")
 
 
 def _fmt(values: list[float]) -> str:

@@ -15,13 +15,30 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from .appdir import AppFolder
-    from .records import EnvironmentRecord
+    from .node.findings import Finding
+
+
+@dataclass
+class EnvironmentFacts:
+    """How the run's environment was provided: the fields of `records.EnvironmentRecord`
+    (documented there), without pydantic, so that providing a reused environment imports
+    none (the record's models are built once the App runs)."""
+
+    path: str | None = None
+    requirements_sha256: str | None = None
+    reused: bool = False
+    seconds: float = 0.0
+    installer: str | None = None
+    log: str | None = None
+    python_version: str | None = None
+    skipped: bool = False
+    bare: bool = False
 
 
 class EnvironmentFailed(Exception):
     """The App's Python environment could not be provided; the App does not run."""
 
-    def __init__(self, message: str, record: EnvironmentRecord | None = None) -> None:
+    def __init__(self, message: str, record: EnvironmentFacts | None = None) -> None:
         super().__init__(message)
         self.record = record
 
@@ -31,7 +48,15 @@ class PreparedEnvironment:
     """The Python to run the App with, and how it was provided (for the run's record)."""
 
     interpreter: str
-    record: EnvironmentRecord | None = None
+    record: EnvironmentFacts | None = None
+    python_version: str | None = None
+    """The version of the Python that runs the App (`3.11.7`); None: the workbench's own."""
+    stdlib: frozenset[str] = frozenset()
+    """That Python's standard library modules (`sys.stdlib_module_names`); empty: the workbench's own."""
+    provided: frozenset[str] | None = None
+    """Top-level modules the environment's installed distributions provide; None: not known."""
+    findings: tuple[Finding, ...] = ()
+    """Node findings about the environment itself (`interpreter`, `environment`)."""
 
 
 class EnvironmentProvider(Protocol):
@@ -47,7 +72,9 @@ class EnvironmentProvider(Protocol):
 
 
 class CurrentInterpreter:
-    """The workbench's own Python: nothing to install, nothing to cancel."""
+    """The workbench's own Python as it is: nothing to install, nothing to cancel.
+
+    For tests and tools; Apps run in an environment of their own (`workbench.envs`)."""
 
     def __call__(self, app: AppFolder, notify: Callable[[str], None], /) -> PreparedEnvironment:
         return PreparedEnvironment(sys.executable)

@@ -17,12 +17,25 @@ from typing import TYPE_CHECKING, Any
 
 from .appcache import snapshot as take_snapshot
 from .appdir import STATE_DIR, AppFolder
-from .environment import EnvironmentFailed, EnvironmentProvider
+from .environment import EnvironmentFailed, EnvironmentProvider, PreparedEnvironment
 from .errors import JobError
 from .history import OUTPUT_DIR, STDERR_LOG, STDOUT_LOG, RunHistory, new_run_id
 from .kwargs import ArgsMode, ArgumentError, argv_problems, argv_tail, check_arguments, stdin_payload
-from .proctree import describe_signal
-from .runner import Outcome, OutputSink, ProcessRun
+from .node.environment import app_variables, flush_shim_dir
+from .node.findings import Finding
+from .node.verdict import (
+    RunObservations,
+    Snapshot,
+    StreamObservation,
+    missing_modules,
+    node_findings,
+    scan_output,
+    snapshot_workspace,
+    top_level_modules,
+    workspace_changes,
+)
+from .proctree import TAG_VARIABLE, describe_signal
+from .runner import Outcome, OutputSink, ProcessResult, ProcessRun
 from .staging import StagingError, Workspace, check_inputs, collect_outputs, discard_workspace, stage_workspace
 from .status import RunStatus
 
@@ -32,10 +45,9 @@ if TYPE_CHECKING:
 
 
 def requirements_environment() -> EnvironmentProvider:
-    """The default provider: the App's requirements.txt environment (see `workbench.envs`).
+    """The default provider: the App's environment, bare or from requirements.txt (see `workbench.envs`).
 
-    An App without requirements.txt runs with the workbench's Python; installer
-    output goes to the Job's `notify`.
+    Installer output goes to the Job's `notify`.
     """
     from .envs import environment_provider
 
@@ -53,9 +65,6 @@ class Buffering(StrEnum):
     a print: several times slower for an App that prints a lot."""
 
 
-FLUSH_SHIM_DIR = Path(__file__).resolve().parent / "flush_shim"
-
-
 @dataclass
 class JobSpec:
     """What to run: the Job's arguments, inputs and how they are passed."""
@@ -68,6 +77,8 @@ class JobSpec:
     """Why this run starts, shown in the history (`manual`, `saved main.py`, ...)."""
     preset: str | None = None
     buffering: Buffering = Buffering.FLUSHED
+    env: dict[str, str] = field(default_factory=dict)
+    """Variables given to the App besides the allow-list (`--env KEY=VALUE`)."""
 
 
 @dataclass(frozen=True)
@@ -94,15 +105,20 @@ def prepare(spec: JobSpec) -> PreparedJob:
     return PreparedJob(arguments, inputs)
 
 
-def app_environment(buffering: Buffering = Buffering.FLUSHED) -> dict[str, str]:
-    """The environment the App runs in: the workbench's, with its output made live."""
-    env = dict(os.environ)
+def app_environment(
+    buffering: Buffering = Buffering.FLUSHED, extra: dict[str, str] | None = None, *, state_dir: Path
+) -> dict[str, str]:
+    """The variables the App runs with: built, not inherited (see `workbench.node.environment`).
+
+    Besides the allow-list and `extra`, the workbench's own: in `flushed` mode a copy
+    of the flush shim on `PYTHONPATH` (kept in `state_dir`), in `unbuffered` mode
+    `PYTHONUNBUFFERED=1`.
+    """
     if buffering is Buffering.UNBUFFERED:
-        env["PYTHONUNBUFFERED"] = "1"
+        own = {"PYTHONUNBUFFERED": "1"}
     else:
-        env.pop("PYTHONUNBUFFERED", None)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(FLUSH_SHIM_DIR), env.get("PYTHONPATH")]))
-    return env
+        own = {"PYTHONPATH": str(flush_shim_dir(state_dir))}
+    return app_variables(own=own, extra=extra)
 
 
 def history_problem(app_root: Path, error: OSError) -> str:
@@ -214,16 +230,17 @@ class Job:
             try:
                 env = self.environment(self.app, self.notify)
             except EnvironmentFailed as error:
-                record["environment"] = error.record
+                record["environment"] = vars(error.record) if error.record is not None else None
                 if self._cancelled.is_set():
                     return self._finish(_new_record(record), RunStatus.CANCELLED, str(error))
                 return self._finish(_new_record(record), RunStatus.ERROR, str(error))
             record["interpreter"] = env.interpreter
-            record["environment"] = env.record
+            record["environment"] = vars(env.record) if env.record is not None else None
             try:
                 workspace = stage_workspace(self.app, self.prepared.inputs, snapshot=snapshot)
             except StagingError as error:
                 return self._finish(_new_record(record), RunStatus.ERROR, str(error))
+            self._prepared_env = env
             record["inputs"] = [{"name": f.name, "size": f.size, "sha256": f.sha256} for f in workspace.inputs]
             for note in workspace.notes:
                 self.notify(note)
@@ -244,10 +261,16 @@ class Job:
         argv = [interpreter, "main.py"]
         if self.spec.args_mode is ArgsMode.ARGV:
             argv += argv_tail(arguments)
+        try:
+            env = app_environment(self.spec.buffering, self.spec.env, state_dir=self.app.state_dir)
+        except OSError as error:
+            return self._finish(_new_record(fields), RunStatus.ERROR, f"could not prepare the App's environment: {error}")
+        fields["env_names"] = sorted({*env, TAG_VARIABLE})
+        before = snapshot_workspace(workspace.path)
         process = ProcessRun(
             argv,
             cwd=workspace.path,
-            env=app_environment(self.spec.buffering),
+            env=env,
             stdin_data=stdin_data,
             stdout_log=Path(fields["stdout_log"]),
             stderr_log=Path(fields["stderr_log"]),
@@ -272,8 +295,11 @@ class Job:
         record.peak_memory_bytes = result.peak_memory_bytes
         record.stdout_lines = result.stdout_lines
         record.stderr_lines = result.stderr_lines
+        findings = self._node_findings(result, workspace, before, Path(fields["stderr_log"]))
         outputs, notes = collect_outputs(workspace.output_dir, run_dir / OUTPUT_DIR)
-        from .records import OutputRecord
+        from .records import NodeRecord, OutputRecord
+
+        record.node = NodeRecord.of(findings)
 
         record.outputs = [OutputRecord(**vars(item)) for item in outputs]
         for note in notes:
@@ -293,6 +319,30 @@ class Job:
         code = result.exit_code if result.exit_code is not None else -1
         message = f"killed by {describe_signal(-code)}" if code < 0 else f"exit code {code}"
         return self._finish(record, RunStatus.FAILED, message)
+
+    def _node_findings(
+        self, result: ProcessResult, workspace: Workspace, before: Snapshot, stderr_log: Path
+    ) -> list[Finding]:
+        """What a Node would have made of this run, read while the workspace still exists."""
+        env: PreparedEnvironment = self._prepared_env
+        observed = RunObservations(
+            streams=[
+                StreamObservation("stdout", result.stdout.bytes, result.stdout.crossed_at,
+                                  result.stdout.bad_offset, result.stdout.mark),
+                StreamObservation("stderr", result.stderr.bytes, result.stderr.crossed_at,
+                                  result.stderr.bad_offset, result.stderr.mark),
+            ],
+            output=scan_output(workspace.output_dir),
+            workspace=workspace_changes(before, workspace.path),
+            exit_code=result.exit_code,
+            provided=env.provided,
+            stdlib=env.stdlib or frozenset(sys.stdlib_module_names),
+            own=top_level_modules(path for path in before if path.endswith((".py", "/"))),
+            environment_findings=list(env.findings),
+        )
+        if result.exit_code not in (0, None) and result.outcome is Outcome.EXITED:
+            observed.missing = missing_modules(stderr_log, workspace.path)
+        return node_findings(observed)
 
     def _finish(self, record: RunRecord, status: RunStatus, message: str | None) -> RunRecord:
         record.status = status

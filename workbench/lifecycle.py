@@ -169,7 +169,7 @@ RULES: dict[State, dict[Action, Rule]] = {
 
 GATES: dict[Action, tuple[str, ...]] = {
     Action.START_TESTING: ("main_py", "requirements", "arguments"),
-    Action.PUBLISH: ("main_py", "requirements", "arguments", "last_run"),
+    Action.PUBLISH: ("main_py", "requirements", "imports", "arguments", "last_run"),
 }
 """The workbench checks that must pass before an action the platform allows is worth doing."""
 

@@ -7,11 +7,15 @@ The history that stores them and the file names live in `workbench.history`
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from .kwargs import ArgsMode
 from .status import RunStatus
+
+if TYPE_CHECKING:
+    from .node.findings import Finding
 
 
 class _Record(BaseModel):
@@ -78,7 +82,37 @@ class EnvironmentRecord(_Record):
     python_version: str | None = None
     """The version of the Python the environment was made from (`3.11.7`)."""
     skipped: bool = False
-    """True when the App has requirements but ran without them (`--no-install`)."""
+    """True when the App ran without its environment (`--no-install`)."""
+    bare: bool = False
+    """True for a bare environment: the standard library only (an App without requirements.txt)."""
+
+
+class FindingRecord(_Record):
+    """One way the run would go differently on a Node (see `workbench.node.findings`)."""
+
+    code: str
+    """A stable code: `pipe_blocks`, `undecodable_output`, `output_folder`, ..."""
+    severity: str
+    """`warn`, `fail` or `hang`."""
+    message: str
+    """What happened, where, and what to change."""
+
+
+class NodeRecord(_Record):
+    """What a Node would have done with this same run."""
+
+    verdict: str
+    """`ok`, `warn`, `fail` or `hang`: the worst of the findings."""
+    findings: list[FindingRecord] = []
+
+    @classmethod
+    def of(cls, findings: list[Finding]) -> NodeRecord:
+        from .node.findings import verdict_of
+
+        return cls(
+            verdict=verdict_of(findings).value,
+            findings=[FindingRecord(**item.as_dict()) for item in findings],
+        )
 
 
 class RunRecord(_Record):
@@ -120,3 +154,7 @@ class RunRecord(_Record):
     ended_processes: list[str] = []
     """Processes the workbench ended after the App's main process ended (`pid 12 (python3 x.py)`):
     children left running in its tree, and escapees that still held its output pipes."""
+    env_names: list[str] = []
+    """The names of the variables the App was given (never their values)."""
+    node: NodeRecord | None = None
+    """The Node's verdict on the run; None when the App did not run."""

@@ -8,6 +8,7 @@ timeout, a cancel, or when the main process exits.
 
 from __future__ import annotations
 
+import codecs
 import fcntl
 import os
 import secrets
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Protocol
 
 from .pipeholders import describe_process, pipe_holders, pipe_inode
+from .node.findings import PIPE_LIMIT
 from .proctree import TAG_VARIABLE, ProcessTree, Sample, TreeSampler, maxrss_bytes
 
 READ_SIZE = 1 << 20
@@ -64,6 +66,18 @@ class Outcome(StrEnum):
 
 
 @dataclass(frozen=True)
+class StreamFacts:
+    """What one output stream carried, for judging the run as a Node would."""
+
+    bytes: int = 0
+    crossed_at: float | None = None
+    """Seconds into the run when the stream passed `mark` bytes (a Node's pipe would be full); None: never."""
+    bad_offset: int | None = None
+    """Offset of the first byte that is not valid UTF-8; None: the stream is valid UTF-8."""
+    mark: int = PIPE_LIMIT
+
+
+@dataclass(frozen=True)
 class ProcessResult:
     outcome: Outcome
     exit_code: int | None
@@ -78,13 +92,30 @@ class ProcessResult:
     """The processes besides the main one that the workbench ended (`pid 12 (python3 x.py)`):
     on a timeout or cancel, and after the main process ended, stragglers in the run's
     tree and escapees still holding its pipes."""
+    stdout: StreamFacts = StreamFacts()
+    stderr: StreamFacts = StreamFacts()
 
 
 class _Stream:
     """Pumps one pipe into a log file and a callback, counting lines."""
 
-    def __init__(self, fd: int, log_path: Path, deliver: Callable[[bytes], None], ended: threading.Event) -> None:
+    def __init__(
+        self,
+        fd: int,
+        log_path: Path,
+        deliver: Callable[[bytes], None],
+        ended: threading.Event,
+        started_at: float,
+        mark: int = PIPE_LIMIT,
+    ) -> None:
         self.fd = fd
+        self.started_at = started_at
+        self.mark = mark
+        self.crossed_at: float | None = None
+        self.bad_offset: int | None = None
+        self._decoder = codecs.getincrementaldecoder("utf-8")("strict")
+        self._undecided = False
+        """The decoder holds the first bytes of a character split between two reads."""
         self.ended = ended
         """Set when the main process has exited: no more waiting for writes to batch up."""
         self.log_path = log_path
@@ -110,7 +141,11 @@ class _Stream:
                         break
                     log.write(data)
                     self.lines += data.count(b"\n")
+                    if self.bad_offset is None and (self._undecided or not data.isascii()):
+                        self._check_utf8(data)
                     self.bytes += len(data)
+                    if self.crossed_at is None and self.bytes > self.mark:
+                        self.crossed_at = time.monotonic() - self.started_at
                     self._last = data[-1:]
                     try:
                         self.deliver(data)
@@ -127,6 +162,21 @@ class _Stream:
             # run's pipes can never find an unrelated process's new pipe.
             if self._last != b"\n":
                 self.lines += 1  # a last line without a newline still counts
+            if self.bad_offset is None and self._undecided:
+                self._check_utf8(b"", final=True)  # the stream ends inside a character
+
+    def _check_utf8(self, data: bytes, final: bool = False) -> None:
+        """Feed the UTF-8 decoder (ASCII reads skip it: a flood of ASCII costs nothing here)."""
+        held = len(self._decoder.getstate()[0])
+        try:
+            self._decoder.decode(data, final)
+        except UnicodeDecodeError as error:
+            self.bad_offset = self.bytes - held + error.start
+            return
+        self._undecided = bool(self._decoder.getstate()[0])
+
+    def facts(self) -> StreamFacts:
+        return StreamFacts(self.bytes, self.crossed_at, self.bad_offset, self.mark)
 
 
 def _discard(_data: bytes) -> None:
@@ -203,8 +253,8 @@ class ProcessRun:
         self.pid = self._proc.pid
         self.tree = ProcessTree(self._proc.pid, self.token, started_at=wall_start)
         self.sampler = TreeSampler(self.tree)
-        self._out = _Stream(out_r, self.stdout_log, self.sink.on_stdout, self._exited)
-        self._err = _Stream(err_r, self.stderr_log, self.sink.on_stderr, self._exited)
+        self._out = _Stream(out_r, self.stdout_log, self.sink.on_stdout, self._exited, self._started_at)
+        self._err = _Stream(err_r, self.stderr_log, self.sink.on_stderr, self._exited, self._started_at)
         self._out.thread.start()
         self._err.thread.start()
         self._feeder: threading.Thread | None = None
@@ -285,6 +335,8 @@ class ProcessRun:
             stderr_lines=self._err.lines,
             stragglers=len(left),
             ended=tuple(dict.fromkeys(ended + left)),
+            stdout=self._out.facts(),
+            stderr=self._err.facts(),
         )
 
     def _readers_done(self) -> bool:

@@ -7,10 +7,14 @@ import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
+import workbench
 from cli_helpers import cli_env, run_workbench, start_workbench
 from waiting import call_within, read_line
-from workbench.job import FLUSH_SHIM_DIR
+from workbench.node.environment import SHIM_SOURCE
+
+FLUSH_SHIM_DIR = SHIM_SOURCE.parent
 
 
 def test_flushed_output_is_live_without_pythonunbuffered(make_app) -> None:
@@ -103,21 +107,36 @@ def test_flushed_output_keeps_the_order_of_stdout_and_stderr_writes(make_app) ->
 
 
 def test_flushed_hides_itself_and_runs_a_shadowed_sitecustomize(make_app, tmp_path) -> None:
+    # The author's own PYTHONPATH never reaches the App; one given on purpose (`--env`) does,
+    # and its sitecustomize runs after the shim's.
+    from workbench.appdir import AppFolder
+    from workbench.job import Job, JobSpec
+
     own = tmp_path / "own-site"
     own.mkdir()
     (own / "sitecustomize.py").write_text("import builtins\nbuiltins.AUTHOR_SITE = 'ran'\n")
     app = make_app(
         "import builtins, json, sys\n"
         "print(json.dumps({'site': getattr(builtins, 'AUTHOR_SITE', None),"
-        " 'shim_on_path': any('flush_shim' in p for p in sys.path)}))\n"
+        " 'path': sys.path}))\n"
     )
-    env = {**cli_env(), "PYTHONPATH": str(own)}
-    done = subprocess.run(
-        [sys.executable, "-m", "workbench", "run", str(app), "-q", "--buffering", "flushed"],
-        capture_output=True, env=env, timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout) == {"site": "ran", "shim_on_path": False}
+
+    class Keep:
+        stdout = b""
+
+        def on_stdout(self, data: bytes) -> None:
+            self.stdout += data
+
+        def on_stderr(self, data: bytes) -> None:
+            pass
+
+    sink = Keep()
+    record = Job(AppFolder.open(app), JobSpec(env={"PYTHONPATH": str(own)}), sink).run()
+    assert record.status == "succeeded"
+    seen = json.loads(sink.stdout)
+    assert seen["site"] == "ran"
+    package = str(Path(workbench.__file__).resolve().parent.parent)
+    assert not [entry for entry in seen["path"] if "/.workbench/shim" in entry or entry.startswith(package)]
 
 
 def test_record_says_how_output_was_buffered(make_app, tmp_path) -> None:

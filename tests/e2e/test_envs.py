@@ -225,9 +225,13 @@ class TestPythonOption:
         app = AppFolder.open(make_app("print('hi')\n"))
         notes = Lines()
         provider = envs.RequirementsEnvironment(Interpreter(sys.executable, (3, 12, 1)))
-        prepared = provider(app, notes)
-        assert prepared.interpreter == sys.executable
-        assert len(notes.lines) == 1 and "Python 3.12.1" in notes.lines[0] and "3.10 to 3.11" in notes.lines[0]
+        for _ in range(2):
+            notes.lines.clear()
+            prepared = provider(app, notes)
+            assert "Python 3.12.1" in notes.lines[0] and "3.10 to 3.11" in notes.lines[0]
+            [found] = prepared.findings  # and the run's Node verdict says so
+            assert found.code == "interpreter" and found.severity == "warn" and "3.12.1" in found.message
+        assert len(notes.lines) == 1  # the second run reuses the bare environment, silently
 
 
 class TestRebuild:
@@ -418,13 +422,24 @@ class TestNoInstall:
         assert done.returncode == 2 and b"not allowed" in done.stderr
         assert run_dirs(app) == []
 
-    def test_an_app_without_requirements_runs_with_the_workbench_python(self, make_app) -> None:
-        app = make_app("print('hi')\n")
+    def test_an_app_without_requirements_runs_in_a_bare_environment_without_the_workbenchs_packages(
+        self, make_app
+    ) -> None:
+        app = make_app("import six\n")  # six is installed beside the workbench, not on a Node
         record = Job(AppFolder.open(app), JobSpec(), NullSink()).run()
+        assert record.status is RunStatus.FAILED
+        assert record.environment.bare is True and record.environment.python_version.startswith("3.11.")
+        assert Path(record.interpreter).parent.parent.name.startswith("py3.11-bare-")
+        assert Path(record.interpreter).is_relative_to(app / ".workbench" / "envs")
+        assert [item.code for item in record.node.findings] == ["undeclared_import"]
+        assert "'six'" in record.node.findings[0].message
+
+    def test_no_install_without_requirements_runs_with_the_interpreter_and_says_so(self, make_app) -> None:
+        app = make_app("import six\n")
+        record = Job(AppFolder.open(app), JobSpec(), NullSink(), environment=environment_provider(install=False)).run()
         assert record.status is RunStatus.SUCCEEDED
-        assert record.interpreter == sys.executable
-        assert record.environment is None
-        assert not (app / ".workbench" / "envs").exists()
+        assert [item.code for item in record.node.findings] == ["environment"]
+        assert record.node.verdict == "warn"
 
 
 class TestConcurrencyAndCancel:

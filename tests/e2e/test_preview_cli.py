@@ -15,7 +15,7 @@ from workbench.lifecycle import set_simulated_state
 
 ACTIONS = ["edit", "start_testing", "run_job_as_author", "run_job_as_user", "publish", "hide", "unhide", "remove"]
 CHECKS = [
-    "main_py", "requirements", "arguments", "arguments_read",
+    "main_py", "requirements", "imports", "arguments", "arguments_read",
     "system_folders", "last_run", "deploy_upload", "output_folders", "outside_links",
 ]
 SAMPLES = ["concat", "crash", "echo", "outputs", "progress"]
@@ -201,13 +201,15 @@ def test_sample_apps_that_read_arguments_are_told_to_declare_them(capsys, sample
     assert repr(key) in reads["detail"] and "not declared" in reads["detail"]
 
 
-def test_the_outputs_sample_is_warned_about_its_nested_folder_after_a_run(capsys, sample_app) -> None:
+def test_the_outputs_samples_nested_folder_blocks_publish_as_a_node_would_fail_the_job(capsys, sample_app) -> None:
     root = sample_app("outputs")
-    assert main(["run", str(root), "-q"]) == 0
+    assert main(["run", str(root), "-q"]) == 0  # it succeeds here...
     capsys.readouterr()
     data = _json(capsys, str(root), "--state", "testing")
     checks = {item["name"]: item for item in data["checks"]}
-    assert checks["last_run"]["ok"]
+    last_run = checks["last_run"]  # ...but a Node's upload fails on the folder at the top of output/
+    assert not last_run["ok"] and "on a Node: would fail" in last_run["detail"]
+    assert "output_folder (output/reports/ is a folder" in last_run["detail"]
     assert not checks["output_folders"]["ok"] and "output/reports/" in checks["output_folders"]["detail"]
     publish = next(item for item in data["actions"] if item["name"] == "publish")
-    assert publish["allowed"] and publish["leads_to"] == "PUBLISHED"
+    assert not publish["allowed"] and publish["refused_by"] == "check:last_run"

@@ -42,7 +42,10 @@ class TestSampleApps:
         assert record["status"] == "succeeded" and record["exit_code"] == 0
         assert record["kwargs"] == {"message_string": "Hello InfraX!"}
         assert record["args_mode"] == "stdin"
-        assert os.path.samefile(record["interpreter"], sys.executable)  # pytest may reach the venv by another path
+        # The bare environment a Node's App without requirements.txt has: made from the Node's Python.
+        assert Path(record["interpreter"]).parent.parent.name.startswith("py3.11-bare-")
+        assert record["environment"]["bare"] is True
+        assert record["node"] == {"verdict": "ok", "findings": []}
         assert record["stdout_lines"] == 2 and record["stderr_lines"] == 0
         assert Path(record["stdout_log"]).read_bytes() == done.stdout
         assert record["peak_memory_bytes"] > 1_000_000
@@ -120,8 +123,9 @@ class TestSampleApps:
         assert record["status"] == "failed" and record["exit_code"] == 1
         assert record["message"] == "exit code 1"
         assert b"Traceback" in Path(record["stderr_log"]).read_bytes()
-        # The workbench's own closing line is marked and comes after the App's stderr.
-        assert own_lines(done.stderr)[-1].startswith("workbench: failed")
+        # The workbench's own closing lines are marked and come after the App's stderr.
+        assert own_lines(done.stderr)[-2].startswith("workbench: failed")
+        assert own_lines(done.stderr)[-1] == "workbench: on a Node: ok"
         assert not done.stderr.decode().splitlines()[-1].startswith("Traceback")
 
 
@@ -275,7 +279,8 @@ class TestRunContract:
         assert done.stdout == b"out 1\nout 2 no newline"
         lines = done.stderr.decode().splitlines()
         assert [line for line in lines if not line.startswith("workbench: ")] == ["err 1"]
-        assert lines[-1].startswith("workbench: succeeded")
+        assert lines[-2].startswith("workbench: succeeded")
+        assert lines[-1] == "workbench: on a Node: ok"  # the verdict follows the summary
         assert any("input/" in line for line in own_lines(done.stderr))
 
     def test_the_authors_input_and_output_are_not_used(self, make_app) -> None:

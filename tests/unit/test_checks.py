@@ -336,7 +336,7 @@ def test_system_folders(make_app) -> None:
 
 def test_last_run_without_runs(make_app) -> None:
     app = AppFolder.open(make_app("x = 1\n"))
-    check = run_checks(app)[5]
+    check = next(check for check in run_checks(app) if check.name == "last_run")
     assert check.name == "last_run"
     assert not check.ok and check.level == "error"
     assert "no run of the current contents" in check.detail and "workbench run" in check.detail
@@ -430,9 +430,9 @@ def test_run_checks_order_and_one_line_details(make_app) -> None:
     root = make_app("x = (\n", **{"requirements.txt": "foo bar\n", "output__x.txt": "x"})
     checks = run_checks(AppFolder.open(root))
     assert [check.name for check in checks] == [
-        "main_py", "requirements", "arguments", "arguments_read",
+        "main_py", "requirements", "imports", "arguments", "arguments_read",
         "system_folders", "last_run", "deploy_upload", "output_folders", "outside_links",
     ]
-    assert [check.ok for check in checks] == [False, False, True, False, False, False, True, True, True]
+    assert [check.ok for check in checks] == [False, False, True, True, False, False, False, True, True, True]
     for check in checks:
         assert check.detail and "\n" not in check.detail

@@ -194,7 +194,7 @@ def test_the_node_verdict_is_compared_when_the_records_have_one(tmp_path: Path) 
 
     def with_node(run: RunRecord, verdict: str, *codes: str) -> SimpleNamespace:
         findings = [SimpleNamespace(code=code, severity=verdict, message="m") for code in codes]
-        return SimpleNamespace(**dict(run), node=SimpleNamespace(verdict=verdict, findings=findings))
+        return SimpleNamespace(**{**dict(run), "node": SimpleNamespace(verdict=verdict, findings=findings)})
 
     old, new = record(tmp_path, "old", ""), record(tmp_path, "new", "")
     assert compare_facts(with_node(old, "ok"), with_node(new, "ok")) == []

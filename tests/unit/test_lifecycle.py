@@ -173,7 +173,7 @@ def _checks(**failing: str) -> list[CheckResult]:
 def test_gates_are_the_ones_the_issue_names() -> None:
     assert GATES == {
         Action.START_TESTING: ("main_py", "requirements", "arguments"),
-        Action.PUBLISH: ("main_py", "requirements", "arguments", "last_run"),
+        Action.PUBLISH: ("main_py", "requirements", "imports", "arguments", "last_run"),
     }
 
 

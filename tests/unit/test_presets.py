@@ -227,9 +227,10 @@ def test_excludes(make_app, stream: str) -> None:
 def test_outputs_exist(make_app) -> None:
     app = toy(make_app)
     files = json.dumps({"a.txt": "x", "deep/b.txt": "y"})
-    expect = {"outputs_exist": ["a.txt", "deep/b.txt", "deep/"]}
+    # deep/ is a folder at the top of output/: a Node's upload fails on it, which the preset expects.
+    expect = {"outputs_exist": ["a.txt", "deep/b.txt", "deep/"], "node_verdict": "fail"}
     assert failures_of(app, preset(expect=expect, files=files)) == []
-    lines = failures_of(app, preset(expect={"outputs_exist": ["a.txt", "c.txt"]}, files=files))
+    lines = failures_of(app, preset(expect={"outputs_exist": ["a.txt", "c.txt"], "node_verdict": "fail"}, files=files))
     assert lines == ["outputs_exist: output/c.txt was not written", "  output/ holds: a.txt, deep/b.txt"]
 
 
@@ -244,17 +245,19 @@ os.symlink("no-such-file", "output/dangling.txt")  # a link to nothing
 
 def test_outputs_exist_counts_a_dangling_symlink_as_written(make_app) -> None:
     app = AppFolder.open(make_app(LINKING_APP))
-    assert failures_of(app, preset(expect={"outputs_exist": ["dangling.txt", "link.txt", "real.txt"]})) == []
-    lines = failures_of(app, preset(expect={"outputs_exist": ["dangling.txt", "other.txt"]}))
+    # A dangling symlink in output/ fails a Node's upload: these presets expect that verdict.
+    expect = {"outputs_exist": ["dangling.txt", "link.txt", "real.txt"], "node_verdict": "fail"}
+    assert failures_of(app, preset(expect=expect)) == []
+    lines = failures_of(app, preset(expect={"outputs_exist": ["dangling.txt", "other.txt"], "node_verdict": "fail"}))
     assert lines[0] == "outputs_exist: output/other.txt was not written"
 
 
 def test_a_golden_copy_is_never_compared_through_a_symlink(make_app) -> None:
     # The link's target has the golden bytes, yet a symlink is not the file a Node delivers as written.
     app = AppFolder.open(make_app(LINKING_APP, **{"golden/p/link.txt": "the report\n", "golden/p/real.txt": "the report\n"}))
-    lines = failures_of(app, preset(expect={"golden": ["link.txt", "real.txt"]}))
+    lines = failures_of(app, preset(expect={"golden": ["link.txt", "real.txt"], "node_verdict": "fail"}))
     assert lines == ["golden link.txt: output/link.txt is a symlink; golden copies compare regular files"]
-    dangling = failures_of(app, preset(expect={"golden": ["dangling.txt"]}))
+    dangling = failures_of(app, preset(expect={"golden": ["dangling.txt"], "node_verdict": "fail"}))
     assert dangling == ["golden dangling.txt: output/dangling.txt is a symlink; golden copies compare regular files"]
 
 
@@ -411,7 +414,8 @@ def test_set_golden_entries_touches_only_that_list(make_app) -> None:
 
 
 def test_accepting_outputs_shows_the_changes_first_then_writes_golden_copies(make_app) -> None:
-    app = toy(make_app, presets="[preset.p]\n")
+    # sub/ is a folder at the top of output/: a Node would fail the Job, as the preset says.
+    app = toy(make_app, presets='[preset.p]\nexpect = { node_verdict = "fail" }\n')
     item = load_presets(app.root).presets["p"]
     files = json.dumps({"r.txt": "new\n", "d.json": "{}", "sub/s.txt": "s"})
     result = run_preset(app, item.model_copy(update={"kwargs": {"files": files}}))
@@ -433,6 +437,7 @@ def test_accepting_outputs_shows_the_changes_first_then_writes_golden_copies(mak
         GoldenFile(path="r.txt"),
         GoldenFile(path="sub/s.txt"),
     ]
+    assert reloaded.expect.node_verdict == "fail"  # accepting kept the rest of the expectations
     rerun = run_preset(app, reloaded.model_copy(update={"kwargs": {"files": files}}))
     assert rerun.passed
 

@@ -282,15 +282,15 @@ async def test_history_lists_runs_newest_first(make_app, utc) -> None:  # noqa: 
     async with Harness(view).run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert table_rows(view) == [
-            ["", "✗ failed", "11-28 09:32:00", "2.25 s", "name=fail", "preset smoke"],
-            ["", "✓ succeeded", "11-28 09:31:00", "1.25 s", "name=grace", "saved main.py"],
-            ["", "✓ succeeded", "11-28 09:30:00", "0.25 s", "name=ada", "manual"],
+            ["", "✗ failed", "ok", "11-28 09:32:00", "2.25 s", "name=fail", "preset smoke"],
+            ["", "✓ succeeded", "ok", "11-28 09:31:00", "1.25 s", "name=grace", "saved main.py"],
+            ["", "✓ succeeded", "ok", "11-28 09:30:00", "0.25 s", "name=ada", "manual"],
         ]
         # The newest run is shown: its logs and outputs.
         assert log_lines(view, "#history-stdout") == ["hello fail", "done"]
         assert log_lines(view, "#history-stderr") == ["a warning about fail"]
         summary = str(view.query_one("#history-summary", Static).content)
-        assert summary == "11-28 09:32:00 · failed · exit 3 · 3 outputs · args via stdin"
+        assert summary == "11-28 09:32:00 · failed · exit 3 · on a Node: ok · 3 outputs · args via stdin"
         browser = view.query_one(OutputBrowser)
         assert browser.record is not None and browser.record.id == RUN_IDS[2]
 
@@ -367,7 +367,7 @@ async def test_history_reload_picks_up_new_runs_and_keeps_the_cursor(make_app) -
         view.reload()
         await settle(pilot)
         assert len(table_rows(view)) == 4
-        assert table_rows(view)[0][4] == "name=linus"
+        assert table_rows(view)[0][5] == "name=linus"
         assert view.highlighted.id == RUN_IDS[1]
         # On the newest run, the cursor follows the next new run.
         await pilot.press("up", "up")

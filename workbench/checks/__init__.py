@@ -6,7 +6,8 @@ preview (`workbench.lifecycle`) gates actions on them.
 
 This package holds one module a part: `result` (the model), `main_py`,
 `requirements`, `arguments` with `argument_reads` (the heuristic over main.py's
-syntax tree), and `folder` (the App folder and its runs).
+syntax tree), `imports` (the imports a Node could not satisfy) and `folder`
+(the App folder and its runs).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from .folder import (
     check_system_folders,
     stored_runs,
 )
+from .imports import check_imports
 from .main_py import parse_main
 from .requirements import RequirementsProblem, RequirementsSummary, check_requirements, parse_requirements
 from .result import CheckResult, Level
@@ -37,6 +39,7 @@ __all__ = [
     "check_argument_reads",
     "check_arguments",
     "check_deploy_upload",
+    "check_imports",
     "check_last_run",
     "check_output_folders",
     "check_outside_links",
@@ -47,6 +50,7 @@ __all__ = [
     "parse_main",
     "parse_requirements",
     "run_checks",
+    "stored_runs",
 ]
 
 
@@ -57,6 +61,7 @@ def run_checks(app: AppFolder) -> list[CheckResult]:
     return [
         main_check,
         check_requirements(app),
+        check_imports(app, runs),
         check_arguments(app),
         check_argument_reads(app, tree),
         check_system_folders(app),

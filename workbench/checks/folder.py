@@ -9,6 +9,7 @@ from pathlib import Path
 from ..appdir import RUNS_DIR, STATE_DIR, AppFolder
 from ..fsutil import human_size
 from ..history import RunHistory
+from ..node.findings import blocks_publish, describe_verdict
 from ..records import RunRecord
 from ..status import RunStatus
 from .result import CheckResult, _failed, _passed, _plural
@@ -48,7 +49,7 @@ def stored_runs(app: AppFolder) -> list[RunRecord]:
 
 
 def check_last_run(app: AppFolder, runs: list[RunRecord], app_hash: str) -> CheckResult:
-    """The most recent run of the App's current contents succeeded."""
+    """The most recent run of the App's current contents succeeded, with a Node verdict of ok or warn."""
     name = "last_run"
     record = next((run for run in runs if run.app_hash == app_hash), None)
     if record is None:
@@ -59,7 +60,17 @@ def check_last_run(app: AppFolder, runs: list[RunRecord], app_hash: str) -> Chec
         )
     if record.status is RunStatus.SUCCEEDED:
         took = f" in {record.duration_seconds:.2f} s" if record.duration_seconds is not None else ""
-        return _passed(name, f"the latest run of the current contents ({record.id}) succeeded{took}")
+        node = record.node
+        if node is not None and blocks_publish(node.verdict):
+            blocking = [item for item in node.findings if blocks_publish(item.severity)]
+            return _failed(
+                name, "error",
+                f"the latest run of the current contents ({record.id}) succeeded here, but {describe_verdict(node.verdict)}:"
+                f" {blocking[0].code} ({blocking[0].message}); fix it and run again",
+                items=[f"{item.code}: {item.message}" for item in blocking],
+            )
+        verdict = f", {describe_verdict(node.verdict)}" if node is not None else ""
+        return _passed(name, f"the latest run of the current contents ({record.id}) succeeded{took}{verdict}")
     why = f": {record.message}" if record.message else (
         f": exit code {record.exit_code}" if record.exit_code is not None else ""
     )

@@ -27,7 +27,7 @@ from ..watch import watch_app
 from .common import say
 
 INTERRUPTED = 130
-REGRESSION_LINES = 12
+REGRESSION_LINES = 14
 """Lines of a regression's difference shown under it on the board."""
 CLEAR = "\x1b[H\x1b[2J"
 

@@ -16,6 +16,9 @@ from typing import TYPE_CHECKING
 
 from .common import ENDING_SIGNALS, USAGE_ERROR, ArgumentParser, PassThrough, claim_standard_streams, say
 
+NODE_STRICT_STATUS = 3
+"""`workbench run --node-strict`: the App exited 0 here, but a Node would fail or hang on the run."""
+
 if TYPE_CHECKING:
     from ..records import RunRecord
 
@@ -56,7 +59,15 @@ def _add_job_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--python",
         metavar="PATH",
-        help="the Python the App's environment is made from (default: the workbench's); a Node runs 3.10 to 3.11",
+        help="the Python the App's environment is made from (default: python3.11 on PATH, else uv's 3.11,"
+        " else the workbench's own); a Node runs 3.11",
+    )
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a variable for the App (repeatable); it otherwise sees only PATH, HOME, LANG, LC_*, TZ, TMPDIR and TERM",
     )
     install = parser.add_mutually_exclusive_group()
     install.add_argument(
@@ -65,7 +76,8 @@ def _add_job_options(parser: argparse.ArgumentParser) -> None:
     install.add_argument(
         "--no-install",
         action="store_true",
-        help="do not install requirements.txt: run with the interpreter as it is (a warning says so)",
+        help="make no environment: run with the interpreter as it is, its packages included"
+        " (the run gets an environment finding)",
     )
 
 
@@ -79,7 +91,12 @@ def _run_parser() -> argparse.ArgumentParser:
     _add_job_options(parser)
     parser.add_argument("--record", type=Path, metavar="FILE", help="also write the run's record (JSON) to FILE")
     parser.add_argument("--keep", type=int, metavar="N", help="keep the newest N runs in the history (default 50)")
-    parser.add_argument("-q", "--quiet", action="store_true", help="no closing summary line on stderr")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no closing summary or Node verdict on stderr")
+    parser.add_argument(
+        "--node-strict",
+        action="store_true",
+        help=f"exit with status {NODE_STRICT_STATUS} when the App exited 0 but a Node would fail or hang on the run",
+    )
     return parser
 
 
@@ -105,12 +122,14 @@ def command_run(argv: list[str]) -> int:
         sys.stderr.flush()
     from ..appdir import AppFolder, AppFolderError
     from ..display import safe_text
-    from ..environment import CurrentInterpreter, EnvironmentProvider
+    from ..environment import EnvironmentProvider
+    from ..envs import environment_provider
     from ..errors import JobError
     from ..fsutil import atomic_write_text
     from ..history import DEFAULT_KEEP_RUNS, RunHistory
     from ..job import Buffering, Job, JobSpec, exit_status
     from ..kwargs import ArgsMode, ArgumentError
+    from ..node.environment import EnvironmentVariableError, parse_variable
     from ..status import RunStatus
 
     try:
@@ -122,23 +141,18 @@ def command_run(argv: list[str]) -> int:
             timeout=options.timeout,
             trigger="workbench run",
             buffering=Buffering(options.buffering),
+            env=dict(parse_variable(item) for item in options.env),
         )
         keep = options.keep if options.keep is not None else DEFAULT_KEEP_RUNS
         if keep < 1:
             raise JobError(f"--keep {keep}: must be at least 1")
-        environment: EnvironmentProvider
-        if app.requirements is None and options.python is None:
-            environment = CurrentInterpreter()  # nothing to install: spare the import
-        else:
-            from ..envs import environment_provider
-
-            environment = environment_provider(
-                options.python, reinstall=options.reinstall, install=not options.no_install, output=installer_output
-            )
+        environment: EnvironmentProvider = environment_provider(
+            options.python, reinstall=options.reinstall, install=not options.no_install, output=installer_output
+        )
         job = Job(
             app, spec, PassThrough(closed), history=RunHistory(app.root, keep=keep), environment=environment, notify=say
         )
-    except (AppFolderError, ArgumentError, JobError) as error:  # InterpreterError is a JobError
+    except (AppFolderError, ArgumentError, JobError, EnvironmentVariableError) as error:  # InterpreterError is a JobError
         say(str(error))
         return USAGE_ERROR
     except OSError as error:
@@ -170,9 +184,28 @@ def command_run(argv: list[str]) -> int:
             say(f"--record {options.record}: could not be written ({error.strerror or error})")
     if not options.quiet:
         say(summary_line(record))
+        for line in verdict_lines(record):
+            say(line)
     elif record.status is RunStatus.ERROR and record.message:
         say(record.message)  # the App did not run: say why even when quiet
-    return exit_status(record)
+    status = exit_status(record)
+    if options.node_strict and status == 0 and record.node is not None:
+        from ..node.findings import blocks_publish
+
+        if blocks_publish(record.node.verdict):
+            return NODE_STRICT_STATUS
+    return status
+
+
+def verdict_lines(record: RunRecord) -> list[str]:
+    """The Node's verdict on a run and one line per finding (nothing when the App did not run)."""
+    if record.node is None:
+        return []
+    from ..node.findings import describe_verdict
+
+    lines = [describe_verdict(record.node.verdict)]
+    lines += [f"  {item.code} ({item.severity}): {item.message}" for item in record.node.findings]
+    return lines
 
 
 def summary_line(record: RunRecord) -> str:

@@ -54,6 +54,15 @@ class Installer:
         return steps
 
 
+    def bare_steps(self, interpreter: Interpreter, build_dir: Path, prompt: str) -> list[tuple[list[str], str]]:
+        """The command that makes a bare environment: the standard library, nothing installed."""
+        if self.name == "pip":
+            return [([interpreter.executable, "-m", "venv", "--without-pip", "--prompt", prompt, str(build_dir)],
+                     "envs")]
+        return [([*self.uv, "venv", "--quiet", "--python", interpreter.executable, "--prompt", prompt,
+                  str(build_dir)], "envs")]
+
+
 def _bundled_wheels(interpreter: Interpreter) -> list[str]:
     folder = interpreter.bundled_wheels_dir
     if folder is None and interpreter.executable == sys.executable:

@@ -1,16 +1,26 @@
-"""The Python an environment is made from: the workbench's own, or one probed once by path."""
+"""The Python an environment is made from: the one given, the Node's 3.11 found on the machine, or the workbench's own.
+
+What an interpreter is (version, standard library) is learnt by running it once;
+`workbench.node.python` caches that on disk, so a reused environment costs no subprocess.
+"""
 
 from __future__ import annotations
 
 import importlib.util
-import json
 import os
 import shutil
-import subprocess
 import sys
 from dataclasses import dataclass
 
 from ..errors import JobError
+from ..node.python import (
+    NODE_VERSION,
+    ProbeError,
+    PythonFacts,
+    find_node_python,
+    own_facts,
+    probe,
+)
 
 NODE_PYTHON_VERSIONS = ((3, 10), (3, 11))
 """The Python versions a Node runs Apps with (see the contract)."""
@@ -30,12 +40,29 @@ class Interpreter:
     version: tuple[int, int, int]
     bundled_wheels_dir: str | None = None
     """Its `ensurepip/_bundled` folder (what `python -m venv` seeds a venv with); None: unknown or none."""
+    stdlib: frozenset[str] = frozenset()
+    """Its `sys.stdlib_module_names` (empty: not known)."""
+    source: str = "--python"
+    """How it was chosen: `--python`, `python3.11 on PATH`, `uv`, `the workbench's own Python`."""
 
     @classmethod
     def current(cls) -> Interpreter:
         """The workbench's own Python (no subprocess)."""
         major, minor, micro = sys.version_info[:3]
-        return cls(sys.executable, (major, minor, micro))
+        return cls(sys.executable, (major, minor, micro), None, frozenset(sys.stdlib_module_names),
+                   "the workbench's own Python")
+
+    @classmethod
+    def _of(cls, facts: PythonFacts, source: str) -> Interpreter:
+        return cls(facts.executable, facts.version, facts.bundled, facts.stdlib, source)
+
+    @classmethod
+    def discover(cls) -> Interpreter:
+        """The Python a Node would use, as found on this machine (see `workbench.node.python`)."""
+        found = find_node_python()
+        if found.facts.executable == sys.executable:
+            return cls.current()
+        return cls._of(found.facts, found.source)
 
     @classmethod
     def probe(cls, path: str | os.PathLike[str]) -> Interpreter:
@@ -48,27 +75,14 @@ class Interpreter:
             raise InterpreterError(f"--python {text}: is a folder; give the path of a python executable")
         if not os.access(found, os.X_OK):
             raise InterpreterError(f"--python {text}: is not executable; give the path of a python executable")
+        if os.path.realpath(found) == os.path.realpath(sys.executable):
+            own = own_facts()
+            return cls(sys.executable, own.version, None, own.stdlib, "--python")
         try:
-            completed = subprocess.run(
-                [os.path.abspath(found), "-I", "-c", _PROBE_SCRIPT],
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-                timeout=PROBE_TIMEOUT,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            raise InterpreterError(f"--python {text}: did not answer within {PROBE_TIMEOUT:g} s") from None
-        except OSError as error:
-            raise InterpreterError(f"--python {text}: cannot be run ({error.strerror or error})") from None
-        try:
-            facts = json.loads(completed.stdout.decode("utf-8", "replace").strip().splitlines()[-1])
-            major, minor, micro = (int(part) for part in facts["version"])
-            executable = str(facts["executable"]) or os.path.abspath(found)
-        except (ValueError, KeyError, IndexError, TypeError):
-            raise InterpreterError(f"--python {text}: is not a working Python 3 interpreter") from None
-        if major != 3:
-            raise InterpreterError(f"--python {text}: is Python {major}.{minor}; Apps need Python 3")
-        return cls(executable, (major, minor, micro), facts.get("bundled") or None)
+            facts = probe(os.path.abspath(found))
+        except ProbeError as error:
+            raise InterpreterError(f"--python {text}: {error}") from None
+        return cls._of(facts, "--python")
 
     @property
     def tag(self) -> str:
@@ -79,6 +93,11 @@ class Interpreter:
     def version_text(self) -> str:
         return ".".join(str(part) for part in self.version)
 
+    @property
+    def is_node_version(self) -> bool:
+        """Whether a Node makes environments with this version (3.11)."""
+        return self.version[:2] == NODE_VERSION
+
     def node_mismatch(self) -> str | None:
         """A warning when a Node would run the App with another Python version, else None."""
         if self.version[:2] in NODE_PYTHON_VERSIONS:
@@ -88,20 +107,6 @@ class Interpreter:
             f"Python {self.version_text} ({self.executable}) is not what a Node runs (Python {supported});"
             f" the App may behave differently there: pick one with --python PATH"
         )
-
-
-_PROBE_SCRIPT = """
-import json, os, sys
-bundled = None
-try:
-    import importlib.util
-    spec = importlib.util.find_spec("ensurepip")
-    if spec is not None and spec.origin:
-        bundled = os.path.join(os.path.dirname(spec.origin), "_bundled")
-except Exception:
-    bundled = None
-print(json.dumps({"version": list(sys.version_info[:3]), "executable": sys.executable, "bundled": bundled}))
-"""
 
 
 def _bundled_dir_here() -> str | None:

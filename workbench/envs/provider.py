@@ -13,11 +13,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, TextIO
 
 from ..appdir import REQUIREMENTS, STATE_DIR, AppFolder
-from ..environment import EnvironmentFailed, PreparedEnvironment
+from ..environment import EnvironmentFacts, EnvironmentFailed, PreparedEnvironment
 from ..fsutil import atomic_write_text
+from ..node.findings import Code, Finding, finding
+from ..node.python import NODE_VERSION, distribution_modules, site_packages
 from ..requirements import declared_requirements
 from .diagnose import _failure_message, diagnose
 from .installer import Output, _installer_environment, _kill_group, find_installer
@@ -39,6 +41,7 @@ from .store import (
     _prune_logs,
     _sweep_leftovers,
     _touch,
+    bare_key,
     env_python,
     environment_key,
     envs_root,
@@ -46,21 +49,16 @@ from .store import (
     prune_environments,
 )
 
-if TYPE_CHECKING:
-    from ..records import EnvironmentRecord
-
 _LOCK_POLL = 0.1
 
 
-def _environment_record(**fields: Any) -> EnvironmentRecord:
-    """The record of how the run's environment was provided.
+def _environment_record(**fields: Any) -> EnvironmentFacts:
+    """The facts of how the run's environment was provided (`records.EnvironmentRecord` once recorded).
 
-    The pydantic model is imported on first use, so that `workbench run` starts an
-    App without requirements before paying for pydantic (see `workbench.history`).
+    A plain dataclass: `workbench run` starts the App before it pays for pydantic
+    (see `workbench.history`).
     """
-    from ..records import EnvironmentRecord as Model
-
-    return Model(**fields)
+    return EnvironmentFacts(**fields)
 
 
 class _InstallFailed(Exception):
@@ -92,7 +90,7 @@ class RequirementsEnvironment:
         installer: str | None = None,
         keep: int = KEEP_ENVS,
     ) -> None:
-        self.interpreter = interpreter or Interpreter.current()
+        self.interpreter = interpreter or Interpreter.discover()
         self.reinstall = reinstall
         self.install = install
         self.output = output
@@ -111,18 +109,40 @@ class RequirementsEnvironment:
         for process in running:
             _kill_group(process)
 
+    def node_findings(self) -> list[Finding]:
+        """`interpreter` and `environment` findings for every run this provider prepares."""
+        found = []
+        python = self.interpreter
+        if not python.is_node_version:
+            node = ".".join(map(str, NODE_VERSION))
+            found.append(finding(
+                Code.INTERPRETER,
+                f"the App ran with Python {python.version_text} ({python.source}, {python.executable});"
+                f" a Node runs Python {node}: install python{node} (or `uv python install {node}`)"
+                f" or give one with --python",
+            ))
+        if not self.install:
+            found.append(finding(
+                Code.ENVIRONMENT,
+                f"--no-install: the App ran with {python.executable} and whatever it has installed, not in"
+                f" an environment of its own; a Node always makes one, with {REQUIREMENTS} installed when present",
+            ))
+        return found
+
     def __call__(self, app: AppFolder, notify: Callable[[str], None]) -> PreparedEnvironment:
         started = time.perf_counter()
         self._cancel.clear()
         mismatch = self.interpreter.node_mismatch()
         if mismatch:
             notify(mismatch)
-        if app.requirements is None:
-            return PreparedEnvironment(self.interpreter.executable)
+        findings = tuple(self.node_findings())
         if not self.install:
             notify(
                 f"--no-install: {REQUIREMENTS} was not installed; the App runs with"
                 f" {self.interpreter.executable} and whatever that Python has installed"
+                if app.requirements is not None else
+                f"--no-install: the App runs with {self.interpreter.executable} and whatever that Python"
+                f" has installed, not in a bare environment as on a Node"
             )
             return PreparedEnvironment(
                 self.interpreter.executable,
@@ -132,14 +152,21 @@ class RequirementsEnvironment:
                     python_version=self.interpreter.version_text,
                     seconds=round(time.perf_counter() - started, 6),
                 ),
+                python_version=self.interpreter.version_text,
+                stdlib=self.interpreter.stdlib,
+                provided=None,
+                findings=findings,
             )
-        try:
-            key = environment_key(app.root, self.interpreter, self._identity)
-        except OSError as error:
-            raise EnvironmentFailed(
-                f"{REQUIREMENTS}: cannot be read ({error.strerror or error}); fix it or run with --no-install",
-                _environment_record(python_version=self.interpreter.version_text),
-            ) from None
+        if app.requirements is None:
+            key = bare_key(self.interpreter, self._identity)
+        else:
+            try:
+                key = environment_key(app.root, self.interpreter, self._identity)
+            except OSError as error:
+                raise EnvironmentFailed(
+                    f"{REQUIREMENTS}: cannot be read ({error.strerror or error}); fix it or run with --no-install",
+                    _environment_record(python_version=self.interpreter.version_text),
+                ) from None
         try:
             root = envs_root(app)
         except OSError as error:
@@ -150,15 +177,18 @@ class RequirementsEnvironment:
         env_dir = root / key.name
         if not self.reinstall and is_complete(env_dir):
             _touch(env_dir)
-            return self._prepared(env_dir, key, reused=True, started=started)
+            return self._prepared(env_dir, key, reused=True, started=started, findings=findings)
         with self._locked(root, notify):
             if not self.reinstall and is_complete(env_dir):  # another run built it while we waited
                 _touch(env_dir)
-                return self._prepared(env_dir, key, reused=True, started=started)
+                return self._prepared(env_dir, key, reused=True, started=started, findings=findings)
             _sweep_leftovers(root)
-            installer, log_path = self._build(app, root, env_dir, key, notify, started)
+            installer, log_path, modules = self._build(app, root, env_dir, key, notify, started)
             prune_environments(root, keep=self.keep, protect=env_dir)
-        return self._prepared(env_dir, key, reused=False, started=started, installer=installer, log=log_path)
+        return self._prepared(
+            env_dir, key, reused=False, started=started, installer=installer, log=log_path, modules=modules,
+            findings=findings,
+        )
 
     def _prepared(
         self,
@@ -169,9 +199,13 @@ class RequirementsEnvironment:
         started: float,
         installer: str | None = None,
         log: Path | None = None,
+        modules: frozenset[str] | None = None,
+        findings: tuple[Finding, ...] = (),
     ) -> PreparedEnvironment:
         if reused:
-            installer, log = _marker_facts(env_dir)
+            installer, log, modules = _marker_facts(env_dir)
+            if modules is None:  # built before the workbench kept them in the marker
+                modules = frozenset() if key.bare else distribution_modules(site_packages(env_dir))
         record = _environment_record(
             path=str(env_dir),
             requirements_sha256=key.requirements_sha256,
@@ -180,8 +214,16 @@ class RequirementsEnvironment:
             installer=installer,
             log=str(log) if log else None,
             python_version=self.interpreter.version_text,
+            bare=key.bare,
         )
-        return PreparedEnvironment(str(env_python(env_dir)), record)
+        return PreparedEnvironment(
+            str(env_python(env_dir)),
+            record,
+            python_version=self.interpreter.version_text,
+            stdlib=self.interpreter.stdlib,
+            provided=modules,
+            findings=findings,
+        )
 
     @contextmanager
     def _locked(self, root: Path, notify: Callable[[str], None]) -> Iterator[None]:
@@ -213,7 +255,7 @@ class RequirementsEnvironment:
         key: EnvironmentKey,
         notify: Callable[[str], None],
         started: float,
-    ) -> tuple[str, Path]:
+    ) -> tuple[str, Path, frozenset[str]]:
         try:
             installer = find_installer(self.installer)
         except ValueError as error:
@@ -225,23 +267,28 @@ class RequirementsEnvironment:
         log_path = logs / f"{key.name}-{stamp}.log"
         rel = os.path.relpath(env_dir, app.root)
         action = "rebuilding" if env_dir.exists() else "building"
-        notify(
-            f"{action} the App's environment {rel} from {REQUIREMENTS} with {installer.name}"
-            f" (Python {self.interpreter.version_text})"
-        )
+        if not key.bare:  # a bare one takes a fraction of a second and installs nothing: made silently
+            notify(
+                f"{action} the App's environment {rel} from {REQUIREMENTS} with {installer.name}"
+                f" (Python {self.interpreter.version_text})"
+            )
+        steps = (installer.bare_steps if key.bare else installer.steps)(self.interpreter, build_dir, app.name)
         output = self.output or notify
         lines: list[str] = []
         try:
             with open(log_path, "w", encoding="utf-8") as log:
                 log.write(f"# {action} {env_dir} with {installer.name}, Python {self.interpreter.version_text}\n")
-                for argv, where in installer.steps(self.interpreter, build_dir, app.name):
+                for argv, where in steps:
                     cwd = app.root if where == "app" else root
                     self._run_step(argv, cwd, log, output, lines)
                 _fix_paths(build_dir, env_dir)
             os.replace(log_path, build_dir / INSTALL_LOG)
             final_log = env_dir / INSTALL_LOG
+            modules = frozenset() if key.bare else distribution_modules(site_packages(build_dir))
             seconds = round(time.perf_counter() - started, 3)
             marker = {
+                "bare": key.bare,
+                "modules": sorted(modules),
                 "requirements_sha256": key.requirements_sha256,
                 "interpreter": self.interpreter.executable,
                 "python_version": self.interpreter.version_text,
@@ -283,7 +330,7 @@ class RequirementsEnvironment:
             _discard(build_dir)
             raise
         _prune_logs(logs)
-        return installer.name, final_log
+        return installer.name, final_log, modules
 
     def _run_step(self, argv: list[str], cwd: Path, log: TextIO, output: Output, lines: list[str]) -> None:
         if self._cancel.is_set():
@@ -348,14 +395,15 @@ def environment_provider(
 ) -> RequirementsEnvironment:
     """The provider the CLI and the TUI give a Job.
 
-    `python`: the interpreter environments are made from (default: the workbench's);
-    it is run once here to learn its version, so a bad path raises InterpreterError
+    `python`: the interpreter environments are made from (default: the Node's Python 3.11
+    found on this machine, else the workbench's own: see `Interpreter.discover`); it is
+    run once (then cached) to learn its version, so a bad path raises InterpreterError
     before anything runs. `reinstall` rebuilds the environment; `install=False`
     skips it and runs the App with the interpreter itself. `output` receives the
     installer's lines as they arrive (default: the run's notify function).
     `installer` forces `uv` or `pip` (default: uv when available).
     """
-    interpreter = Interpreter.current() if python is None else Interpreter.probe(python)
+    interpreter = Interpreter.discover() if python is None else Interpreter.probe(python)
     return RequirementsEnvironment(
         interpreter, reinstall=reinstall, install=install, output=output, installer=installer, keep=keep
     )

@@ -37,8 +37,23 @@ class EnvironmentKey:
 
     name: str
     """`py3.11-<16 hex digits>`: the folder name under `.workbench/envs/`."""
-    requirements_sha256: str
-    """The sha256 of requirements.txt itself."""
+    requirements_sha256: str | None
+    """The sha256 of requirements.txt itself; None for a bare environment (no requirements.txt)."""
+
+    @property
+    def bare(self) -> bool:
+        return self.requirements_sha256 is None
+
+
+BARE = "bare"
+"""The middle of a bare environment's name: `py3.11-bare-<12 hex digits>`."""
+
+
+def bare_key(interpreter: Interpreter, interpreter_id: str | None = None) -> EnvironmentKey:
+    """The key of the bare environment (the standard library only) made from this interpreter."""
+    identity = interpreter_id or f"{os.path.realpath(interpreter.executable)}\0{interpreter.version_text}"
+    digest = hashlib.sha256(b"workbench-bare-env-1\0" + identity.encode("utf-8", "surrogateescape"))
+    return EnvironmentKey(name=f"{interpreter.tag}-{BARE}-{digest.hexdigest()[:12]}", requirements_sha256=None)
 
 
 def environment_key(app_root: Path, interpreter: Interpreter, interpreter_id: str | None = None) -> EnvironmentKey:
@@ -128,14 +143,26 @@ def _touch(env_dir: Path) -> None:
         pass  # only the pruning order suffers
 
 
-def _marker_facts(env_dir: Path) -> tuple[str | None, Path | None]:
+def _marker_facts(env_dir: Path) -> tuple[str | None, Path | None, frozenset[str] | None]:
+    """The installer, the install log and the modules the environment's distributions provide
+    (None: a marker written before the workbench kept them)."""
     try:
         facts = json.loads((env_dir / MARKER).read_text(encoding="utf-8"))
         installer = facts.get("installer")
+        modules = facts.get("modules")
     except (OSError, ValueError, AttributeError):
-        installer = None
+        installer = modules = None
     log = env_dir / INSTALL_LOG
-    return (installer if isinstance(installer, str) else None), (log if log.exists() else None)
+    return (
+        (installer if isinstance(installer, str) else None),
+        (log if log.exists() else None),
+        (frozenset(modules) if isinstance(modules, list) else None),
+    )
+
+
+def marker_modules(env_dir: Path) -> frozenset[str] | None:
+    """The top-level modules a complete environment's distributions provide (from its marker)."""
+    return _marker_facts(env_dir)[2]
 
 
 def _sweep_leftovers(root: Path) -> None:

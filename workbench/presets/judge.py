@@ -141,7 +141,26 @@ def check_expectations(preset: Preset, record: RunRecord, app_root: Path) -> lis
         failure = compare_golden(item, golden_dir / item.path, output_dir / item.path, preset.name)
         if failure is not None:
             failures.append(failure)
+    node_failure = _judge_verdict(expect.node_verdict, record)
+    if node_failure is not None:
+        failures.append(node_failure)
     return failures
+
+
+def _judge_verdict(expected: str | None, record: RunRecord) -> Failure | None:
+    """A run a Node would fail or hang on fails its preset, unless the preset expects exactly that."""
+    from ..node.findings import blocks_publish, describe_verdict
+
+    node = record.node
+    if node is None:
+        return None
+    if expected is None and not blocks_publish(node.verdict):
+        return None
+    if expected is not None and node.verdict == expected:
+        return None
+    lines = tuple(f"  {item.code} ({item.severity}): {item.message}" for item in node.findings)
+    want = f", expected {expected!r}" if expected is not None else " (set expect.node_verdict if that is intended)"
+    return Failure("node_verdict", f"{describe_verdict(node.verdict)} (verdict {node.verdict!r}){want}", lines)
 
 
 def _listing(record: RunRecord) -> tuple[str, ...]:

@@ -136,6 +136,8 @@ class Expectations(_Model):
     """Paths relative to `output/` that the run must leave (files or folders)."""
     golden: list[GoldenFile] = []
     """Output files compared with their golden copies."""
+    node_verdict: Literal["ok", "warn", "fail", "hang"] | None = None
+    """The Node verdict the run must get (`workbench.node`); unset: anything but `fail` or `hang`."""
 
     @field_validator("golden")
     @classmethod

@@ -76,6 +76,8 @@ def preset_table(preset: Preset) -> Any:
             expect[name] = list(values)
     if preset.expect.golden:
         expect["golden"] = _golden_array(preset.expect.golden)
+    if preset.expect.node_verdict is not None:
+        expect["node_verdict"] = preset.expect.node_verdict
     table["expect"] = expect
     return table
 

@@ -18,12 +18,14 @@ from textual.worker import get_current_worker
 from ..compare import Change, RunComparison, compare_runs, ordered
 from ..filepreview import printable_name, read_tail, terminal_safe
 from ..history import RunHistory
+from ..node.findings import describe_verdict
 from ..records import RunRecord
 from .marks import diff_style, status_label, status_mark, status_words
 from .messages import OpenExternally
 from .output_browser import OutputBrowser
 from .resource_view import RunTrend
 from .tab_view import TabView
+from .verdict import verdict_cell
 
 ARGS_WIDTH = 36
 """Characters of a run's arguments shown in the table."""
@@ -138,6 +140,7 @@ class HistoryView(TabView):
         table: DataTable[str | Text] = DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
         table.add_column(" ", key="mark", width=1)
         table.add_column("Status", key="status", width=11)
+        table.add_column("On a Node", key="node", width=10)
         table.add_column("Started", key="started", width=14)
         table.add_column("Duration", key="duration", width=8)
         table.add_column("Arguments", key="arguments")
@@ -209,6 +212,7 @@ class HistoryView(TabView):
         return (
             Text("●" if record.id == self.marked else "", style="bold"),
             Text(label, style=style),
+            verdict_cell(record),
             Text(format_started(record)),
             Text(format_duration(record.duration_seconds), justify="right"),
             Text(format_arguments(record.kwargs)),
@@ -335,6 +339,9 @@ def _summary(record: RunRecord, marked: RunRecord | None) -> Content:
         parts.append(f"exit {record.exit_code}")
     if record.message and record.message != f"exit code {record.exit_code}":
         parts.append(printable_name(record.message))
+    if record.node is not None:
+        blocking = ", ".join(item.code for item in record.node.findings if item.severity in ("fail", "hang"))
+        parts.append(describe_verdict(record.node.verdict) + (f" ({blocking})" if blocking else ""))
     parts.append(f"{len(record.outputs)} output{'s' if len(record.outputs) != 1 else ''}")
     parts.append(f"args via {record.args_mode}")
     content = Content(" · ".join(parts))

@@ -16,15 +16,17 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Button, Log, TabbedContent, TabPane
+from textual.widgets import Button, Log, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from ..appdir import AppFolder
 from ..display import safe_text
 from ..environment import EnvironmentProvider
 from ..errors import JobError
+from ..filepreview import terminal_safe
 from ..history import RunHistory
 from ..job import Job, JobSpec
+from ..node.job_output import JobOutput, job_output
 from ..proctree import Sample, describe_signal
 from ..records import RunRecord
 from .marks import status_mark, status_words
@@ -33,6 +35,7 @@ from .output_stream import STDERR, OutputBuffer
 from .resource_view import ResourceView
 from .settings import UISettings
 from .tab_view import TabView
+from .verdict import findings_text, verdict_text
 
 READY = "No run yet. Press r to run the App."
 
@@ -110,6 +113,8 @@ class RunPane(Vertical, TabView):
         """A run ended and its record is saved."""
 
         record: RunRecord
+        job_output: JobOutput | None = None
+        """The run as a Node would report it, read in the run's thread."""
 
     @dataclass
     class RunRefused(Message):
@@ -149,6 +154,9 @@ class RunPane(Vertical, TabView):
         status = RunStatusLine(id="run-status")
         status.text = Text(READY, style="dim")
         yield status
+        findings = Static(id="run-findings")
+        findings.display = False
+        yield findings
         with Horizontal(id="run-actions"):
             yield Button("Run", id="run-start", variant="primary", compact=True,
                          tooltip="Run the App with the arguments and inputs (r)")
@@ -170,6 +178,8 @@ class RunPane(Vertical, TabView):
                 yield StreamLog(self.settings.tail_lines, id="log-stderr")
             with TabPane("install", id="tab-install"):
                 yield StreamLog(self.settings.tail_lines, id="log-install")
+            with TabPane("job output", id="tab-job"):
+                yield StreamLog(self.settings.tail_lines, id="log-job")
 
     def home(self) -> Widget:
         """The log shown (combined, stdout, stderr or install)."""
@@ -226,6 +236,7 @@ class RunPane(Vertical, TabView):
         self._cancelling = False
         for log in self.query(StreamLog):
             log.reset()
+        self.show_findings(None)
         self._set_buttons()
         self._show_status()
         assert self._timer is not None
@@ -252,7 +263,7 @@ class RunPane(Vertical, TabView):
             record = job.run()
         finally:
             ended.set()
-        self.post_message(self.RunFinished(record))
+        self.post_message(self.RunFinished(record, job_output(record) if record.node is not None else None))
         return record
 
     # -- draining output ------------------------------------------------------------------
@@ -266,9 +277,7 @@ class RunPane(Vertical, TabView):
         self.post_message(self.RunStarted(record, time.monotonic()))
 
     def _environment(self, installing: deque[str]) -> EnvironmentProvider | None:
-        """The App's requirements environment, its installer's lines sent to the install pane."""
-        if self.app_folder.requirements is None:
-            return None  # the Job's default: the workbench's own Python
+        """The App's environment (bare, or from requirements.txt), its installer's lines sent to the install pane."""
         from ..envs import environment_provider
 
         return environment_provider(output=installing.append)
@@ -366,9 +375,36 @@ class RunPane(Vertical, TabView):
                 text.append(f" ({describe_signal(-code)})")
         if record.duration_seconds is not None:
             text.append(f" · {record.duration_seconds:.2f} s")
+        if record.node is not None:
+            text.append(" · ")
+            text.append_text(verdict_text(record))
         text.append(f" · stdout {_lines(record.stdout_lines)} · stderr {_lines(record.stderr_lines)}")
         text.append(f" · started by {safe_text(record.trigger or 'manual')}", style="dim")
         self.query_one("#run-status", RunStatusLine).update(text)
+        self.show_findings(record)
+
+    def show_findings(self, record: RunRecord | None) -> None:
+        """List the run's Node findings above the output (hidden when there are none)."""
+        findings = self.query_one("#run-findings", Static)
+        text = findings_text(record)
+        findings.update(text)
+        findings.display = bool(text.plain)
+
+    def show_job_output(self, output: JobOutput | None) -> None:
+        """Fill the Job output view: the joined text a Node reports, then its error."""
+        log = self.query_one("#log-job", StreamLog)
+        log.reset()
+        if output is None:
+            return
+        lines = []
+        if output.note:
+            lines.append(f"[{output.note}]")
+        if output.cut:
+            lines.append("[… the start of the output is left out here]")
+        lines += terminal_safe(output.text).split("\n")
+        if output.error:
+            lines.append(output.error)
+        log.feed(lines)
 
     # -- events ---------------------------------------------------------------------------
 
@@ -395,6 +431,7 @@ class RunPane(Vertical, TabView):
         if self._timer is not None:
             self._timer.pause()
         self.show_record(event.record)
+        self.show_job_output(event.job_output)
         self._set_buttons()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
