@@ -23,8 +23,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
-from .pipeholders import describe_process, pipe_holders, pipe_inode
 from .node.findings import PIPE_LIMIT
+from .pipeholders import describe_process, pipe_holders, pipe_inode
 from .proctree import TAG_VARIABLE, ProcessTree, Sample, TreeSampler, maxrss_bytes
 
 READ_SIZE = 1 << 20
