@@ -13,6 +13,7 @@ import string
 import pytest
 from test_tui import SIZE, make, screen, wait_for  # noqa: I001
 from textual.command import CommandPalette
+from textual.theme import BUILTIN_THEMES
 from textual.widget import Widget
 from textual.widgets import Button, DataTable, Input, Log, RadioSet, Select, Tree
 
@@ -295,7 +296,9 @@ async def test_r_from_a_remove_button_runs_shows_the_run_tab_and_x_cancels(busy_
         await wait_for(pilot, lambda: not main.run_pane.running)
 
 
-async def test_typing_every_printable_character_changes_only_that_field(busy_app) -> None:
+@pytest.mark.parametrize("tab", ["arguments", "inputs", "presets"])
+async def test_typing_every_printable_character_changes_only_that_field(busy_app, tab: str) -> None:
+    """The tabs with text fields (the test below checks no other tab has one)."""
     app = make(busy_app)
     async with app.run_test(size=SIZE) as pilot:
         main = screen(app)
@@ -304,9 +307,9 @@ async def test_typing_every_printable_character_changes_only_that_field(busy_app
         def state() -> tuple:
             return (header.args_mode, header.watching, header.on_save, header.buffering, header.run_status, len(app.screen_stack))
 
-        for tab in TABS:
-            await pilot.press(f"alt+{TABS.index(tab) + 1}")
-            pane = main.query_one("#tabs").get_pane(tab)
+        for shown in [tab]:  # noqa: B007
+            await pilot.press(f"alt+{TABS.index(shown) + 1}")
+            pane = main.query_one("#tabs").get_pane(shown)
             fields = [widget for widget in main.focus_chain if isinstance(widget, Input) and pane in widget.ancestors]
             for field in fields:
                 others = {other: other.value for other in main.query(Input) if other is not field}
@@ -316,32 +319,30 @@ async def test_typing_every_printable_character_changes_only_that_field(busy_app
                 field.value = ""
                 await pilot.press(*TYPED)
                 await pilot.pause()
-                assert field.value == TYPED, (tab, field)
-                assert main.focused is field and main._active_tab() == tab
-                assert state() == before, (tab, field)
+                assert field.value == TYPED, (shown, field)
+                assert main.focused is field and main._active_tab() == shown
+                assert state() == before, (shown, field)
                 assert {other: other.value for other in others} == others
                 assert not main.run_pane.running and main.run_pane.last_record is None
                 await pilot.press("escape")
 
 
-async def test_escape_leaves_every_field_and_a_second_escape_is_harmless(busy_app) -> None:
+@pytest.mark.parametrize("tab", TABS)
+async def test_escape_leaves_every_field_and_a_second_escape_is_harmless(busy_app, tab: str) -> None:
+    """From each kind of widget of each tab (text fields included), Escape goes to the tab's home."""
     app = make(busy_app)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SMALL) as pilot:
         main = screen(app)
-        left = 0
-        for tab in TABS:
-            await pilot.press(f"alt+{TABS.index(tab) + 1}")
-            for widget in list(sources(main, tab).values()):
-                main.set_focus(widget)
-                await pilot.pause()
-                values = {field: field.value for field in main.query(Input)}
-                await pilot.press("escape")
-                assert_home(main, tab, f"escape from {widget!r}")
-                await pilot.press("escape")
-                assert_home(main, tab, f"a second escape from {widget!r}")
-                assert {field: field.value for field in main.query(Input)} == values
-                left += isinstance(widget, Input)
-        assert left >= 3  # argument name, value; input path; preset name
+        await pilot.press(f"alt+{TABS.index(tab) + 1}")
+        for widget in list(sources(main, tab).values()):
+            main.set_focus(widget)
+            await pilot.pause()
+            values = {field: field.value for field in main.query(Input)}
+            await pilot.press("escape")
+            assert_home(main, tab, f"escape from {widget!r}")
+            await pilot.press("escape")
+            assert_home(main, tab, f"a second escape from {widget!r}")
+            assert {field: field.value for field in main.query(Input)} == values
 
 
 async def test_the_help_screen_lists_every_binding_there_is(busy_app) -> None:
@@ -403,31 +404,42 @@ async def test_help_is_generated_from_the_bindings(busy_app) -> None:
         assert "Zap the state" in lifecycle
 
 
-async def test_focus_is_visible_in_every_theme(busy_app) -> None:
+@pytest.mark.parametrize("theme", sorted(BUILTIN_THEMES))
+async def test_focus_is_visible_in_every_theme(busy_app, theme: str) -> None:
     """The focused widget has an accent bar (tables, trees, logs, the argument list) or an accent
     fill (text fields, buttons) that the same widget unfocused has not, in every built-in theme."""
     app = make(busy_app)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SMALL) as pilot:
         main = screen(app)
         await pilot.press("2")
         field = main.query_one(".argument-value", Input)
         button = main.query_one("#add-argument", Button)
         rows = main.query_one(ArgumentList)
-        themes = sorted(app.available_themes)
-        assert len(themes) > 10
-        for theme in themes:
-            app.theme = theme
-            accent = app.current_theme.to_color_system().accent
-            for widget in (rows, field, button):
-                main.set_focus(None)
-                await pilot.pause()
-                blurred = (widget.styles.border_left, widget.styles.background)
-                main.set_focus(widget)
-                await pilot.pause()
-                focused = (widget.styles.border_left, widget.styles.background)
-                assert focused != blurred, (theme, widget)
-                if widget is rows:
-                    assert focused[0][0] == "thick", theme
-                    assert max(abs(a - b) for a, b in zip(focused[0][1].rgb, accent.rgb, strict=True)) <= 2, theme
-                else:
-                    assert focused[1].a > 0 and focused[1] != app.screen.styles.background, (theme, widget)
+        app.theme = theme
+        accent = app.current_theme.to_color_system().accent
+        for widget in (rows, field, button):
+            main.set_focus(None)
+            await pilot.pause()
+            blurred = (widget.styles.border_left, widget.styles.background)
+            main.set_focus(widget)
+            await pilot.pause()
+            focused = (widget.styles.border_left, widget.styles.background)
+            assert focused != blurred, (theme, widget)
+            if widget is rows:
+                assert focused[0][0] == "thick", theme
+                assert max(abs(a - b) for a, b in zip(focused[0][1].rgb, accent.rgb, strict=True)) <= 2, theme
+            else:
+                assert focused[1].a > 0 and focused[1] != app.screen.styles.background, (theme, widget)
+
+
+async def test_only_the_arguments_inputs_and_presets_tabs_have_text_fields(busy_app) -> None:
+    app = make(busy_app)
+    async with app.run_test(size=SMALL) as pilot:
+        main = screen(app)
+        with_fields = set()
+        for tab in TABS:
+            main.action_show_tab(tab)
+            await pilot.pause()
+            if "text field" in sources(main, tab):
+                with_fields.add(tab)
+        assert with_fields == {"arguments", "inputs", "presets"}
