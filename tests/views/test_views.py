@@ -252,6 +252,26 @@ async def test_a_run_with_very_many_outputs_lists_the_first(tmp_path: Path, monk
 
 
 @pilot_test
+async def test_a_big_run_fills_its_output_folders_when_opened(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(output_browser, "EAGER_TREE_ENTRIES", 4)
+    paths = ["top.txt"] + [f"a/f{index}.txt" for index in range(3)] + ["b/c/deep.txt"]
+    browser = OutputBrowser()
+    async with Harness(browser).run_test(size=SIZE) as pilot:
+        browser.show_run(fake_record(tmp_path, paths))
+        await settle(pilot)
+        # Only the top level exists as nodes: the folders are collapsed and empty until opened.
+        assert tree_labels(browser) == ["a/", "b/", "top.txt  1 B"]
+        tree = browser.query_one(Tree)
+        assert all(not node.children for node in tree.root.children if node.data.record is None)
+        tree.root.children[1].expand()
+        await settle(pilot)
+        assert tree_labels(browser) == ["a/", "b/", "c/", "top.txt  1 B"]
+        tree.root.children[1].children[0].expand()
+        await settle(pilot)
+        assert tree_labels(browser) == ["a/", "b/", "c/", "deep.txt  1 B", "top.txt  1 B"]
+
+
+@pilot_test
 async def test_names_and_logs_cannot_drive_the_terminal(make_app, tmp_path: Path) -> None:
     root = make_app(
         """

@@ -12,13 +12,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, DirectoryTree, Footer, Input, Label, Static
+from textual.widgets import Button, DataTable, DirectoryTree, Input, Label, Static
 
 from ..appdir import ENTRY_POINT, AppFolder, AppFolderError
 from ..checks import CheckResult, run_checks
 from ..display import safe_text
 from ..filepreview import terminal_safe
 from ..fsutil import human_size
+from .footer import LeanFooter
 from .inputs_pane import PathSuggester
 from .messages import OpenExternally
 from .tab_view import TabView
@@ -153,7 +154,7 @@ class OpenFolderScreen(Screen[None]):
                 yield Button("Open", id="open-button", variant="primary")
             yield Label("", id="open-error")
             yield DirectoryTree(self.start, id="open-tree")
-        yield Footer()
+        yield LeanFooter()
 
     def on_mount(self) -> None:
         self.query_one("#open-path", Input).focus()

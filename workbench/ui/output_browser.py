@@ -36,6 +36,28 @@ MAX_TREE_DEPTH = 12
 """Folder levels shown as tree nodes; deeper paths are shown whole on one leaf."""
 MAX_TREE_ENTRIES = 5000
 """Outputs listed in the tree; the rest are counted."""
+EAGER_TREE_ENTRIES = 300
+"""Up to this many outputs the tree opens whole; past it, folders open (and are filled) on demand,
+so showing a run costs its top level, not every output it wrote."""
+
+
+def _index_tree(entries: list[OutputRecord]) -> dict[str, list[tuple[str, str, OutputRecord | None]]]:
+    """Each folder's children, in path order: (label name, path, the output or None for a folder).
+
+    Past MAX_TREE_DEPTH folder levels, the rest of a path is one leaf: a tree thousands deep is unreadable.
+    """
+    children: dict[str, list[tuple[str, str, OutputRecord | None]]] = {}
+    seen: set[str] = set()
+    for entry in entries:
+        parts = entry.path.split("/")
+        shown = min(len(parts) - 1, MAX_TREE_DEPTH)
+        for depth in range(1, shown + 1):
+            folder = "/".join(parts[:depth])
+            if folder not in seen:
+                seen.add(folder)
+                children.setdefault("/".join(parts[: depth - 1]), []).append((parts[depth - 1], folder, None))
+        children.setdefault("/".join(parts[:shown]), []).append((_shorten_path(parts[shown:]), entry.path, entry))
+    return children
 
 
 def _shorten_path(parts: list[str]) -> str:
@@ -137,6 +159,9 @@ class OutputBrowser(TabView):
         """The run to show when the view is next refreshed (`refresh_view`)."""
         self.preview: FilePreview | None = None
         """The preview shown, if any (set once it has loaded)."""
+        self._tree_index: dict[str, list[tuple[str, str, OutputRecord | None]]] = {}
+        self._tree_unfilled: set[str] = set()
+        """Folders shown collapsed whose children are added when first expanded."""
 
     def compose(self) -> ComposeResult:
         tree: Tree[OutputEntry] = Tree("output/", id="output-tree")
@@ -175,25 +200,36 @@ class OutputBrowser(TabView):
         if not record.outputs:
             self._show_message(f"Run {record.id} left nothing in output/.")
             return
-        folders: dict[str, TreeNode[OutputEntry]] = {"": tree.root}
         entries = sorted(record.outputs, key=lambda item: item.path.split("/"))
-        for entry in entries[:MAX_TREE_ENTRIES]:
-            parts = entry.path.split("/")
-            # Past MAX_TREE_DEPTH, the rest of the path is one leaf: a tree thousands deep is unreadable.
-            shown = min(len(parts) - 1, MAX_TREE_DEPTH)
-            for depth in range(1, shown + 1):
-                folder = "/".join(parts[:depth])
-                if folder not in folders:
-                    parent = folders["/".join(parts[: depth - 1])]
-                    folders[folder] = parent.add(_label(parts[depth - 1], None), OutputEntry(folder, None), expand=True)
-            name = _shorten_path(parts[shown:])
-            folders["/".join(parts[:shown])].add_leaf(_label(name, entry), OutputEntry(entry.path, entry))
+        self._tree_index = _index_tree(entries[:MAX_TREE_ENTRIES])
+        self._tree_unfilled.clear()
+        # A run with few outputs shows its whole tree; a big one fills a folder when it is expanded.
+        self._fill(tree.root, "", eager=len(entries) <= EAGER_TREE_ENTRIES)
         if len(entries) > MAX_TREE_ENTRIES:
             more = len(entries) - MAX_TREE_ENTRIES
             tree.root.add_leaf(Text(f"… and {more} more outputs, not listed", style="dim italic"), None)
         tree.root.expand()
         self._show_message("Select an output to preview it.")
         tree.cursor_line = _first_file_line(tree)
+
+    def _fill(self, node: TreeNode[OutputEntry], folder: str, *, eager: bool) -> None:
+        """Add a folder's children to its node (and, eagerly, theirs)."""
+        for name, path, entry in self._tree_index.get(folder, ()):
+            if entry is None:
+                child = node.add(_label(name, None), OutputEntry(path, None), expand=eager, allow_expand=True)
+                if eager:
+                    self._fill(child, path, eager=True)
+                else:
+                    self._tree_unfilled.add(path)
+            else:
+                node.add_leaf(_label(name, entry), OutputEntry(entry.path, entry))
+
+    @on(Tree.NodeExpanded, "#output-tree")
+    def _node_expanded(self, event: Tree.NodeExpanded[OutputEntry]) -> None:
+        entry = event.node.data
+        if entry is not None and entry.record is None and entry.path in self._tree_unfilled:
+            self._tree_unfilled.discard(entry.path)
+            self._fill(event.node, entry.path, eager=False)
 
     @on(Tree.NodeHighlighted, "#output-tree")
     def _node_highlighted(self, event: Tree.NodeHighlighted[OutputEntry]) -> None:
