@@ -67,13 +67,15 @@ class LeanFooter(Footer):
             yield widget
 
     def _unbind(self, key: FooterKey) -> None:
-        if key._reactive_connect:
-            key._reactive_connect.pop("compact", None)
+        # Only the keys bound to the Footer's `compact` (not the command palette's key).
+        if not key._reactive_connect or key._reactive_connect.pop("compact", None) is None:
+            return
         key.set_reactive(FooterKey.compact, self.compact)
         key.set_class(self.compact, "-compact")
+        key.add_class("-follows-footer")
 
     def watch_compact(self, compact: bool) -> None:
-        for key in self.query(FooterKey):
+        for key in self.query(FooterKey).filter(".-follows-footer"):
             key.compact = compact
 
 
