@@ -22,7 +22,7 @@ from ..node.findings import Code, Finding, finding
 from ..node.python import NODE_VERSION, distribution_modules, site_packages
 from ..requirements import declared_requirements
 from .diagnose import _failure_message, diagnose
-from .installer import Output, _installer_environment, _kill_group, find_installer
+from .installer import Installer, Output, _installer_environment, _kill_group, find_installer
 from .interpreter import Interpreter
 from .store import (
     _BUILD_PREFIX,
@@ -157,6 +157,20 @@ class RequirementsEnvironment:
                 provided=None,
                 findings=findings,
             )
+        if app.requirements is None and not _is_utf8(str(app.root)):
+            # venv writes the folder's path into text files as UTF-8: it cannot make one here.
+            notify(
+                "the App's folder path is not UTF-8, so no environment can be made inside it: the App runs"
+                f" with {self.interpreter.executable} itself, whose packages a Node would not have"
+            )
+            return PreparedEnvironment(
+                self.interpreter.executable,
+                _environment_record(skipped=True, python_version=self.interpreter.version_text),
+                python_version=self.interpreter.version_text,
+                stdlib=self.interpreter.stdlib,
+                provided=None,
+                findings=findings,
+            )
         if app.requirements is None:
             key = bare_key(self.interpreter, self._identity)
         else:
@@ -260,6 +274,8 @@ class RequirementsEnvironment:
             installer = find_installer(self.installer)
         except ValueError as error:
             raise EnvironmentFailed(str(error)) from None
+        if installer.name == "uv" and not _is_utf8(str(root)):
+            installer = Installer("pip")  # uv refuses a path that is not UTF-8; venv and pip take any
         build_dir = root / f"{_BUILD_PREFIX}{key.name}-{secrets.token_hex(4)}"
         logs = root / LOGS_DIR
         logs.mkdir(exist_ok=True)
@@ -276,7 +292,7 @@ class RequirementsEnvironment:
         output = self.output or notify
         lines: list[str] = []
         try:
-            with open(log_path, "w", encoding="utf-8") as log:
+            with open(log_path, "w", encoding="utf-8", errors="backslashreplace") as log:
                 log.write(f"# {action} {env_dir} with {installer.name}, Python {self.interpreter.version_text}\n")
                 for argv, where in steps:
                     cwd = app.root if where == "app" else root
@@ -407,3 +423,11 @@ def environment_provider(
     return RequirementsEnvironment(
         interpreter, reinstall=reinstall, install=install, output=output, installer=installer, keep=keep
     )
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
