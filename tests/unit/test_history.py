@@ -44,6 +44,7 @@ def test_pruning_goes_on_past_a_protected_run(tmp_path: Path) -> None:
     for run_id in ids:
         history.create_run_dir(run_id)
         (history.run_dir(run_id) / RECORD_FILE).write_text("{}")
+        history.release(run_id)  # the run has ended: no longer live, so it may be pruned
     # The second newest is protected (the run going); the two older than it are still pruned.
     assert history.prune(protect=frozenset({ids[2]})) == [ids[1], ids[0]]
     assert history.run_ids() == [ids[3], ids[2]]
