@@ -237,3 +237,39 @@ async def test_fifty_megapixels_preview_off_the_event_loop(
         assert str(browser.query_one("#output-preview-caption").content).startswith(
             "PNG image, 10000 × 5000 pixels"
         )
+
+
+def test_a_terminal_that_reports_no_size_still_gets_pictures(tmp_path) -> None:
+    """A pty sized 0x0 made textual-image divide by zero while the UI was imported."""
+    import fcntl
+    import os
+    import pty
+    import select
+    import struct
+    import subprocess
+    import sys
+    import termios
+    import time
+
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 0, 0, 0, 0))
+    code = "import workbench.ui.image_view as view; print('drawn with', view.drawing_method())"
+    process = subprocess.Popen([sys.executable, "-c", code], stdin=follower, stdout=follower, stderr=follower)
+    os.close(follower)
+    seen = b""
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([leader], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the follower side closed: the process ended
+                break
+            if not chunk:
+                break
+            seen += chunk
+        elif process.poll() is not None:
+            break
+    os.close(leader)
+    assert process.wait(timeout=10) == 0, seen.decode("utf-8", "replace")
+    assert b"drawn with half-blocks" in seen

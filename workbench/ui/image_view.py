@@ -16,11 +16,30 @@ from __future__ import annotations
 
 import os
 
-from textual_image.renderable import Image as BestRenderable
-from textual_image.renderable import SixelImage as SixelRenderable
-from textual_image.renderable import TGPImage as TGPRenderable
-from textual_image.widget import HalfcellImage
-from textual_image.widget import Image as BestImage
+from textual_image import _terminal
+
+
+def _guard_cell_size() -> None:
+    """Measure the terminal's cell size once, as `textual-image` does at import, without its crash.
+
+    A terminal that reports a size of 0x0 (some serial consoles, a pty nobody
+    sized) makes `textual-image` 0.12 divide by zero while it is imported, which
+    would stop the whole workbench. Such a terminal gets the cell size the
+    library itself assumes when it cannot measure one (10x20 pixels, a VT340's).
+    """
+    try:
+        _terminal.get_cell_size()
+    except (ZeroDivisionError, _terminal.TerminalError):
+        _terminal.get_cell_size._result = _terminal.CellSize(10, 20)  # type: ignore[attr-defined]
+
+
+_guard_cell_size()
+
+from textual_image.renderable import Image as BestRenderable  # noqa: E402
+from textual_image.renderable import SixelImage as SixelRenderable  # noqa: E402
+from textual_image.renderable import TGPImage as TGPRenderable  # noqa: E402
+from textual_image.widget import HalfcellImage  # noqa: E402
+from textual_image.widget import Image as BestImage  # noqa: E402
 
 PIXELS = BestRenderable in (SixelRenderable, TGPRenderable) and os.environ.get("WORKBENCH_IMAGES") != "halfcell"
 """Whether the terminal showed, when asked at start, that it draws real pixels."""
