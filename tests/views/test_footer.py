@@ -33,7 +33,13 @@ class _Switching(App[None]):
         yield self.footer_class()
 
 
+def _footer_keys_alive() -> int:
+    return sum(isinstance(item, FooterKey) for item in gc.get_objects())
+
+
 async def _keys_alive_after_switches(footer: type[Footer], switches: int) -> tuple[int, int, Footer]:
+    gc.collect()
+    before = _footer_keys_alive()  # other tests' apps may still hold theirs: count only what this app adds
     app = _Switching(footer)
     async with app.run_test() as pilot:
         for _ in range(switches):
@@ -41,7 +47,7 @@ async def _keys_alive_after_switches(footer: type[Footer], switches: int) -> tup
         await pilot.pause()
         gc.collect()
         shown = app.query_one(Footer)
-        alive = sum(isinstance(item, FooterKey) for item in gc.get_objects())
+        alive = _footer_keys_alive() - before
         watchers = len(getattr(shown, "__watchers", {}).get("compact", []))
         return alive, watchers, shown
 
