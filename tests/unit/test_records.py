@@ -204,3 +204,15 @@ class TestAtomicWrite:
         monkeypatch.undo()
         assert history.load("r1") == record
         assert os.listdir(history.run_dir("r1")) == [RECORD_FILE]
+
+
+def test_environment_facts_and_their_record_have_the_same_fields() -> None:
+    """The start path fills a plain dataclass (no pydantic before the App runs); the record copies it field by field."""
+    import dataclasses
+
+    from workbench.environment import EnvironmentFacts
+    from workbench.records import EnvironmentRecord
+
+    facts = {field.name: field.default for field in dataclasses.fields(EnvironmentFacts)}
+    record = {name: field.default for name, field in EnvironmentRecord.model_fields.items()}
+    assert facts == record
