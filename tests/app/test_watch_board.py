@@ -12,7 +12,8 @@ from preset_helpers import GREETER, PRESETS
 from workbench.preset_rounds import PresetState
 from workbench.ui.app import WorkbenchApp, create_app
 from workbench.ui.header import WorkbenchHeader
-from workbench.ui.presets_view import PresetsView, RegressionScreen
+from workbench.ui.presets.dialogs import RegressionScreen
+from workbench.ui.presets.view import PresetsView
 from workbench.ui.settings import UISettings, WatchTarget
 
 pytestmark = pytest.mark.anyio
@@ -170,12 +171,12 @@ def pinned(monkeypatch):
     import itertools
 
     import workbench.job as job_module
-    import workbench.ui.presets_view as presets_view
+    import workbench.ui.presets.board as presets_board
 
     counter = itertools.count(1)
     monkeypatch.setattr(job_module, "new_run_id", lambda: f"20260101-000000-{next(counter):04d}")
     monkeypatch.setattr(
-        presets_view, "memory_line", lambda results: "peak memory 20 MiB (preset ann) · suggested Node memory 64 MiB"
+        presets_board, "memory_line", lambda results: "peak memory 20 MiB (preset ann) · suggested Node memory 64 MiB"
     )
 
 

@@ -111,7 +111,7 @@ async def test_the_tui_runs_presets_and_shows_runs_with_names_that_are_not_utf8(
     import time
 
     from workbench.ui.app import create_app
-    from workbench.ui.presets_view import PresetsView
+    from workbench.ui.presets.view import PresetsView
     from workbench.ui.settings import UISettings
 
     (bad_app / "main.py").write_text(PRESET_APP)

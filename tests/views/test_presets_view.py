@@ -13,7 +13,8 @@ from workbench.appdir import AppFolder
 from workbench.draft import JobDraft, save_draft
 from workbench.kwargs import ArgsMode
 from workbench.presets import load_presets
-from workbench.ui.presets_view import GoldenDiffScreen, PresetsView
+from workbench.ui.presets.dialogs import GoldenDiffScreen
+from workbench.ui.presets.view import PresetsView
 
 pytestmark = pytest.mark.anyio
 

@@ -32,7 +32,7 @@ from .history_view import HistoryView
 from .inputs_pane import InputsPane
 from .lifecycle_panel import LifecyclePanel
 from .output_browser import OutputBrowser
-from .presets_view import PresetsView
+from .presets.view import PresetsView
 from .run_pane import RunPane
 from .settings import OnSave, UISettings, WatchTarget
 from .tab_view import TabView
