@@ -95,7 +95,7 @@ class AppPane(Vertical, TabView):
         """Run the preflight checks (what `workbench preview` runs) away from the UI thread."""
         results = run_checks(self.app_folder)
         warnings = self.app_folder.warnings()
-        self.app.call_from_thread(self._show_findings, results, warnings)
+        self.bridge.call(self._show_findings, results, warnings)
 
     def _show_findings(self, results: list[CheckResult], warnings: list[str]) -> None:
         """The checks that did not pass, as `workbench preview` words them, then the folder's warnings."""

@@ -156,14 +156,14 @@ class LifecyclePanel(TabView):
                     changed = True
                 result = preview(self.app_folder)
         except LifecycleError as error:
-            self.app.call_from_thread(self.notify, str(error), severity="warning")
+            self.bridge.call(self.notify, str(error), severity="warning")
             result = preview(self.app_folder)
         except OSError as error:
-            self.app.call_from_thread(
+            self.bridge.call(
                 self.notify, f"could not save the state in .workbench/: {error.strerror or error}", severity="error"
             )
             result = preview(self.app_folder)
-        self.app.call_from_thread(self._show, result, changed)
+        self.bridge.call(self._show, result, changed)
 
     def _show(self, result: Preview, changed: bool) -> None:
         self.preview = result

@@ -263,18 +263,18 @@ class RunPane(Vertical, TabView):
             record = job.run()
         finally:
             ended.set()
-        self.post_message(self.RunFinished(record, job_output(record) if record.node is not None else None))
+        self.bridge.post(self.RunFinished(record, job_output(record) if record.node is not None else None))
         return record
 
     # -- draining output ------------------------------------------------------------------
 
     def _post_note(self, text: str) -> None:
         """The Job's notes, from its thread."""
-        self.post_message(self.Note(text))
+        self.bridge.post(self.Note(text))
 
     def _post_started(self, record: RunRecord) -> None:
         """The Job's record once the App started, from its thread."""
-        self.post_message(self.RunStarted(record, time.monotonic()))
+        self.bridge.post(self.RunStarted(record, time.monotonic()))
 
     def _environment(self, installing: deque[str]) -> EnvironmentProvider | None:
         """The App's environment (bare, or from requirements.txt), its installer's lines sent to the install pane."""

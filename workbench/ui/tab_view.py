@@ -12,6 +12,8 @@ from typing import ClassVar
 
 from textual.widget import Widget
 
+from .bridge import ThreadBridge
+
 
 class TabView(Widget):
     """A view that fills one tab of the main screen.
@@ -32,6 +34,11 @@ class TabView(Widget):
         home = self.home()
         if self.screen.focused is not home:
             self.screen.set_focus(home)
+
+    @property
+    def bridge(self) -> ThreadBridge:
+        """How code on a worker thread reaches this view: never touch the view from a thread but through it."""
+        return ThreadBridge(self)
 
     def refresh_view(self) -> None:
         """Read what the view shows again (its tab was shown after something changed)."""

@@ -20,6 +20,50 @@ from .board import PresetsBoard
 from .dialogs import RegressionScreen
 
 
+class RunControl:
+    """The Job a run of presets is on, and whether the author cancelled the run.
+
+    Shared by the UI thread (Cancel) and the worker (and the Job's own thread, which
+    reports each new Job), so every read and write is under one lock.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._job: Job | None = None
+        self._cancelled = False
+
+    def begin(self) -> None:
+        """A new run: no Job yet, not cancelled."""
+        with self._lock:
+            self._job, self._cancelled = None, False
+
+    def attach(self, job: Job | None) -> None:
+        """The run is on `job` now (None between presets); a cancel asked for already ends it at once."""
+        with self._lock:
+            self._job = job
+            cancel = job is not None and self._cancelled
+        if cancel and job is not None:
+            job.cancel()
+
+    def cancel(self) -> None:
+        """End the Job going, and let the run start no other."""
+        with self._lock:
+            self._cancelled = True
+            job = self._job
+        if job is not None:
+            job.cancel()
+
+    @property
+    def job(self) -> Job | None:
+        with self._lock:
+            return self._job
+
+    @property
+    def cancelled(self) -> bool:
+        with self._lock:
+            return self._cancelled
+
+
 class PresetRuns(PresetsBoard):
     """The board, with presets run one or all at a time, and rounds of every preset at once."""
 
@@ -69,16 +113,21 @@ class PresetRuns(PresetsBoard):
             on_round_end=self._post_round_ended,
         )
         """Runs rounds of every preset (watch mode); remembers each preset's last passing run."""
-        self.job: Job | None = None
-        self._cancel_requested = False
+        self.control = RunControl()
+        """The Job the run of presets is on, and whether it was cancelled (written by the worker, under a lock)."""
+
+    @property
+    def job(self) -> Job | None:
+        """The Job the run of presets is on (None between presets and when none runs)."""
+        return self.control.job
 
     def _post_round_changed(self, round_: Round, status: PresetStatus) -> None:
         """A preset of the round changed state (from the round's threads)."""
-        self.post_message(self.RoundChanged(round_, status.name))
+        self.bridge.post(self.RoundChanged(round_, status.name))
 
     def _post_round_ended(self, round_: Round) -> None:
         """The round ended (from the round's threads)."""
-        self.post_message(self.RoundEnded(round_))
+        self.bridge.post(self.RoundEnded(round_))
 
     def on_unmount(self) -> None:
         self.cancel_round()
@@ -116,15 +165,13 @@ class PresetRuns(PresetsBoard):
     async def action_cancel(self) -> None:
         """End the running preset, skipping the rest of a run-all; with none running, cancel the App's run."""
         if self._busy:
-            self._cancel_requested = True
-            if self.job is not None:
-                self.job.cancel()
+            self.control.cancel()
         else:
             await self.run_action("screen.cancel_run")
 
     def _start(self, presets: list[Preset]) -> None:
         self._busy = True
-        self._cancel_requested = False
+        self.control.begin()
         self._set_buttons()
         names = ", ".join(preset.name for preset in presets[:3]) + ("…" if len(presets) > 3 else "")
         self._show_status(Text.assemble(("● running ", "bold cyan"), names))
@@ -132,31 +179,29 @@ class PresetRuns(PresetsBoard):
 
     @work(thread=True, exclusive=True, group="presets", exit_on_error=False)
     def _run_worker(self, presets: list[Preset]) -> None:
+        """Run the presets one after another (on a worker thread: the UI only through the bridge)."""
         results = []
         try:
             for preset in presets:
-                if self._cancel_requested:
+                if self.control.cancelled:
                     break
                 result = run_preset(
                     self.app_folder,
                     preset,
                     history=self.history,
-                    notify=lambda text: self.app.call_from_thread(
-                        self.notify, safe_text(text), severity="warning", markup=False
-                    ),
-                    on_job=self._set_job,
+                    notify=self._notify_from_thread,
+                    on_job=self.control.attach,
                 )
-                self.job = None
+                self.control.attach(None)
                 results.append(result)
-                self.post_message(self.PresetFinished(result))
+                self.bridge.post(self.PresetFinished(result))
         finally:  # whatever happens, the tab stops showing "running"
-            self.job = None
-            self.post_message(self.RunAllFinished(results, cancelled=self._cancel_requested))
+            self.control.attach(None)
+            self.bridge.post(self.RunAllFinished(results, cancelled=self.control.cancelled))
 
-    def _set_job(self, job: Job) -> None:
-        self.job = job
-        if self._cancel_requested:
-            job.cancel()
+    def _notify_from_thread(self, text: str) -> None:
+        """A note from a preset's Job (on its thread), shown as a warning."""
+        self.bridge.call(self.notify, safe_text(text), severity="warning", markup=False)
 
     @on(PresetFinished)
     def _preset_finished(self, message: PresetFinished) -> None:
@@ -172,7 +217,6 @@ class PresetRuns(PresetsBoard):
     @on(RunAllFinished)
     def _all_finished(self, message: RunAllFinished) -> None:
         self._busy = False
-        self.job = None
         passed = sum(result.passed for result in message.results)
         failed = len(message.results) - passed
         text = Text.assemble(
