@@ -20,7 +20,7 @@ from workbench.ui.inputs_pane import InputsPane
 from workbench.ui.main_screen import MainScreen
 from workbench.ui.run_pane import StreamLog
 from workbench.ui.settings import UISettings
-from workbench.watch import watch_app
+from workbench.watch import AppChange, watch_app
 
 # anyio's pytest plugin (anyio comes with watchfiles) runs the async tests on asyncio.
 pytestmark = pytest.mark.anyio
@@ -61,6 +61,23 @@ def watcher_ready(monkeypatch) -> list[bool]:
 
     monkeypatch.setattr(main_screen, "watch_app", watch_and_report)
     return ready
+
+
+@pytest.fixture
+def watch_reports(monkeypatch) -> tuple[list[bool], list[AppChange]]:
+    """Like `watcher_ready`, and every change watch mode reports, as it reports it (before the screen acts on it)."""
+    import workbench.ui.main_screen as main_screen
+
+    ready: list[bool] = []
+    reported: list[AppChange] = []
+
+    async def watch_and_report(*args, **kwargs):
+        async for change in watch_app(*args, on_ready=lambda: ready.append(True), **kwargs):
+            reported.append(change)
+            yield change  # the screen handles it before this generator is resumed
+
+    monkeypatch.setattr(main_screen, "watch_app", watch_and_report)
+    return ready, reported
 
 
 async def until_watching(pilot, ready: list[bool], count: int = 1) -> None:
@@ -455,35 +472,43 @@ async def test_quitting_during_a_run_ends_its_process_tree(make_app) -> None:
     assert record is not None and record.status is RunStatus.CANCELLED
 
 
-SLOW_APP = """
-import time
-time.sleep(1.5)
+GATED_APP = """
+import os, sys, time
+deadline = time.monotonic() + 30
+while not os.path.exists({gate!r}):  # held until the test opens the gate
+    if time.monotonic() > deadline:
+        sys.exit("the gate never opened")
+    time.sleep(0.01)
 print("finished")
 """
 
 
 @pytest.mark.timeout(60)
-async def test_a_save_during_a_run_in_queue_mode_runs_once_more_after_it(make_app, watcher_ready) -> None:
-    root = make_app(SLOW_APP)
+async def test_a_save_during_a_run_in_queue_mode_runs_once_more_after_it(make_app, watch_reports, tmp_path: Path) -> None:
+    gate = tmp_path / "gate"
+    root = make_app(GATED_APP.format(gate=str(gate)))
+    ready, reported = watch_reports
     app = make(root, watch=True)
     history = RunHistory(root)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("s")
         assert app.screen.query_one(WorkbenchHeader).on_save == "queue"
-        await until_watching(pilot, watcher_ready)
+        await until_watching(pilot, ready)
         await pilot.press("r")
-        await wait_for(pilot, lambda: screen(app).run_pane._started_at is not None)
-        for n in range(3):  # a burst of saves during the run: one more run, not three
+        await wait_for(pilot, lambda: screen(app).run_pane.running, what="the first run started")
+        # A burst of saves during the run (which waits at the gate until they are all seen): one more run, not three.
+        for n in range(3):
             (root / "helper.py").write_text(f"X = {n}\n")
-            await pilot.pause(0.05)
+            await wait_for(pilot, lambda n=n: len(reported) == n + 1, what=f"watch mode reported save {n + 1} of 3")
+        assert screen(app).run_pane.running
+        gate.touch()
         await wait_for(pilot, lambda: run_finished(app, 2), timeout=30, what="the queued run finished")
         # The control: one save more is one run more; nothing else was queued before it.
         (root / "control.py").write_text("X = 1\n")
         await wait_for(pilot, lambda: run_finished(app, 3), timeout=30, what="the control save's run finished")
         records = history.records()
-        assert records[0].trigger == "added control.py"
-        assert records[2].status is RunStatus.SUCCEEDED  # the first ran to its end
-        assert records[1].trigger.endswith("helper.py") and records[1].status is RunStatus.SUCCEEDED
+        assert [record.trigger for record in records][::-1] == ["manual", "saved helper.py", "added control.py"]
+        assert all(record.status is RunStatus.SUCCEEDED for record in records)
 
 
 async def test_a_paste_into_an_argument_value_is_text_not_inputs(sample_app, tmp_path: Path) -> None:
