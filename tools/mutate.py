@@ -38,7 +38,10 @@ TARGETS: dict[str, tuple[str, tuple[str, ...]]] = {
     # name: (module file or package folder, the test files that cover it, found anywhere under tests/)
     "kwargs": ("workbench/kwargs.py", ("test_kwargs.py",)),
     "lifecycle": ("workbench/lifecycle.py", ("test_lifecycle.py",)),
-    "checks": ("workbench/checks", ("test_checks.py", "test_checks_argument_reads.py", "test_checks_details.py")),
+    "checks": (
+        "workbench/checks",
+        ("test_checks.py", "test_checks_argument_reads.py", "test_checks_details.py", "test_checks_runs.py"),
+    ),
     "runner": ("workbench/runner.py", ("test_runner.py", "test_proctree.py")),
     "staging": ("workbench/staging.py", ("test_staging.py", "test_staging_reuse.py", "test_staging_slots.py")),
     "history": ("workbench/history.py", ("test_records.py", "test_history.py")),
