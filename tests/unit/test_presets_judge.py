@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 from pathlib import Path
 
@@ -12,13 +13,14 @@ from workbench.presets.judge import (
     TAIL_LINES,
     _listing,
     _tail,
+    check_expectations,
     compare_golden,
     first_json_difference,
     search_log,
     text_diff,
 )
-from workbench.presets.model import GoldenFile
-from workbench.records import OutputRecord, RunRecord
+from workbench.presets.model import Expectations, GoldenFile, Preset
+from workbench.records import FindingRecord, NodeRecord, OutputRecord, RunRecord
 
 
 def write(path: Path, data: bytes | str) -> Path:
@@ -164,3 +166,101 @@ def test_search_log_across_blocks_counts_lines_exactly(tmp_path: Path, monkeypat
     assert search_log(log, "line 037") == (38, "line 037")
     assert search_log(log, "7\nline 038") == (38, "line 037")
     assert json.dumps(search_log(log, "nothing like it")) == "null"
+
+
+def test_search_log_agrees_with_a_whole_file_search_wherever_the_blocks_end(tmp_path: Path, monkeypatch) -> None:
+    """Every needle, in every place, with blocks that end anywhere: the same line as reading the file whole."""
+    from workbench.presets import judge
+
+    text = "\nalpha beta\n\ngamma\ndelta epsilon zeta\n\n\neta theta\niota\n"
+    log = write(tmp_path / "out.log", text)
+
+    def whole_file(needle: str) -> tuple[int, str] | None:
+        at = text.find(needle)
+        if at < 0:
+            return None
+        start = text.rfind("\n", 0, at) + 1
+        return text.count("\n", 0, at) + 1, text[start:].split("\n", 1)[0]
+
+    for chunk in (3, 5, 8, 13):
+        monkeypatch.setattr(judge, "_CHUNK", chunk)
+        for start in range(len(text)):
+            for length in range(1, 7):
+                needle = text[start : start + length]
+                assert search_log(log, needle) == whole_file(needle), (chunk, needle)
+
+
+def position_text(size: int) -> str:
+    """Text without line breaks in which every 9-character piece says where it is."""
+    return "".join(f"{i:08d}|" for i in range(size // 9 + 1))[:size]
+
+
+def test_a_match_far_into_a_very_long_line_shows_the_part_of_the_line_kept_before_it(tmp_path: Path) -> None:
+    # Logs are read in blocks of 1 MiB; of a line longer than that, the 4 KiB before a block's end
+    # (and what a match could start in) are kept, and the line is shown from there.
+    line = position_text(1_500_000)
+    line = line[:1_200_000] + "NEEDLE" + line[1_200_000:]
+    log = write(tmp_path / "out.log", "short first line\n" + line + "\n")
+    kept_from = (1 << 20) - len("NEEDLE") + 1 - 4096
+    assert search_log(log, "NEEDLE") == (2, ("short first line\n" + line)[kept_from : kept_from + 120])
+
+
+def test_the_tail_of_a_line_longer_than_the_tail_read_starts_64_kib_before_the_end(tmp_path: Path) -> None:
+    line = position_text(100_000)
+    log = write(tmp_path / "err.log", line)
+    assert _tail(log, 1, "stderr") == ("  stderr:", "  | " + line[-65536:][:200])
+
+
+def test_a_failure_shows_twelve_lines_of_a_long_diff() -> None:
+    want = "".join(f"line {i}\n" for i in range(40)).encode()
+    got = "".join(f"LINE {i}\n" for i in range(40)).encode()
+    rows = text_diff(want, got, "golden", "output")
+    assert rows[:3] == ["--- golden", "+++ output", "@@ -1,40 +1,40 @@"]
+    assert rows[3:12] == [f"-line {i}" for i in range(9)]
+    assert rows[12] == "... (71 more diff lines)"
+
+
+def test_a_golden_comparison_with_an_output_that_cannot_be_read_says_why(tmp_path: Path, monkeypatch) -> None:
+    golden = write(tmp_path / "golden" / "a.txt", "x")
+    output = write(tmp_path / "output" / "a.txt", "x")
+    real = Path.read_bytes
+
+    def refuse(path: Path) -> bytes:
+        if path == output:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    failure = compare_golden(GoldenFile(path="a.txt"), golden, output, "p")
+    assert failure is not None
+    assert failure.lines() == ["golden a.txt: cannot be read (Permission denied)"]
+
+
+def judged(tmp_path: Path, verdict: str | None, expected: str | None) -> list[str]:
+    """The failures of a run that otherwise passes, with this Node verdict, against this expectation."""
+    run = record(tmp_path, [])
+    if verdict is not None:
+        findings = [FindingRecord(code="stdin_wait", severity=verdict, message="it waits for stdin")] if verdict != "ok" else []
+        run = run.model_copy(update={"node": NodeRecord(verdict=verdict, findings=findings), "exit_code": 0})
+    else:
+        run = run.model_copy(update={"exit_code": 0})
+    item = Preset(name="p", expect=Expectations(node_verdict=expected))
+    return [line for failure in check_expectations(item, run, tmp_path) for line in failure.lines()]
+
+
+def test_a_run_a_node_would_fail_fails_its_preset_unless_the_preset_expects_it(tmp_path: Path) -> None:
+    assert judged(tmp_path, "hang", None) == [
+        "node_verdict: on a Node: would hang (verdict 'hang') (set expect.node_verdict if that is intended)",
+        "  stdin_wait (hang): it waits for stdin",
+    ]
+    assert judged(tmp_path, "hang", "hang") == []
+    assert judged(tmp_path, "warn", None) == []  # a warning alone does not fail a preset
+    assert judged(tmp_path, None, None) == []  # a run without a Node verdict
+
+
+def test_a_node_verdict_other_than_the_expected_one_fails(tmp_path: Path) -> None:
+    assert judged(tmp_path, "fail", "ok") == [
+        "node_verdict: on a Node: would fail (verdict 'fail'), expected 'ok'",
+        "  stdin_wait (fail): it waits for stdin",
+    ]
+    assert judged(tmp_path, "ok", "fail") == ["node_verdict: on a Node: ok (verdict 'ok'), expected 'fail'"]
