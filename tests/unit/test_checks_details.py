@@ -196,3 +196,15 @@ def test_a_requirements_file_that_cannot_be_read_says_why(make_app, monkeypatch)
     check = check_requirements(AppFolder.open(root))
     assert not check.ok
     assert check.detail == "requirements.txt cannot be read (Permission denied); pip would refuse it"
+
+
+def test_the_object_bound_to_a_name_that_held_the_stdin_text_is_use_of_the_whole() -> None:
+    # `text` is tracked as the stdin text, not as the object: what it is used for next is not followed.
+    source = """\
+        import json, sys
+        text = sys.stdin.read()
+        args = json.loads(text)
+        text = args
+        """
+    found = find_argument_reads(ast.parse(textwrap.dedent(source)))
+    assert found.reads == [] and found.dynamic_line == 4
