@@ -360,3 +360,31 @@ def test_an_installers_group_is_ended_by_the_runs_ender_with_its_grace() -> None
     assert process.poll() is not None and not pid_alive(child)
     assert KILL_GRACE - 0.1 <= elapsed < KILL_GRACE + 2.0, elapsed
     process.stdout.close()
+
+
+def test_sigkill_follows_sigterm_after_the_documented_two_seconds(monkeypatch) -> None:
+    """`--timeout` and cancel: SIGTERM, then SIGKILL 2 s later (README). Timed on a clock of the test's own."""
+    from types import SimpleNamespace
+
+    from workbench import runner
+
+    now = [1000.0]
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    monkeypatch.setattr(runner, "time", SimpleNamespace(monotonic=lambda: now[0], sleep=sleep))
+    sent: list[tuple[int, float]] = []
+
+    def signal_all(signum: int) -> int:
+        sent.append((signum, now[0] - 1000.0))
+        return 1
+
+    runner.end_tree(signal_all, any_alive=lambda: signum_count(sent, signal.SIGKILL) < 1)
+    assert sent[0] == (signal.SIGTERM, 0.0)
+    assert sent[1][0] == signal.SIGKILL and sent[1][1] == pytest.approx(2.0, abs=0.021)
+    assert len(sent) == 2
+
+
+def signum_count(sent: list[tuple[int, float]], signum: int) -> int:
+    return sum(1 for number, _ in sent if number == signum)
