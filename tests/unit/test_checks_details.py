@@ -161,11 +161,11 @@ def requirements_check(make_app, text: str):
 
 
 def test_paths_urls_and_editables_are_counted_apart_from_options_and_requirements(make_app) -> None:
-    text = "./vendor/pkg\nhttps://example.com/w.whl\n-e ./local\n--index-url https://example.com/simple\nrequests\n"
+    text = "./vendor/pkg\nhttps://example.com/w.whl\n-e ./local\n--index-url https://example.com/simple\n--pre\nrequests\n"
     check = requirements_check(make_app, text)
     assert check.ok
     assert check.detail == (
-        "requirements.txt parses: 1 requirement (requests), 1 pip option, 3 path/URL/editable line(s) not checked"
+        "requirements.txt parses: 1 requirement (requests), 2 pip options, 3 path/URL/editable line(s) not checked"
     )
 
 
