@@ -388,3 +388,27 @@ def test_sigkill_follows_sigterm_after_the_documented_two_seconds(monkeypatch) -
 
 def signum_count(sent: list[tuple[int, float]], signum: int) -> int:
     return sum(1 for number, _ in sent if number == signum)
+
+
+def test_wait_returns_only_after_the_last_sample_was_handled(tmp_path: Path) -> None:
+    """A live view's sample callback never runs after wait() has returned (the sampler is joined)."""
+    sampled = tmp_path / "sampled"
+    handled: list[str] = []
+
+    def slow_view(sample) -> None:
+        if not handled:
+            sampled.touch()  # the App ends once it has been sampled...
+            time.sleep(1.0)  # ...while this callback is still drawing
+            handled.append("drawn")
+
+    source = f"""
+import os, time
+deadline = time.monotonic() + 20
+while not os.path.exists({str(sampled)!r}) and time.monotonic() < deadline:
+    time.sleep(0.01)
+"""
+    run = make_run(tmp_path, source, on_sample=slow_view)
+    run.start()
+    finish(run)
+    assert handled == ["drawn"]
+    assert not any(thread.name == "workbench-sample" for thread in threading.enumerate())
