@@ -187,3 +187,21 @@ def read_tail_bytes(path: Path, limit: int) -> tuple[bytes, bool]:
         if 0 <= newline < len(data) - 1:
             data = data[newline + 1 :]
     return data, start > 0
+
+
+_UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
+
+
+def parse_size(text: str) -> int:
+    """A byte count from `500M`, `2G`, `1.5GiB`, `4096` (binary units); ValueError if not one."""
+    cleaned = text.strip().lower().removesuffix("ib").removesuffix("b") if text.strip().lower() not in ("b",) else ""
+    number, unit = cleaned, ""
+    if cleaned and cleaned[-1] in _UNITS:
+        number, unit = cleaned[:-1], cleaned[-1]
+    try:
+        value = float(number)
+    except ValueError:
+        raise ValueError(f"{text!r}: not a size (give bytes, or a number with K, M, G or T)") from None
+    if value < 0 or value != value:
+        raise ValueError(f"{text!r}: a size cannot be negative")
+    return int(value * _UNITS[unit])

@@ -19,13 +19,29 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .appdir import RUNS_DIR, ensure_state_dir
-from .fsutil import atomic_write_text, json_text, remove_tree
+from .fsutil import atomic_write_text, json_text, parse_size, remove_tree
+from .runindex import RunSummary, output_records, read_summary, write_outputs, write_summary
 
 if TYPE_CHECKING:
-    from .records import RunRecord
+    from .records import OutputRecord, RunRecord
 
 DEFAULT_KEEP_RUNS = 50
 """How many runs a history keeps before pruning the oldest."""
+DEFAULT_KEEP_BYTES = 2 * 1024**3
+"""How many bytes (logs and kept outputs) a history keeps before pruning the oldest runs.
+A single run's outputs over it are kept only up to it (see `staging.keep_within_budget`)."""
+KEEP_BYTES_VARIABLE = "WORKBENCH_KEEP_BYTES"
+"""Sets the byte budget (`500M`, `2G`, a number of bytes) where no `keep_bytes` is given."""
+
+
+def default_keep_bytes() -> int:
+    value = os.environ.get(KEEP_BYTES_VARIABLE)
+    if value:
+        try:
+            return parse_size(value)
+        except ValueError:
+            pass
+    return DEFAULT_KEEP_BYTES
 
 RECORD_FILE = "record.json"
 STDOUT_LOG = "stdout.log"
@@ -47,20 +63,23 @@ def new_run_id(now: datetime | None = None) -> str:
     return now.strftime("%Y%m%d-%H%M%S-%f") + "-" + secrets.token_hex(4)
 
 
-def record_json(record: RunRecord) -> str:
-    """A run's record as JSON text; names that are not UTF-8 kept losslessly (see `fsutil.json_text`)."""
-    return json_text(record.model_dump(mode="json"))
+def record_json(record: RunRecord, *, outputs: bool = True) -> str:
+    """A run's record as JSON text (the history's `record.json` leaves the outputs to
+    `outputs.jsonl`, see `workbench.runindex`); names that are not UTF-8 kept losslessly
+    (see `fsutil.json_text`)."""
+    return json_text(record.model_dump(mode="json", exclude=None if outputs else {"outputs"}))
 
 
 class RunHistory:
     """The runs of one App, newest first, stored under `.workbench/runs/`."""
 
-    def __init__(self, app_root: Path, keep: int = DEFAULT_KEEP_RUNS) -> None:
+    def __init__(self, app_root: Path, keep: int = DEFAULT_KEEP_RUNS, keep_bytes: int | None = None) -> None:
         self.app_root = app_root
         self.keep = max(1, keep)
         self._live: dict[str, int] = {}
         """Run id to the open descriptor holding its live lock, for the runs this history started."""
         self._live_guard = threading.Lock()
+        self.keep_bytes = max(0, keep_bytes) if keep_bytes is not None else default_keep_bytes()
 
     @property
     def root(self) -> Path:
@@ -126,20 +145,56 @@ class RunHistory:
             os.close(fd)
 
     def save(self, record: RunRecord) -> Path:
+        """Write a run's record, its outputs listing (`outputs.jsonl`) and its summary (last)."""
         path = self.run_dir(record.id) / RECORD_FILE
         path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(path, record_json(record))
+        write_outputs(path.parent, record.outputs)
+        record.output_count = len(record.outputs)
+        record.output_bytes = sum(item.size for item in record.outputs)
+        atomic_write_text(path, record_json(record, outputs=False))
+        write_summary(path.parent, record)
         return path
 
-    def load(self, run_id: str) -> RunRecord | None:
-        """The record of one run, or None if it is missing or unreadable."""
+    def load(self, run_id: str, *, outputs: bool = True) -> RunRecord | None:
+        """The record of one run, or None if it is missing or unreadable.
+
+        With `outputs=False` its outputs are not read (`record.outputs` is empty;
+        `output_count` says how many there are): see `outputs()` to read them in pages.
+        """
+        run_dir = self.run_dir(run_id)
         try:
-            text = (self.run_dir(run_id) / RECORD_FILE).read_text(encoding="utf-8")
+            text = (run_dir / RECORD_FILE).read_text(encoding="utf-8")
             from .records import RunRecord
 
-            return RunRecord.model_validate(json.loads(text))
+            record = RunRecord.model_validate(json.loads(text))
         except (OSError, ValueError):  # pydantic's ValidationError is a ValueError
             return None
+        if outputs and not record.outputs and record.output_count:
+            record.outputs = output_records(run_dir)
+        return record
+
+    def outputs(self, run_id: str, start: int = 0, count: int | None = None) -> list[OutputRecord]:
+        """A page of one run's outputs (`OutputRecord`s, in path order) without reading its record."""
+        return output_records(self.run_dir(run_id), start, count)
+
+    def summaries(self, limit: int | None = None) -> list[RunSummary]:
+        """Summaries of the finished runs, newest first (no record is read)."""
+        found = []
+        for summary in self.iter_summaries():
+            found.append(summary)
+            if limit is not None and len(found) >= limit:
+                break
+        return found
+
+    def iter_summaries(self) -> Iterator[RunSummary]:
+        """Summaries of the finished runs, newest first, read one by one as the caller goes."""
+        for run_id in self.run_ids():
+            summary = read_summary(self.run_dir(run_id), RECORD_FILE)
+            if summary is not None:
+                yield summary
+
+    def latest_summary(self) -> RunSummary | None:
+        return next(self.iter_summaries(), None)
 
     def run_ids(self) -> list[str]:
         """Ids of the stored runs, newest first."""
@@ -149,35 +204,53 @@ class RunHistory:
             return []
         return sorted(names, reverse=True)
 
-    def records(self, limit: int | None = None) -> list[RunRecord]:
-        """Readable records, newest first; unreadable ones are skipped."""
+    def records(self, limit: int | None = None, *, outputs: bool = True) -> list[RunRecord]:
+        """Readable records, newest first; unreadable ones are skipped.
+
+        Each is read whole: to list runs, use `summaries()`."""
         found = []
         for run_id in self.run_ids():
-            record = self.load(run_id)
+            record = self.load(run_id, outputs=outputs)
             if record is not None:
                 found.append(record)
                 if limit is not None and len(found) >= limit:
                     break
         return found
 
-    def latest(self) -> RunRecord | None:
-        found = self.records(limit=1)
-        return found[0] if found else None
+    def latest(self, *, outputs: bool = True) -> RunRecord | None:
+        """The newest readable record (found through the summaries: older runs are not read)."""
+        for summary in self.iter_summaries():
+            record = self.load(summary.id, outputs=outputs)
+            if record is not None:
+                return record
+        return None
 
     def prune(self, protect: frozenset[str] = frozenset()) -> list[str]:
-        """Delete all but the newest `keep` runs; return the ids deleted.
+        """Delete all but the newest `keep` runs, then the oldest finished runs past the byte
+        budget (`keep_bytes`); return the ids deleted.
 
         A run still going (here or in another process) is never deleted: each
         is checked under the history's lock, which a new run's folder is made under too.
+        Runs still going and protected runs count against the byte budget.
         """
         removed: list[str] = []
         try:
             with self._locked():
-                for run_id in self.run_ids()[self.keep :]:
+                ids = self.run_ids()
+                for run_id in ids[self.keep :]:
                     if run_id in protect or self.is_live(run_id):
                         continue
                     remove_tree(self.run_dir(run_id))
                     removed.append(run_id)
+                used = 0
+                for run_id in ids[: self.keep]:
+                    summary = read_summary(self.run_dir(run_id), RECORD_FILE)
+                    used += summary.kept_bytes if summary is not None else 0
+                    if summary is None or run_id in protect or self.is_live(run_id):
+                        continue
+                    if used > self.keep_bytes:
+                        remove_tree(self.run_dir(run_id))
+                        removed.append(run_id)
         except OSError:
             pass  # the history cannot be locked (a read-only folder): nothing more is pruned
         return removed

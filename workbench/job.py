@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -35,8 +36,17 @@ from .node.verdict import (
     workspace_changes,
 )
 from .proctree import TAG_VARIABLE, describe_signal
+from .progress import ProgressLine
 from .runner import Outcome, OutputSink, ProcessResult, ProcessRun
-from .staging import StagingError, Workspace, check_inputs, collect_outputs, discard_workspace, stage_workspace
+from .staging import (
+    StagingError,
+    Workspace,
+    check_inputs,
+    collect_outputs,
+    discard_workspace,
+    keep_within_budget,
+    stage_workspace,
+)
 from .status import RunStatus
 
 if TYPE_CHECKING:
@@ -183,6 +193,7 @@ class Job:
             )
         self.prepared = prepare(spec)
         self.run_id = new_run_id()
+        self._began = time.monotonic()
         self._process: ProcessRun | None = None
         self._cancelled = threading.Event()
 
@@ -202,7 +213,9 @@ class Job:
             run_dir = self.history.create_run_dir(self.run_id)
         except OSError as error:
             raise JobError(history_problem(self.app.root, error)) from None
-        snapshot = take_snapshot(self.app)
+        self._began = time.monotonic()
+        progress = ProgressLine(self.notify)
+        snapshot = take_snapshot(self.app, progress=progress)
         # The record's fields, gathered before the App starts; the pydantic record is
         # built once the App runs (`_new_record`), so building it costs the App no time.
         record: dict[str, Any] = dict(
@@ -237,7 +250,7 @@ class Job:
             record["interpreter"] = env.interpreter
             record["environment"] = vars(env.record) if env.record is not None else None
             try:
-                workspace = stage_workspace(self.app, self.prepared.inputs, snapshot=snapshot)
+                workspace = stage_workspace(self.app, self.prepared.inputs, snapshot=snapshot, progress=progress)
             except StagingError as error:
                 return self._finish(_new_record(record), RunStatus.ERROR, str(error))
             self._prepared_env = env
@@ -296,12 +309,19 @@ class Job:
         record.stdout_lines = result.stdout_lines
         record.stderr_lines = result.stderr_lines
         findings = self._node_findings(result, workspace, before, Path(fields["stderr_log"]))
-        outputs, notes = collect_outputs(workspace.output_dir, run_dir / OUTPUT_DIR)
+        outputs, notes = collect_outputs(workspace.output_dir, run_dir / OUTPUT_DIR, ProgressLine(self.notify))
         from .records import NodeRecord, OutputRecord
 
         record.node = NodeRecord.of(findings)
 
-        record.outputs = [OutputRecord(**vars(item)) for item in outputs]
+        construct = OutputRecord.model_construct  # the workbench's own data: no validation needed
+        record.outputs = [construct(**vars(item)) for item in outputs]
+        record.output_count = len(outputs)
+        record.output_bytes = sum(item.size for item in outputs)
+        not_kept = keep_within_budget(outputs, run_dir / OUTPUT_DIR, self.history.keep_bytes)
+        if not_kept is not None:
+            record.outputs_not_kept = not_kept
+            notes.append(not_kept)
         for note in notes:
             self.notify(note)
         record.ended_processes = list(result.ended)
@@ -348,6 +368,8 @@ class Job:
         record.status = status
         record.message = message
         record.ended_at = datetime.now(timezone.utc)
+        elapsed = time.monotonic() - self._began
+        record.workbench_seconds = round(max(0.0, elapsed - (record.duration_seconds or 0.0)), 6)
         self.history.save(record)
         return record
 

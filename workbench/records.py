@@ -124,6 +124,8 @@ class RunRecord(_Record):
     ended_at: datetime | None = None
     duration_seconds: float | None = None
     """Wall-clock time from the App's start to its end, as the Node records it."""
+    workbench_seconds: float | None = None
+    """The workbench's own time for the run: checking, hashing, staging, collecting, recording."""
     status: RunStatus
     exit_code: int | None = None
     """The App's exit status; negative when a signal ended it."""
@@ -135,6 +137,15 @@ class RunRecord(_Record):
     kwargs: dict[str, str]
     inputs: list[StagedInputRecord] = []
     outputs: list[OutputRecord] = []
+    """Every entry the App left in `output/`, in path order. Saved in the run's `outputs.jsonl`,
+    not in `record.json` (see `workbench.runindex`); empty when loaded without outputs."""
+    output_count: int | None = None
+    """How many entries `outputs` has (set when the record is saved)."""
+    output_bytes: int | None = None
+    """Their total size."""
+    outputs_not_kept: str | None = None
+    """When the outputs were over the history's budget: what was kept and what was not.
+    Every output is still listed (path, size, sha256) in `outputs`."""
     output_dir: str
     """Absolute path of the kept copy of the run's `output/`."""
     stdout_log: str

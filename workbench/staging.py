@@ -32,7 +32,7 @@ from typing import Any
 from .appcache import AppSnapshot, Progress, SnapshotFile, app_cache_dir, file_digest
 from .appcache import snapshot as take_snapshot
 from .appdir import SYSTEM_DIRS, AppFolder
-from .fsutil import copy_and_hash, remove_tree
+from .fsutil import copy_and_hash, human_size, remove_tree
 
 
 class StagingError(Exception):
@@ -476,6 +476,32 @@ def _collect(
                 notes.append(f"output/{entry_rel}: could not be collected ({error.strerror or error})")
         pending.extend(reversed(folders))  # depth first, in name order
     found.sort(key=lambda item: item.path.split("/"))
+
+
+def keep_within_budget(outputs: list[CollectedOutput], keep_dir: Path, budget: int) -> str | None:
+    """Delete kept output files past `budget` bytes (in path order); say what was kept, or None.
+
+    Every output stays listed (path, size, sha256) in the record: only the bytes go.
+    """
+    files = [item for item in outputs if not item.is_symlink]
+    total = sum(item.size for item in files)
+    if total <= budget:
+        return None
+    kept_bytes = kept_files = 0
+    for item in files:
+        if kept_bytes + item.size <= budget:
+            kept_bytes += item.size
+            kept_files += 1
+            continue
+        try:
+            os.unlink(keep_dir / item.path)
+        except OSError:
+            pass
+    return (
+        f"outputs not all kept: {len(files):,} files of {human_size(total)} are over the history's budget"
+        f" of {human_size(budget)}; kept {kept_files:,} files ({human_size(kept_bytes)}) in path order;"
+        " every output is still listed with its size and sha256"
+    )
 
 
 def discard_workspace(workspace: Workspace) -> None:

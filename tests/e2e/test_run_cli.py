@@ -55,7 +55,9 @@ class TestSampleApps:
         # The run is kept in the history, with the same record.
         [run_dir] = run_dirs(app)
         assert run_dir.name == record["id"]
-        assert load_record(run_dir / "record.json") == record
+        # The history's record.json lists the outputs in outputs.jsonl beside it (see workbench.runindex).
+        assert load_record(run_dir / "record.json") == {k: v for k, v in record.items() if k != "outputs"}
+        assert (run_dir / "outputs.jsonl").read_text() == "" and record["outputs"] == []
         assert (app / ".workbench" / ".gitignore").read_text() == "*\n"
 
     def test_concat_stages_inputs(self, sample_app, tmp_path: Path) -> None:

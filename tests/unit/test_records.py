@@ -15,6 +15,7 @@ from workbench.fsutil import atomic_write_text
 from workbench.history import DEFAULT_KEEP_RUNS, RECORD_FILE, RunHistory, new_run_id
 from workbench.kwargs import ArgsMode
 from workbench.records import OutputRecord, RunRecord, StagedInputRecord
+from workbench.runindex import OUTPUTS_FILE, SUMMARY_FILE
 from workbench.status import RunStatus
 
 START = datetime(2026, 1, 2, 3, 4, 5, 123456, tzinfo=timezone.utc)
@@ -203,7 +204,7 @@ class TestAtomicWrite:
             history.save(make_record("r1", status=RunStatus.FAILED))
         monkeypatch.undo()
         assert history.load("r1") == record
-        assert os.listdir(history.run_dir("r1")) == [RECORD_FILE]
+        assert sorted(os.listdir(history.run_dir("r1"))) == sorted([RECORD_FILE, OUTPUTS_FILE, SUMMARY_FILE])
 
 
 def test_environment_facts_and_their_record_have_the_same_fields() -> None:

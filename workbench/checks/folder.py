@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shlex
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from ..appdir import RUNS_DIR, STATE_DIR, AppFolder
@@ -11,6 +12,7 @@ from ..fsutil import human_size
 from ..history import RunHistory
 from ..node.findings import blocks_publish, describe_verdict
 from ..records import RunRecord
+from ..runindex import RunSummary
 from ..status import RunStatus
 from .result import CheckResult, _failed, _passed, _plural
 
@@ -41,14 +43,31 @@ def check_outside_links(app: AppFolder) -> CheckResult:
     )
 
 
-def stored_runs(app: AppFolder) -> list[RunRecord]:
-    # Without runs there is nothing to read; RunHistory.root would create .workbench/.
-    if not (app.root / STATE_DIR / RUNS_DIR).is_dir():
-        return []
-    return RunHistory(app.root).records()
+class StoredRuns:
+    """The App's runs' summaries, newest first, read only as far as a check looks
+    (the last-run check stops at the first run of the current contents)."""
+
+    def __init__(self, app: AppFolder) -> None:
+        # Without runs there is nothing to read; RunHistory.root would create .workbench/.
+        has_runs = (app.root / STATE_DIR / RUNS_DIR).is_dir()
+        self._source: Iterator[RunSummary] = RunHistory(app.root).iter_summaries() if has_runs else iter(())
+        self._read: list[RunSummary] = []
+
+    def __iter__(self) -> Iterator[RunSummary]:
+        yield from self._read
+        for summary in self._source:
+            self._read.append(summary)
+            yield summary
+
+    def __bool__(self) -> bool:
+        return next(iter(self), None) is not None
 
 
-def check_last_run(app: AppFolder, runs: list[RunRecord], app_hash: str) -> CheckResult:
+def stored_runs(app: AppFolder) -> StoredRuns:
+    return StoredRuns(app)
+
+
+def check_last_run(app: AppFolder, runs: Iterable[RunRecord | RunSummary], app_hash: str) -> CheckResult:
     """The most recent run of the App's current contents succeeded, with a Node verdict of ok or warn."""
     name = "last_run"
     record = next((run for run in runs if run.app_hash == app_hash), None)
@@ -99,18 +118,26 @@ def _top_level_folders(path: Path) -> set[str]:
         return set()
 
 
-def _output_folders(record: RunRecord) -> list[str]:
-    """Folders the run left directly inside output/, from its record and its kept copy."""
-    folders = {item.path.split("/", 1)[0] for item in record.outputs if "/" in item.path}
-    return sorted(folders | _top_level_folders(Path(record.output_dir)))
+def _output_folders(record: RunRecord | RunSummary) -> list[str]:
+    """Folders the run left directly inside output/, from its record (or summary) and its kept copy."""
+    if isinstance(record, RunSummary):
+        folders = set(record.output_folders)
+    else:
+        folders = {item.path.split("/", 1)[0] for item in record.outputs if "/" in item.path}
+    kept = _top_level_folders(Path(record.output_dir)) if record.output_dir else set()
+    return sorted(folders | kept)
 
 
-def check_output_folders(app: AppFolder, runs: list[RunRecord]) -> CheckResult:
+def _output_count(record: RunRecord | RunSummary) -> int:
+    return record.output_count if isinstance(record, RunSummary) else len(record.outputs)
+
+
+def check_output_folders(app: AppFolder, runs: Iterable[RunRecord | RunSummary]) -> CheckResult:
     """The last run left no folder inside output/: the Node uploads only the entries directly inside it."""
     name = "output_folders"
-    if not runs:
+    record = next(iter(runs), None)
+    if record is None:
         return _passed(name, "no run yet to look at output/ (the Node uploads only its top-level entries)")
-    record = runs[0]
     folders = _output_folders(record)
     if folders:
         listed = ", ".join(f"output/{folder}/" for folder in folders)
@@ -120,4 +147,4 @@ def check_output_folders(app: AppFolder, runs: list[RunRecord]) -> CheckResult:
             " directly inside output/, so write files there (or an archive) instead",
             items=[f"output/{folder}/" for folder in folders],
         )
-    return _passed(name, f"the last run ({record.id}) wrote {_plural(len(record.outputs), 'file')} directly in output/")
+    return _passed(name, f"the last run ({record.id}) wrote {_plural(_output_count(record), 'file')} directly in output/")

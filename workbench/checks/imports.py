@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from pathlib import Path
 
 from ..appdir import REQUIREMENTS, AppFolder
@@ -10,10 +11,11 @@ from ..node.imports import app_imports, modules_from_names, undeclared
 from ..node.python import find_node_python
 from ..node.verdict import top_level_modules
 from ..records import RunRecord
+from ..runindex import RunSummary
 from .result import CheckResult, _failed, _passed, _plural
 
 
-def provided_by_requirements(app: AppFolder, runs: list[RunRecord]) -> tuple[frozenset[str], str]:
+def provided_by_requirements(app: AppFolder, runs: Iterable[RunRecord | RunSummary]) -> tuple[frozenset[str], str]:
     """The modules the App's requirements provide, and where that was learnt.
 
     From the installed environment of the newest run of the current requirements.txt
@@ -36,7 +38,7 @@ def provided_by_requirements(app: AppFolder, runs: list[RunRecord]) -> tuple[fro
     return modules_from_names(names), f"the names in {REQUIREMENTS} (run the App once to check the installed ones)"
 
 
-def check_imports(app: AppFolder, runs: list[RunRecord]) -> CheckResult:
+def check_imports(app: AppFolder, runs: Iterable[RunRecord | RunSummary]) -> CheckResult:
     """Every import of the App's Python files is in the Node's standard library, the App or its requirements."""
     name = "imports"
     files = app.files()

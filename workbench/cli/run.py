@@ -91,6 +91,12 @@ def _run_parser() -> argparse.ArgumentParser:
     _add_job_options(parser)
     parser.add_argument("--record", type=Path, metavar="FILE", help="also write the run's record (JSON) to FILE")
     parser.add_argument("--keep", type=int, metavar="N", help="keep the newest N runs in the history (default 50)")
+    parser.add_argument(
+        "--keep-bytes",
+        metavar="SIZE",
+        help="keep at most SIZE of logs and outputs in the history (500M, 2G; default 2G, or $WORKBENCH_KEEP_BYTES):"
+        " the oldest runs go first, and a run's outputs over it are listed but not all kept",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="no closing summary or Node verdict on stderr")
     parser.add_argument(
         "--node-strict",
@@ -125,7 +131,7 @@ def command_run(argv: list[str]) -> int:
     from ..environment import EnvironmentProvider
     from ..envs import environment_provider
     from ..errors import JobError
-    from ..fsutil import atomic_write_text
+    from ..fsutil import atomic_write_text, parse_size
     from ..history import DEFAULT_KEEP_RUNS, RunHistory
     from ..job import Buffering, Job, JobSpec, exit_status
     from ..kwargs import ArgsMode, ArgumentError
@@ -146,11 +152,19 @@ def command_run(argv: list[str]) -> int:
         keep = options.keep if options.keep is not None else DEFAULT_KEEP_RUNS
         if keep < 1:
             raise JobError(f"--keep {keep}: must be at least 1")
+        keep_bytes = None
+        if options.keep_bytes is not None:
+            try:
+                keep_bytes = parse_size(options.keep_bytes)
+            except ValueError as error:
+                raise JobError(f"--keep-bytes {error}") from None
         environment: EnvironmentProvider = environment_provider(
             options.python, reinstall=options.reinstall, install=not options.no_install, output=installer_output
         )
         job = Job(
-            app, spec, PassThrough(closed), history=RunHistory(app.root, keep=keep), environment=environment, notify=say
+            app, spec, PassThrough(closed), history=RunHistory(app.root, keep=keep, keep_bytes=keep_bytes),
+            environment=environment,
+            notify=say,
         )
     except (AppFolderError, ArgumentError, JobError, EnvironmentVariableError) as error:  # InterpreterError is a JobError
         say(str(error))
@@ -215,8 +229,12 @@ def summary_line(record: RunRecord) -> str:
         parts.append(f"({record.message})")
     if record.duration_seconds is not None:
         parts.append(f"in {record.duration_seconds:.2f} s")
+    if record.workbench_seconds is not None:
+        parts.append(f"(+ {record.workbench_seconds:.2f} s of the workbench's)")
     if record.outputs:
         parts.append(f"· {len(record.outputs)} output(s) in {record.output_dir}")
+    if record.outputs_not_kept:
+        parts.append("(not all kept)")
     parts.append(f"· run {record.id}")
     return " ".join(parts)
 

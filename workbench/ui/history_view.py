@@ -180,7 +180,9 @@ class HistoryView(TabView):
 
     @work(thread=True, exclusive=True, group="history-load", exit_on_error=False)
     def _load_records(self) -> None:
-        records = self.history.records()
+        # Without their outputs: the list costs the same however many files each run wrote.
+        # A run's outputs are read when it is highlighted (`_load_outputs`).
+        records = self.history.records(outputs=False)
         self.app.call_from_thread(self._show_records, records)
 
     def _show_records(self, records: list[RunRecord]) -> None:
@@ -243,16 +245,32 @@ class HistoryView(TabView):
         event.stop()
         record = self.records.get(str(event.row_key.value))
         if record is not None:
+            if record.output_count and not record.outputs:  # listed without its outputs
+                record = self.history.load(record.id) or record
             self.post_message(self.RunSelected(record))
 
     def _show_detail(self, record: RunRecord | None) -> None:
-        self.query_one("#history-outputs", OutputBrowser).show_run(record)
+        if record is not None and record.output_count and not record.outputs:
+            self._load_outputs(record)
+        else:
+            self.query_one("#history-outputs", OutputBrowser).show_run(record)
         if record is None:
             for log in self.query(Log):
                 log.clear()
             return
         self._set_summary(_summary(record, self.records.get(self.marked or "")))
         self._load_tails(record)
+
+    @work(thread=True, exclusive=True, group="history-outputs", exit_on_error=False)
+    def _load_outputs(self, record: RunRecord) -> None:
+        full = self.history.load(record.id)
+        if full is not None and not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_outputs, full)
+
+    def _show_outputs(self, record: RunRecord) -> None:
+        current = self.highlighted
+        if current is not None and current.id == record.id:
+            self.query_one("#history-outputs", OutputBrowser).show_run(record)
 
     @work(thread=True, exclusive=True, group="history-tails", exit_on_error=False)
     def _load_tails(self, record: RunRecord) -> None:
@@ -315,6 +333,9 @@ class HistoryView(TabView):
 
     @work(thread=True, exclusive=True, group="history-compare", exit_on_error=False)
     def _compare(self, old: RunRecord, new: RunRecord) -> None:
+        # The listed records carry no outputs: read both runs whole for the comparison.
+        old = self.history.load(old.id) or old
+        new = self.history.load(new.id) or new
         result = compare_runs(old, new)
         self.app.call_from_thread(self._show_comparison, result)
 
@@ -342,7 +363,10 @@ def _summary(record: RunRecord, marked: RunRecord | None) -> Content:
     if record.node is not None:
         blocking = ", ".join(item.code for item in record.node.findings if item.severity in ("fail", "hang"))
         parts.append(describe_verdict(record.node.verdict) + (f" ({blocking})" if blocking else ""))
-    parts.append(f"{len(record.outputs)} output{'s' if len(record.outputs) != 1 else ''}")
+    count = record.output_count if record.output_count is not None else len(record.outputs)
+    parts.append(f"{count} output{'s' if count != 1 else ''}")
+    if record.outputs_not_kept:
+        parts.append("outputs over the budget: not all kept")
     parts.append(f"args via {record.args_mode}")
     content = Content(" · ".join(parts))
     if marked is not None:

@@ -160,8 +160,8 @@ class PresetsView(PresetRuns):
         result = self.results.get(name)
         if result is not None and result.record is not None:
             return result.record
-        for record in self.history.records():
-            if record.preset == name:
-                return record
+        for summary in self.history.iter_summaries():
+            if summary.preset == name:
+                return self.history.load(summary.id)
         return None
 
