@@ -1,0 +1,285 @@
+"""Benchmark of the workbench at scale: big Apps, long histories, many outputs (run by hand).
+
+Every case is built in a temporary folder (never in the checkout), and the
+staged copies go to a private stage root there too. Prints, as ratios where a pair exists:
+
+(a) an unchanged 20,000-file App: `workbench run` against `python main.py` in it
+    (target: within 0.3 s), and a trivial App (target: within 80 ms);
+(b) a 500 MB App: a warm run copies nothing (target: no full copy);
+(c) Apps writing 10,000 and 200,000 outputs: the command's time against the App's
+    own, the workbench's time, and the size of record.json and the output listing;
+(d) `workbench preview` with 2,000 runs against 1 run (target: within 1.5x);
+(e) the TUI's start-up (to the History list filled) and worst event-loop stall
+    with 50 runs of 10,000 outputs, against an empty history (targets: 2x; 50 ms);
+(f) tab switching by number keys during an output flood: worst key latency (target 50 ms);
+(g) RSS over 1,000 tab switches (target: flat within 10 MB).
+
+Usage: python benchmarks/bench_scale.py [--skip-tui] [--reps N] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))  # this checkout's workbench, in this process as in the subprocesses
+
+
+def env_for_workbench(stage: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    env["WORKBENCH_STAGE_DIR"] = str(stage)
+    return env
+
+
+def timed(argv: list[str], cwd: Path, env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    return time.perf_counter() - started
+
+
+def median_of(reps: int, argv: list[str], cwd: Path, env: dict[str, str]) -> float:
+    return statistics.median(timed(argv, cwd, env) for _ in range(reps))
+
+
+def workbench(*args: str) -> list[str]:
+    return [sys.executable, "-m", "workbench", *args]
+
+
+def make_app(root: Path, main: str, files: int = 0, file_size: int = 40) -> Path:
+    root.mkdir(parents=True)
+    (root / "main.py").write_text(main)
+    per_folder = 100
+    for index in range(files):
+        folder = root / "vendor" / f"pkg{index // per_folder:04d}"
+        if index % per_folder == 0:
+            folder.mkdir(parents=True)
+        (folder / f"m{index % per_folder:03d}.py").write_bytes(b"#" * file_size)
+    return root
+
+
+def last_summary(app: Path) -> dict:
+    runs = sorted((app / ".workbench" / "runs").iterdir())
+    return json.loads((runs[-1] / "summary.json").read_text()) | {"dir": runs[-1]}
+
+
+def case_big_app(tmp: Path, env: dict[str, str], reps: int, files: int) -> None:
+    app = make_app(tmp / "big", 'print("hi")\n', files=files)
+    trivial = make_app(tmp / "trivial", 'print("hi")\n')
+    for target in (app, trivial):
+        timed(workbench("run", str(target), "-q"), REPO, env)  # the first run stages the copy
+    plain = median_of(reps, [sys.executable, "main.py"], app, env)
+    run = median_of(reps, workbench("run", str(app), "-q"), REPO, env)
+    plain_t = median_of(reps, [sys.executable, "main.py"], trivial, env)
+    run_t = median_of(reps, workbench("run", str(trivial), "-q"), REPO, env)
+    summary = last_summary(app)
+    print(f"(a) unchanged {files:,}-file App, median of {reps}: python main.py {plain:.3f} s,"
+          f" workbench run {run:.3f} s: +{run - plain:.3f} s (target +0.3 s), ratio {run / plain:.1f};"
+          f" the workbench's own time in the record {summary.get('workbench_seconds') or 0:.3f} s")
+    print(f"    trivial App: python main.py {plain_t:.3f} s, workbench run {run_t:.3f} s:"
+          f" +{(run_t - plain_t) * 1000:.0f} ms (target +80 ms)")
+
+
+def case_500mb(tmp: Path, env: dict[str, str], reps: int, megabytes: int) -> None:
+    from workbench.appdir import AppFolder
+    from workbench.staging import discard_workspace, stage_workspace
+
+    app_dir = make_app(tmp / "data-app", 'print("hi")\n')
+    chunk = os.urandom(1 << 20)
+    for index in range(5):
+        with open(app_dir / f"data{index}.bin", "wb") as handle:
+            for _ in range(megabytes // 5):
+                handle.write(chunk)
+    app = AppFolder.open(app_dir)
+    stage = Path(env["WORKBENCH_STAGE_DIR"])
+    started = time.perf_counter()
+    first = stage_workspace(app, [], parent=stage)
+    cold = time.perf_counter() - started
+    discard_workspace(first)
+    started = time.perf_counter()
+    second = stage_workspace(app, [], parent=stage)
+    warm = time.perf_counter() - started
+    discard_workspace(second)
+    plain = median_of(reps, [sys.executable, "main.py"], app_dir, env)
+    run = median_of(reps, workbench("run", str(app_dir), "-q"), REPO, env)
+    print(f"(b) {megabytes} MB App: first staging {cold:.2f} s ({first.restored} files copied),"
+          f" next {warm * 1000:.0f} ms ({second.restored} files copied: no full copy);"
+          f" workbench run {run:.3f} s against python main.py {plain:.3f} s (+{run - plain:.3f} s)")
+
+
+def case_outputs(tmp: Path, env: dict[str, str], count: int) -> None:
+    main = (
+        "import os\n"
+        f"for i in range({count}):\n"
+        "    d = f'output/part{i // 1000:04d}' if i >= 100 else 'output'\n"
+        "    os.makedirs(d, exist_ok=True)\n"
+        "    with open(f'{d}/f{i:06d}.txt', 'w') as f:\n"
+        "        f.write('x' * 20)\n"
+    )
+    app = make_app(tmp / f"outputs-{count}", main)
+    total = timed(workbench("run", str(app)), REPO, env)
+    summary = last_summary(app)
+    record_size = (summary["dir"] / "record.json").stat().st_size
+    listing = (summary["dir"] / "outputs.jsonl").stat().st_size
+    own = summary["duration_seconds"]
+    print(f"(c) {count:,} outputs: workbench run {total:.2f} s, the App {own:.2f} s (ratio {total / own:.1f}),"
+          f" the workbench {summary['workbench_seconds']:.2f} s; record.json {record_size / 1024:.1f} KiB,"
+          f" outputs.jsonl {listing / 1024 / 1024:.1f} MiB")
+
+
+def fake_history(app: Path, runs: int, outputs: int) -> None:
+    """Copies of one real run under new ids, each with `outputs` outputs listed."""
+    subprocess.run(workbench("run", str(app), "-q", "--keep", str(runs + 5)), cwd=REPO, check=True,
+                   env=env_for_workbench(app.parent / "stage"), stdout=subprocess.DEVNULL)
+    from workbench.history import RunHistory
+    from workbench.records import OutputRecord
+
+    history = RunHistory(app, keep=runs + 5)
+    [real] = history.records()
+    real.outputs = [OutputRecord(path=f"d{i // 500:03d}/f{i:05d}.txt", size=20, sha256="0" * 64)
+                    for i in range(outputs)]
+    base = real.started_at
+    from datetime import timedelta
+
+    from workbench.history import new_run_id
+
+    for index in range(runs - 1):
+        record = real.model_copy()
+        record.id = new_run_id((base - timedelta(minutes=index + 1)).replace(tzinfo=None))
+        record.started_at = base - timedelta(minutes=index + 1)
+        history.run_dir(record.id).mkdir(parents=True)
+        history.save(record)
+
+
+def case_preview(tmp: Path, env: dict[str, str], reps: int, runs: int) -> None:
+    one = make_app(tmp / "preview-1", 'print("hi")\n')
+    many = make_app(tmp / "preview-many", 'print("hi")\n')
+    fake_history(one, 1, 10)
+    fake_history(many, runs, 10)
+    t_one = median_of(reps, workbench("preview", str(one)), REPO, env)
+    t_many = median_of(reps, workbench("preview", str(many)), REPO, env)
+    print(f"(d) workbench preview: 1 run {t_one:.3f} s, {runs:,} runs {t_many:.3f} s: ratio {t_many / t_one:.2f}"
+          " (target 1.5)")
+
+
+class StallMeter:
+    def __init__(self, interval: float = 0.01) -> None:
+        self.interval = interval
+        self.worst = 0.0
+        self._stop = False
+
+    async def run(self) -> None:
+        while not self._stop:
+            before = time.perf_counter()
+            await asyncio.sleep(self.interval)
+            self.worst = max(self.worst, time.perf_counter() - before - self.interval)
+
+    def stop(self) -> None:
+        self._stop = True
+
+
+async def tui_start(app_dir: Path, runs: int) -> tuple[float, float]:
+    from textual.widgets import DataTable
+
+    from workbench.ui.app import create_app
+    from workbench.ui.history_view import HistoryView
+    from workbench.ui.settings import UISettings
+
+    meter = StallMeter()
+    task = asyncio.create_task(meter.run())
+    started = time.perf_counter()
+    app = create_app(app_dir, watch=False, settings=UISettings(cursor_blink=False, animate=False))
+    async with app.run_test(size=(120, 40)):
+        view = app.screen.query_one(HistoryView)
+        table = view.query_one("#history-table", DataTable)
+        while table.row_count < runs and time.perf_counter() - started < 60:
+            await asyncio.sleep(0.005)
+        filled = time.perf_counter() - started
+        await asyncio.sleep(0.5)
+    meter.stop()
+    await task
+    return filled, meter.worst
+
+
+async def tab_switching(app_dir: Path, switches: int, flood: bool) -> tuple[float, float, float]:
+    import psutil
+    from textual.widgets import TabbedContent
+
+    from workbench.ui.app import create_app
+    from workbench.ui.settings import UISettings
+
+    process = psutil.Process()
+    app = create_app(app_dir, watch=False, settings=UISettings(cursor_blink=False, animate=False))
+    latencies: list[float] = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        tabs = app.screen.query_one("#tabs", TabbedContent)
+        await asyncio.sleep(0.5)
+        if flood:
+            await pilot.press("r")
+            await asyncio.sleep(0.3)
+        keys = [("1", "app"), ("4", "run"), ("6", "history"), ("5", "outputs"), ("2", "arguments")]
+        rss_before = None
+        for index in range(switches):
+            key, pane = keys[index % len(keys)]
+            sent = time.perf_counter()
+            await pilot.press(key)
+            while tabs.active != pane and time.perf_counter() - sent < 5:
+                await asyncio.sleep(0.001)
+            latencies.append(time.perf_counter() - sent)
+            if index == 50:
+                rss_before = process.memory_info().rss
+        rss_after = process.memory_info().rss
+    return max(latencies), statistics.median(latencies), (rss_after - (rss_before or rss_after)) / 1024 / 1024
+
+
+def case_tui(tmp: Path, env: dict[str, str], switches: int, runs: int, outputs: int) -> None:
+    os.environ["WORKBENCH_STAGE_DIR"] = env["WORKBENCH_STAGE_DIR"]
+    empty = make_app(tmp / "tui-empty", 'print("hi")\n')
+    full = make_app(tmp / "tui-full", 'print("hi")\n')
+    fake_history(full, runs, outputs)
+    filled_empty, stall_empty = asyncio.run(tui_start(empty, 0))
+    filled_full, stall_full = asyncio.run(tui_start(full, runs))
+    print(f"(e) TUI start to History filled: empty history {filled_empty:.2f} s, {runs} runs of {outputs:,} outputs"
+          f" {filled_full:.2f} s: ratio {filled_full / filled_empty:.2f} (target 2);"
+          f" worst stall {stall_empty * 1000:.0f} ms / {stall_full * 1000:.0f} ms (target 50)")
+    flood = make_app(tmp / "tui-flood", "import time\nend = time.time() + 30\nwhile time.time() < end:\n"
+                     "    print('flood line ' * 5)\n")
+    worst, median, _rss = asyncio.run(tab_switching(flood, 100, flood=True))
+    print(f"(f) tab switch under a flood: worst key latency {worst * 1000:.0f} ms, median {median * 1000:.0f} ms"
+          " (target 50)")
+    _worst, _median, rss = asyncio.run(tab_switching(empty, switches, flood=False))
+    print(f"(g) RSS over {switches:,} tab switches (after the first 50): {rss:+.1f} MB (target within 10)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--reps", type=int, default=5)
+    parser.add_argument("--skip-tui", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="smaller cases (a tenth) for a quick look")
+    options = parser.parse_args()
+    scale = 10 if options.quick else 1
+    with tempfile.TemporaryDirectory(prefix="bench-scale-") as name:
+        tmp = Path(name)
+        env = env_for_workbench(tmp / "stage")
+        case_big_app(tmp, env, options.reps, 20_000 // scale)
+        case_500mb(tmp, env, options.reps, 500 // scale)
+        case_outputs(tmp, env, 10_000 // scale)
+        case_outputs(tmp, env, 200_000 // scale)
+        case_preview(tmp, env, options.reps, 2_000 // scale)
+        if not options.skip_tui:
+            case_tui(tmp, env, 1_000 // scale, 50, 10_000 // scale)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
