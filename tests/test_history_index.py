@@ -39,6 +39,7 @@ def save_run(history: RunHistory, minutes: int, outputs: int = 0, size: int = 10
         **extra,
     )
     history.save(record)
+    history.release(run_id)  # ended: no longer live
     return record
 
 

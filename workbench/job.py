@@ -314,8 +314,7 @@ class Job:
 
         record.node = NodeRecord.of(findings)
 
-        construct = OutputRecord.model_construct  # the workbench's own data: no validation needed
-        record.outputs = [construct(**vars(item)) for item in outputs]
+        record.outputs = [OutputRecord(**vars(item)) for item in outputs]
         record.output_count = len(outputs)
         record.output_bytes = sum(item.size for item in outputs)
         not_kept = keep_within_budget(outputs, run_dir / OUTPUT_DIR, self.history.keep_bytes)

@@ -288,8 +288,7 @@ def read_outputs(run_dir: Path, start: int = 0, count: int | None = None) -> lis
 
 
 def output_records(run_dir: Path, start: int = 0, count: int | None = None) -> list[OutputRecord]:
-    """A page of a run's outputs as record models (built without validation: the workbench wrote them)."""
+    """A page of a run's outputs as record models."""
     from .records import OutputRecord
 
-    construct = OutputRecord.model_construct
-    return [construct(**item) for item in iter_outputs(run_dir, start, count)]
+    return [OutputRecord(**item) for item in iter_outputs(run_dir, start, count)]
