@@ -86,19 +86,82 @@ def test_a_record_from_before_summaries_gets_one(tmp_path: Path) -> None:
     assert history.load(record.id).outputs == record.outputs
 
 
+def _fill_outputs(history: RunHistory, record: RunRecord, size: int) -> None:
+    out = history.run_dir(record.id) / "output" / "d"
+    out.mkdir(parents=True)
+    (out / "f00000.txt").write_bytes(b"x" * size)
+
+
 def test_byte_budget_prunes_the_oldest_finished_runs(tmp_path: Path) -> None:
     history = RunHistory(tmp_path, keep=50, keep_bytes=25_000)
     runs = [save_run(history, minute, outputs=1, size=10_000) for minute in range(4)]
     for record in runs:  # the kept bytes are the outputs' (and the small files')
-        out = history.run_dir(record.id) / "output" / "d"
-        out.mkdir(parents=True)
-        (out / "f00000.txt").write_bytes(b"x" * 10_000)
-    live = runs[0].id  # pretend the oldest is still going: no summary yet
-    (history.run_dir(live) / SUMMARY_FILE).unlink()
-    (history.run_dir(live) / "record.json").unlink()
-    removed = history.prune(protect=frozenset({runs[3].id}))
-    assert removed == [runs[1].id]  # newest two fit; the next is over; the live one stays
-    assert sorted(history.run_ids()) == sorted([runs[0].id, runs[2].id, runs[3].id])
+        _fill_outputs(history, record, 10_000)
+    removed = history.prune()
+    assert removed == [runs[1].id, runs[0].id]  # the newest two fit; the older go, oldest last in line
+    assert sorted(history.run_ids()) == sorted([runs[2].id, runs[3].id])
+
+
+def test_a_live_run_over_the_budget_and_the_count_is_never_pruned(tmp_path: Path) -> None:
+    history = RunHistory(tmp_path, keep=1, keep_bytes=15_000)
+    live_id = new_run_id(START.replace(tzinfo=None) - timedelta(minutes=5))  # the oldest of all
+    live_dir = history.create_run_dir(live_id)  # going: its lock is held, it has no record yet
+    (live_dir / "output").mkdir()
+    (live_dir / "output" / "big.bin").write_bytes(b"x" * 50_000)
+    runs = [save_run(history, minute, outputs=1, size=10_000) for minute in range(3)]
+    for record in runs:
+        _fill_outputs(history, record, 10_000)
+    other = RunHistory(tmp_path, keep=1, keep_bytes=15_000)  # as another process sees it: only the lock says live
+    removed = other.prune()
+    assert sorted(removed) == sorted([runs[0].id, runs[1].id])
+    assert sorted(other.run_ids()) == sorted([live_id, runs[2].id])
+    history.release(live_id)  # ended: now it may go
+    assert other.prune() == [live_id]
+
+
+def test_the_summary_carries_the_node_verdict_for_the_last_run_check(tmp_path: Path) -> None:
+    from workbench.checks.folder import check_last_run
+    from workbench.records import FindingRecord, NodeRecord
+
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "main.py").write_text("print(1)\n")
+    folder = AppFolder.open(app)
+    history = RunHistory(app)
+    finding = FindingRecord(code="pipe_blocks", severity="hang", message="64 KiB on stdout")
+    older = save_run(history, 0, node=NodeRecord(verdict="ok"))
+    newer = save_run(history, 1, node=NodeRecord(verdict="hang", findings=[finding]))
+    for record in (older, newer):  # the check reads no record
+        (history.run_dir(record.id) / "record.json").write_text("not json")
+    summary = history.summaries()[0]
+    assert summary.node is not None and summary.node.verdict == "hang"
+    assert [(item.code, item.severity, item.message) for item in summary.node.findings] == [
+        ("pipe_blocks", "hang", "64 KiB on stdout")
+    ]
+    check = check_last_run(folder, history.iter_summaries(), "h" * 64)
+    assert not check.ok and newer.id in check.detail and "pipe_blocks" in check.detail
+    (history.run_dir(newer.id) / SUMMARY_FILE).unlink()  # with its record unreadable, the newer run is not listed
+    check = check_last_run(folder, history.iter_summaries(), "h" * 64)
+    assert check.ok and older.id in check.detail
+
+
+def test_latest_stops_at_the_newest_run(tmp_path: Path, monkeypatch) -> None:
+    from workbench import runindex
+
+    history = RunHistory(tmp_path)
+    runs = [save_run(history, minute, outputs=10) for minute in range(20)]
+    read: list[Path] = []
+    original = runindex.read_summary
+
+    def counting(run_dir: Path, record_file: str = "record.json"):
+        read.append(run_dir)
+        return original(run_dir, record_file)
+
+    monkeypatch.setattr("workbench.history.read_summary", counting)
+    latest = history.latest(outputs=False)
+    assert latest is not None and latest.id == runs[-1].id and latest.output_count == 10
+    assert latest.outputs == []
+    assert read == [history.run_dir(runs[-1].id)]
 
 
 def test_outputs_over_the_budget_are_listed_but_not_all_kept(make_app) -> None:
