@@ -18,13 +18,13 @@ Then this file steps aside: its folder leaves `sys.path`, and a
 `sitecustomize` that it shadows, if any, runs as it would have.
 """
 
+import atexit
 import importlib.machinery
 import importlib.util
 import io
 import os
 import sys
 import threading
-import time
 
 _INTERVAL = 0.05
 _BURST_WRITES = 50
@@ -95,8 +95,7 @@ def _flush_forever():
         last = None
     else:
         last = _write_calls()
-    while True:
-        time.sleep(_INTERVAL)
+    while not _stopping.wait(_INTERVAL):
         if last is not None and getattr(sys.stdout, "line_buffering", False):
             now = _write_calls()
             if now is not None and now - last > _BURST_WRITES:
@@ -110,8 +109,23 @@ def _flush_forever():
                 pass
 
 
+_stopping = threading.Event()
+_flusher = []
+
+
 def _start():
-    threading.Thread(target=_flush_forever, name="workbench-flush", daemon=True).start()
+    thread = threading.Thread(target=_flush_forever, name="workbench-flush", daemon=True)
+    _flusher[:] = [thread]
+    thread.start()
+
+
+def _stop():
+    """At exit, before Python's own last flush: a daemon thread frozen inside `stdout.flush()`
+    would hold the stream's lock then, and Python aborts ("could not acquire lock ... at
+    interpreter shutdown, possibly due to daemon threads")."""
+    _stopping.set()
+    for thread in _flusher:
+        thread.join(1.0)
 
 
 if _write_calls is None and _count_stdout_writes():
@@ -119,6 +133,7 @@ if _write_calls is None and _count_stdout_writes():
 _line_buffered(True)
 _start()
 os.register_at_fork(after_in_child=_start)
+atexit.register(_stop)
 
 _here = os.path.dirname(os.path.abspath(__file__))
 sys.path[:] = [entry for entry in sys.path if os.path.abspath(entry or os.curdir) != _here]
