@@ -50,7 +50,7 @@ def last_run(app: AppFolder):
 
 def test_stored_runs_are_the_apps_records_newest_first(make_app) -> None:
     app = AppFolder.open(make_app("x = 1\n"))
-    assert stored_runs(app) == []
+    assert list(stored_runs(app)) == []
     first = record(app)
     second = record(app)
     assert [run.id for run in stored_runs(app)] == [second.id, first.id]
