@@ -24,11 +24,13 @@ PRESETS_FILE = "presets.toml"
 """The App's saved Job presets (see `workbench.presets`): the author's tests, not part of the App."""
 GOLDEN_DIR = "golden"
 """Golden copies of the presets' expected outputs, beside PRESETS_FILE; not part of the App."""
+DECLARED_FILE = "arguments.toml"
+"""The keyword arguments the App declares on the platform (see `workbench.declared`); not part of the App."""
 
 # Excluded wherever they appear in the tree.
 _EXCLUDED_ANYWHERE = frozenset({"__pycache__", ".git", ".hg", ".svn", ".bzr", ".DS_Store"})
 # Excluded only at the App's root.
-_EXCLUDED_AT_ROOT = frozenset({STATE_DIR, ".venv", *SYSTEM_DIRS, PRESETS_FILE, GOLDEN_DIR})
+_EXCLUDED_AT_ROOT = frozenset({STATE_DIR, ".venv", *SYSTEM_DIRS, PRESETS_FILE, GOLDEN_DIR, DECLARED_FILE})
 
 
 class AppFolderError(Exception):

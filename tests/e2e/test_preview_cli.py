@@ -213,3 +213,19 @@ def test_the_outputs_samples_nested_folder_blocks_publish_as_a_node_would_fail_t
     assert not checks["output_folders"]["ok"] and "output/reports/" in checks["output_folders"]["detail"]
     publish = next(item for item in data["actions"] if item["name"] == "publish")
     assert not publish["allowed"] and publish["refused_by"] == "check:last_run"
+
+
+def test_preview_reads_the_declared_arguments_not_the_job_draft(capsys, sample_app) -> None:
+    from workbench.declared import save_declared
+    from workbench.draft import JobDraft, save_draft
+
+    root = sample_app("echo")
+    save_draft(root, JobDraft(kwargs={"bad name": "typed in the editor"}))  # the next Job, not a declaration
+    checks = {item["name"]: item for item in _json(capsys, str(root))["checks"]}
+    assert checks["arguments"]["ok"] and "no keyword arguments declared" in checks["arguments"]["detail"]
+    assert not checks["arguments_read"]["ok"]
+    save_declared(root, {"message_string": "Hello InfraX!"})
+    checks = {item["name"]: item for item in _json(capsys, str(root))["checks"]}
+    assert checks["arguments"]["ok"] and "message_string" in checks["arguments"]["detail"]
+    assert checks["arguments_read"]["ok"]
+    assert "arguments.toml" not in checks["deploy_upload"]["detail"]

@@ -23,7 +23,7 @@ from workbench.checks import (
     parse_main,
     run_checks,
 )
-from workbench.draft import JobDraft, save_draft
+from workbench.declared import save_declared
 from workbench.history import RunHistory, new_run_id
 from workbench.job import Job, JobSpec
 from workbench.kwargs import ArgsMode
@@ -203,14 +203,14 @@ def test_no_declared_arguments_is_fine(make_app) -> None:
 
 def test_valid_declared_arguments(make_app) -> None:
     root = make_app("x = 1\n")
-    save_draft(root, JobDraft(kwargs={"message_string": "hi", "count": ""}))
+    save_declared(root, {"message_string": "hi", "count": ""})
     check = check_arguments(AppFolder.open(root))
     assert check.ok and "message_string, count" in check.detail
 
 
 def test_invalid_declared_arguments_use_the_run_rules(make_app) -> None:
     root = make_app("x = 1\n")
-    save_draft(root, JobDraft(kwargs={"a b": "x", "long": "y" * 1025}))
+    save_declared(root, {"a b": "x", "long": "y" * 1025})
     check = check_arguments(AppFolder.open(root))
     assert not check.ok and check.level == "error"
     assert "'a b'" in check.detail and "whitespace" in check.detail
@@ -283,7 +283,7 @@ def test_using_the_whole_object_is_noticed() -> None:
 def _argument_reads(make_app, source: str, declared: dict[str, str]):
     root = make_app(source)
     if declared:
-        save_draft(root, JobDraft(kwargs=declared))
+        save_declared(root, declared)
     app = AppFolder.open(root)
     tree, _ = parse_main(app)
     return check_argument_reads(app, tree)

@@ -17,7 +17,7 @@ from workbench.checks import (
     parse_main,
     run_checks,
 )
-from workbench.draft import JobDraft, save_draft
+from workbench.declared import save_declared
 
 
 def test_a_main_py_that_parses_but_does_not_compile_fails_with_the_reason(make_app) -> None:
@@ -29,7 +29,7 @@ def test_a_main_py_that_parses_but_does_not_compile_fails_with_the_reason(make_a
 def argument_check(make_app, source: str, declared: dict[str, str] | None = None):
     root = make_app(source)
     if declared:
-        save_draft(root, JobDraft(kwargs=declared))
+        save_declared(root, declared)
     app = AppFolder.open(root)
     tree, _ = parse_main(app)
     return check_argument_reads(app, tree)

@@ -11,7 +11,7 @@ import pytest
 from conftest import REPO
 from workbench.appdir import STATE_DIR, AppFolder
 from workbench.checks import CheckResult
-from workbench.draft import JobDraft, save_draft
+from workbench.declared import save_declared
 from workbench.lifecycle import (
     GATES,
     LIFECYCLE_FILE,
@@ -259,9 +259,9 @@ def test_preview_of_a_broken_app_in_testing(make_app) -> None:
     assert "line 1" in publish.reason
 
 
-def test_preview_reads_the_declared_arguments_from_the_draft(make_app) -> None:
+def test_preview_reads_the_declared_arguments_from_arguments_toml(make_app) -> None:
     root = make_app("print('hi')\n")
-    save_draft(root, JobDraft(kwargs={"bad name": "x"}))
+    save_declared(root, {"bad name": "x"})
     result = preview(AppFolder.open(root), State.CREATED)
     start = result.action("start_testing")
     assert start.refused_by == "check:arguments"

@@ -4,29 +4,37 @@ from __future__ import annotations
 
 import ast
 
-from ..appdir import ENTRY_POINT, AppFolder
-from ..draft import load_draft
+from ..appdir import DECLARED_FILE, ENTRY_POINT, AppFolder
+from ..declared import DeclaredArgumentsError, load_declared
 from ..kwargs import argument_problems
 from .argument_reads import ArgumentRead, find_argument_reads
 from .result import CheckResult, _failed, _passed, _plural, _skipped
 
 
 def declared_arguments(app: AppFolder) -> dict[str, str]:
-    """The App's declared keyword arguments: the workbench's Job draft (`.workbench/draft.json`)."""
-    return load_draft(app.root).kwargs
+    """The App's declared keyword arguments (`arguments.toml`, see `workbench.declared`).
+
+    None when the file is unreadable: `check_arguments` says why; the other checks read it as none.
+    """
+    try:
+        return load_declared(app.root)
+    except DeclaredArgumentsError:
+        return {}
 
 
 def check_arguments(app: AppFolder) -> CheckResult:
     """The declared keyword arguments follow the platform's rules (as `workbench run` checks them)."""
     name = "arguments"
-    declared = declared_arguments(app)
+    try:
+        declared = load_declared(app.root)
+    except DeclaredArgumentsError as error:
+        return _failed(name, "error", str(error), items=[str(error)])
     if not declared:
-        return _passed(name, "no keyword arguments declared in the workbench's Job draft")
+        return _passed(name, f"no keyword arguments declared ({DECLARED_FILE})")
     problems = argument_problems(dict(declared))
     if problems:
         return _failed(name, "error", "; ".join(problems), items=problems)
     return _passed(name, f"{_plural(len(declared), 'keyword argument')} declared: " + ", ".join(declared))
-
 
 
 def check_argument_reads(app: AppFolder, tree: ast.Module | None) -> CheckResult:

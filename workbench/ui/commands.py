@@ -37,6 +37,11 @@ COMMANDS: tuple[PaletteCommand, ...] = (
         "Toggle output buffering: unbuffered / flushed", "Exact order, or fast for chatty Apps", "toggle_buffering"
     ),
     PaletteCommand("Add an argument", "A new keyword argument row", "add_argument"),
+    PaletteCommand(
+        "Declare the arguments",
+        "Declare the Job's keyword arguments as the App's (arguments.toml, read by the publish checks)",
+        "declare_arguments",
+    ),
     PaletteCommand("Clear the inputs", "Unstage every input", "clear_inputs"),
     PaletteCommand("Open the stdout log", "The last run's full stdout in $PAGER", "open_log('stdout')"),
     PaletteCommand("Open the stderr log", "The last run's full stderr in $PAGER", "open_log('stderr')"),

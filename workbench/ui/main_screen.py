@@ -13,7 +13,8 @@ from textual.screen import Screen
 from textual.widgets import Button, TabbedContent, TabPane, Tabs
 from textual.worker import Worker, WorkerState
 
-from ..appdir import AppFolder
+from ..appdir import DECLARED_FILE, AppFolder
+from ..declared import save_declared
 from ..display import safe_text
 from ..draft import DraftStore, JobDraft, spec_from_draft
 from ..history import RunHistory
@@ -58,6 +59,8 @@ class MainScreen(Screen[None]):
         Binding("b", "toggle_buffering", "Buffering", id="toggle_buffering", show=False,
                 tooltip="The App's output unbuffered (exact order) or flushed every 50 ms (fast)"),
         Binding("ctrl+n", "add_argument", "Add argument", id="add_argument", show=False, tooltip="Add a keyword argument row"),
+        Binding("d", "declare_arguments", "Declare arguments", id="declare_arguments", show=False,
+                tooltip="The Job's arguments become the App's (arguments.toml)"),
         Binding("o", "open_log('stdout')", "stdout log", id="open_stdout", show=False,
                 tooltip="Open the last run's full stdout log in $PAGER"),
         Binding("O", "open_log('stderr')", "stderr log", id="open_stderr", show=False,
@@ -498,6 +501,23 @@ class MainScreen(Screen[None]):
         """Add a keyword argument row and put the cursor in its name."""
         self.query_one("#tabs", TabbedContent).active = "arguments"
         self.call_later(self.query_one(ArgumentsEditor).action_add_argument)
+
+    def action_declare_arguments(self) -> None:
+        """Declare the Job's keyword arguments as the App's: written to arguments.toml, which the checks read."""
+        problems = self.query_one(ArgumentsEditor).problems()
+        if problems:
+            self.notify(f"not declared: {'; '.join(problems)}", severity="error", title="Arguments")
+            return
+        kwargs = dict(self.draft.kwargs)
+        try:
+            save_declared(self.app_folder.root, kwargs)
+        except OSError as error:
+            self.notify(f"{DECLARED_FILE} could not be written: {error.strerror or error}", severity="error")
+            return
+        names = ", ".join(kwargs) or "none"
+        self.notify(safe_text(f"declared in {DECLARED_FILE}: {names}"), markup=False)
+        self._reload("app")
+        self._reload("lifecycle")
 
     def action_clear_inputs(self) -> None:
         """Unstage every input."""
