@@ -44,7 +44,7 @@ TARGETS: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "runner": ("workbench/runner.py", ("test_runner.py", "test_proctree.py")),
     "staging": ("workbench/staging.py", ("test_staging.py", "test_staging_reuse.py", "test_staging_slots.py")),
-    "history": ("workbench/history.py", ("test_records.py", "test_history.py")),
+    "history": ("workbench/history.py", ("test_records.py", "test_history.py", "test_history_live.py")),
     "judge": ("workbench/presets/judge.py", ("test_presets.py", "test_presets_judge.py")),
 }
 
