@@ -21,6 +21,8 @@ def open_fds() -> int:
 
 def test_a_live_run_is_marked_with_its_process_and_seen_live_by_every_history(tmp_path: Path) -> None:
     ours = RunHistory(tmp_path)
+    ours.root  # noqa: B018  (makes .workbench/)
+    before = open_fds()
     path = ours.create_run_dir(OLD)
     assert (path / LIVE_FILE).read_text() == f"{os.getpid()}\n"
     assert ours.is_live(OLD) is True
@@ -28,6 +30,7 @@ def test_a_live_run_is_marked_with_its_process_and_seen_live_by_every_history(tm
     ours.release(OLD)
     assert not (path / LIVE_FILE).exists()
     assert not ours.is_live(OLD) and not RunHistory(tmp_path).is_live(OLD)
+    assert open_fds() == before  # the lock was let go with its descriptor
 
 
 def test_a_marker_nobody_holds_is_not_live_and_reading_it_leaves_nothing_open(tmp_path: Path) -> None:
