@@ -1,12 +1,44 @@
-"""The workbench's header: the App, its simulated lifecycle state, the args mode and watch mode."""
+"""The workbench's header: the App, its simulated lifecycle state, the args mode and watch mode, the run.
+
+Every value is typed (an enum where it is one of a few) and bound from the
+main screen's reactives of the same names (`MainScreen.compose` calls
+`data_bind`): the screen owns the state, the header only draws it.
+"""
 
 from __future__ import annotations
+
+from enum import StrEnum
 
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
 from ..display import safe_text
+from ..job import Buffering
+from ..kwargs import ArgsMode
+from ..lifecycle import State
+from ..status import RunStatus
+from .settings import OnSave, WatchTarget
+
+
+class RunState(StrEnum):
+    """What the header says of the run while no finished run's status (`RunStatus`) stands."""
+
+    IDLE = "idle"
+    """No run yet in this session, and none going."""
+    RUNNING = "running"
+    REFUSED = "refused"
+    """The last start was refused (its arguments, say) and nothing ran."""
+
+
+RunShown = RunState | RunStatus
+"""The run as the header shows it: going, refused, idle, or how the last one ended."""
+
+_RUN_STYLES: dict[RunShown, str] = {
+    RunState.RUNNING: "bold cyan",
+    RunStatus.FAILED: "bold red",
+    RunStatus.SUCCEEDED: "bold green",
+}
 
 
 class WorkbenchHeader(Widget):
@@ -22,17 +54,21 @@ class WorkbenchHeader(Widget):
     """
 
     app_name: reactive[str] = reactive("")
-    lifecycle_state: reactive[str | None] = reactive(None)
-    args_mode: reactive[str] = reactive("stdin")
+    lifecycle_state: reactive[State | None] = reactive(None)
+    args_mode: reactive[ArgsMode] = reactive(ArgsMode.STDIN)
     watching: reactive[bool] = reactive(True)
-    on_save: reactive[str] = reactive("restart")
-    run_status: reactive[str] = reactive("idle")
-    buffering: reactive[str] = reactive("flushed")
-    watch_target: reactive[str] = reactive("job")
-    """What a save runs: `job`, `presets` or `both` (shown when not `job`)."""
+    on_save: reactive[OnSave] = reactive(OnSave.RESTART)
+    run_status: reactive[RunShown] = reactive(RunState.IDLE)
+    buffering: reactive[Buffering] = reactive(Buffering.FLUSHED)
+    watch_target: reactive[WatchTarget] = reactive(WatchTarget.JOB)
+    """What a save runs (shown when not the Job alone)."""
     round_result: reactive[str | None] = reactive(None)
     """The last round of presets: `presets 11/12 · 1 regression`."""
     round_ok: reactive[bool] = reactive(True)
+
+    def __init__(self, app_name: str, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.set_reactive(WorkbenchHeader.app_name, app_name)
 
     def render(self) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
@@ -40,17 +76,16 @@ class WorkbenchHeader(Widget):
             text.append(" Workbench ", style="bold reverse")
         text.append(f" {safe_text(self.app_name)} ", style="bold")
         sep = ("│", "dim")
-        if self.lifecycle_state:
-            text.append_text(Text.assemble(sep, " state ", (self.lifecycle_state, "bold"), " "))
-        text.append_text(Text.assemble(sep, " args ", (self.args_mode, "bold"), " "))
-        if self.buffering != "flushed":  # shown only when not the default
-            text.append_text(Text.assemble(sep, " output ", (self.buffering, "bold"), " "))
-        target = {"presets": "·presets", "both": "·job+presets"}.get(self.watch_target, "")
-        watch = (f"on·{self.on_save}{target}", "bold green") if self.watching else ("off", "bold yellow")
+        if self.lifecycle_state is not None:
+            text.append_text(Text.assemble(sep, " state ", (self.lifecycle_state.value, "bold"), " "))
+        text.append_text(Text.assemble(sep, " args ", (self.args_mode.value, "bold"), " "))
+        if self.buffering is not Buffering.FLUSHED:  # shown only when not the default
+            text.append_text(Text.assemble(sep, " output ", (self.buffering.value, "bold"), " "))
+        target = {WatchTarget.PRESETS: "·presets", WatchTarget.BOTH: "·job+presets"}.get(self.watch_target, "")
+        watch = (f"on·{self.on_save.value}{target}", "bold green") if self.watching else ("off", "bold yellow")
         text.append_text(Text.assemble(sep, " watch ", watch, " "))
-        status_style = {"running": "bold cyan", "failed": "bold red", "succeeded": "bold green"}
-        shown = self.run_status.replace("_", " ")  # timed_out reads "timed out"
-        text.append_text(Text.assemble(sep, " run ", (shown, status_style.get(self.run_status, "bold"))))
+        shown = self.run_status.value.replace("_", " ")  # timed_out reads "timed out"
+        text.append_text(Text.assemble(sep, " run ", (shown, _RUN_STYLES.get(self.run_status, "bold"))))
         if self.round_result:
             style = "bold green" if self.round_ok else "bold red"
             text.append_text(Text.assemble(" ", sep, " ", (self.round_result, style)))

@@ -110,7 +110,7 @@ class LifecyclePanel(TabView):
     class StateChanged(Message):
         """The author set the simulated lifecycle state (it is saved in `.workbench/`)."""
 
-        state: str
+        state: State
 
     def __init__(self, app: AppFolder, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
@@ -187,7 +187,7 @@ class LifecyclePanel(TabView):
         else:
             self._describe_action(actions.cursor_row)
         if changed:
-            self.post_message(self.StateChanged(result.state.value))
+            self.post_message(self.StateChanged(result.state))
 
     # ------------------------------------------------------------- the state
 

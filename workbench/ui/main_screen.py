@@ -9,6 +9,7 @@ from dataclasses import replace
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Button, TabbedContent, TabPane, Tabs
 from textual.worker import Worker, WorkerState
@@ -20,14 +21,14 @@ from ..draft import DraftStore, JobDraft, spec_from_draft
 from ..history import RunHistory
 from ..job import Buffering, JobSpec
 from ..kwargs import ArgsMode
-from ..lifecycle import load_simulated_state
+from ..lifecycle import State, load_simulated_state
 from ..records import RunRecord
 from ..watch import watch_app
 from .app_pane import AppPane
 from .arguments_editor import ArgumentsEditor
 from .debounce import Debounce
 from .footer import WorkbenchFooter
-from .header import WorkbenchHeader
+from .header import RunShown, RunState, WorkbenchHeader
 from .help import HelpScreen, help_sections
 from .history_view import HistoryView
 from .inputs_pane import InputsPane
@@ -87,6 +88,20 @@ class MainScreen(Screen[None]):
         Binding("ctrl+o", "open_folder", "Open folder", id="open_folder", show=False, tooltip="Open another App folder"),
     ]
 
+    # What the header shows (bound to it by `data_bind` in compose): the screen owns it, typed.
+    args_mode: reactive[ArgsMode] = reactive(ArgsMode.STDIN)
+    """How the next run passes its arguments (the draft's args mode)."""
+    watching: reactive[bool] = reactive(True)
+    """Watch mode: a save to the App's files runs it again."""
+    on_save: reactive[OnSave] = reactive(OnSave.RESTART)
+    watch_target: reactive[WatchTarget] = reactive(WatchTarget.JOB)
+    buffering: reactive[Buffering] = reactive(Buffering.FLUSHED)
+    run_status: reactive[RunShown] = reactive(RunState.IDLE)
+    lifecycle_state: reactive[State | None] = reactive(None)
+    round_result: reactive[str | None] = reactive(None)
+    """The last finished round of presets, in words."""
+    round_ok: reactive[bool] = reactive(True)
+
     def __init__(self, app_folder: AppFolder, settings: UISettings, store: DraftStore | None = None) -> None:
         super().__init__()
         self.app_folder = app_folder
@@ -95,10 +110,12 @@ class MainScreen(Screen[None]):
         self.store = store if store is not None else DraftStore(app_folder.root)
         """The one Job draft: the editors change it, a run reads it, it is saved after a pause."""
         self._save_later = Debounce(self, settings.draft_save_delay, self._save_draft)
-        self.watching = settings.watch
-        self.on_save = settings.on_save
-        self.watch_target = WatchTarget(settings.watch_target)
-        self.buffering = Buffering(settings.buffering)
+        self.set_reactive(MainScreen.watching, settings.watch)
+        self.set_reactive(MainScreen.on_save, OnSave(settings.on_save))
+        self.set_reactive(MainScreen.watch_target, WatchTarget(settings.watch_target))
+        self.set_reactive(MainScreen.buffering, Buffering(settings.buffering))
+        self.set_reactive(MainScreen.args_mode, self.store.draft.args_mode)
+        self.set_reactive(MainScreen.lifecycle_state, load_simulated_state(app_folder.root))
         self._pending_trigger: str | None = None
         self._watch_stop: asyncio.Event | None = None
         self._stale: set[str] = set()
@@ -107,7 +124,17 @@ class MainScreen(Screen[None]):
     # -- building ------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield WorkbenchHeader(id="header")
+        yield WorkbenchHeader(self.app_folder.name, id="header").data_bind(
+            MainScreen.args_mode,
+            MainScreen.watching,
+            MainScreen.on_save,
+            MainScreen.watch_target,
+            MainScreen.buffering,
+            MainScreen.run_status,
+            MainScreen.lifecycle_state,
+            MainScreen.round_result,
+            MainScreen.round_ok,
+        )
         with TabbedContent(initial="run", id="tabs"):
             with TabPane("App", id="app"):
                 yield AppPane(self.app_folder, id="app-pane")
@@ -142,13 +169,6 @@ class MainScreen(Screen[None]):
         self.query_one("#tabs", TabbedContent).query_one(Tabs).can_focus = False
         self.view(self._active_tab()).take_focus()
         self.store.on_change = self._save_later.poke
-        header = self.query_one(WorkbenchHeader)
-        header.app_name = self.app_folder.name
-        header.args_mode = self.draft.args_mode.value
-        header.on_save = self.on_save.value
-        header.watch_target = self.watch_target.value
-        header.buffering = self.buffering.value
-        header.lifecycle_state = load_simulated_state(self.app_folder.root).value
         self._set_watch(self.watching, announce=False)
         latest = self.history.latest()
         if latest is not None:
@@ -210,7 +230,7 @@ class MainScreen(Screen[None]):
     def _mode_changed(self, event: ArgumentsEditor.ModeChanged) -> None:
         self.store.update(args_mode=event.mode)
         self._forget_refusal()
-        self.query_one(WorkbenchHeader).args_mode = event.mode.value
+        self.args_mode = event.mode
 
     @on(InputsPane.Changed)
     def _inputs_changed(self, event: InputsPane.Changed) -> None:
@@ -223,7 +243,7 @@ class MainScreen(Screen[None]):
         if pane.refused and not self.query_one(ArgumentsEditor).problems():
             pane.clear_refusal()
             record = pane.last_record
-            self.query_one(WorkbenchHeader).run_status = record.status.value if record is not None else "idle"
+            self.run_status = record.status if record is not None else RunState.IDLE
 
     def on_paste(self, event: events.Paste) -> None:
         """Files dropped or pasted anywhere that is not a text field are staged as inputs."""
@@ -248,7 +268,7 @@ class MainScreen(Screen[None]):
             return False
         started = self.run_pane.start(self.spec_from_draft(trigger))
         if started:
-            self.query_one(WorkbenchHeader).run_status = "running"
+            self.run_status = RunState.RUNNING
         return started
 
     def action_run(self) -> None:
@@ -271,7 +291,7 @@ class MainScreen(Screen[None]):
         spec = pane.last_spec
         self.action_show_tab("run")
         if pane.start(replace(spec, trigger="re-run")):
-            self.query_one(WorkbenchHeader).run_status = "running"
+            self.run_status = RunState.RUNNING
 
     def action_cancel_run(self) -> None:
         """End the run's whole process tree."""
@@ -294,7 +314,7 @@ class MainScreen(Screen[None]):
     @on(RunPane.RunFinished)
     def _run_finished(self, event: RunPane.RunFinished) -> None:
         record = event.record
-        self.query_one(WorkbenchHeader).run_status = record.status.value
+        self.run_status = record.status
         self._show_in_browser(record)
         self._reload("history")
         self._reload("lifecycle")
@@ -304,7 +324,7 @@ class MainScreen(Screen[None]):
 
     @on(RunPane.RunRefused)
     def _run_refused(self, event: RunPane.RunRefused) -> None:
-        self.query_one(WorkbenchHeader).run_status = "refused"
+        self.run_status = RunState.REFUSED
         self.notify(f"not run: {safe_text(event.reason)}", severity="error", markup=False)
 
     @on(RunPane.Note)
@@ -353,7 +373,7 @@ class MainScreen(Screen[None]):
         """A preset was loaded into the draft store: show it in the editors."""
         self.call_later(self.query_one(ArgumentsEditor).load, event.draft.kwargs, event.draft.args_mode)
         self.query_one(InputsPane).load(event.draft.inputs)
-        self.query_one(WorkbenchHeader).args_mode = event.draft.args_mode.value
+        self.args_mode = event.draft.args_mode
         self.notify(f"preset {event.preset} loaded into the Job draft")
 
     @on(PresetsView.PresetFinished)
@@ -372,20 +392,18 @@ class MainScreen(Screen[None]):
         result = event.round.result
         if result is None or result.cancelled or event.round is not self.query_one(PresetsView).round:
             return
-        header = self.query_one(WorkbenchHeader)
-        header.round_result = result.summary()
-        header.round_ok = result.passed == result.total
+        self.round_result = result.summary()
+        self.round_ok = result.passed == result.total
         self._reload("history")
 
     @on(LifecyclePanel.StateChanged)
     def _state_changed(self, event: LifecyclePanel.StateChanged) -> None:
-        self.query_one(WorkbenchHeader).lifecycle_state = str(event.state)
+        self.lifecycle_state = event.state
 
     # -- watch mode ----------------------------------------------------------------------
 
     def _set_watch(self, on: bool, announce: bool = True) -> None:
         self.watching = on
-        self.query_one(WorkbenchHeader).watching = on
         if on and self._watch_stop is None:
             self._watch_stop = asyncio.Event()
             self._watch(self._watch_stop)
@@ -402,7 +420,6 @@ class MainScreen(Screen[None]):
     def action_toggle_buffering(self) -> None:
         """Switch the App's output between unbuffered and flushed every 50 ms (for the next run)."""
         self.buffering = Buffering.FLUSHED if self.buffering is Buffering.UNBUFFERED else Buffering.UNBUFFERED
-        self.query_one(WorkbenchHeader).buffering = self.buffering.value
         if self.buffering is Buffering.FLUSHED:
             self.notify("output line by line, block-buffered and flushed every 50 ms in a flood (the default)")
         else:
@@ -411,7 +428,6 @@ class MainScreen(Screen[None]):
     def action_toggle_on_save(self) -> None:
         """Switch what a save during a run does: restart it, or queue one more run."""
         self.on_save = OnSave.QUEUE if self.on_save is OnSave.RESTART else OnSave.RESTART
-        self.query_one(WorkbenchHeader).on_save = self.on_save.value
         self.notify(
             "a save during a run restarts it" if self.on_save is OnSave.RESTART else "a save during a run queues one more run"
         )
@@ -434,14 +450,12 @@ class MainScreen(Screen[None]):
         if event.worker.group == "watch" and event.state is WorkerState.ERROR:
             self._watch_stop = None
             self.watching = False
-            self.query_one(WorkbenchHeader).watching = False
             self.notify(f"watch mode stopped: {event.worker.error}; press w to try again", severity="error")
 
     def action_toggle_watch_target(self) -> None:
         """Switch what a save runs: the Job, a round of every preset, or both."""
         order = list(WatchTarget)
         self.watch_target = order[(order.index(self.watch_target) + 1) % len(order)]
-        self.query_one(WorkbenchHeader).watch_target = self.watch_target.value
         said = {
             WatchTarget.JOB: "a save runs the Job",
             WatchTarget.PRESETS: "a save runs every preset (the Presets tab is the board)",
