@@ -40,11 +40,21 @@ TARGETS: dict[str, tuple[str, tuple[str, ...]]] = {
     "lifecycle": ("workbench/lifecycle.py", ("test_lifecycle.py",)),
     "checks": (
         "workbench/checks",
-        ("test_checks.py", "test_checks_argument_reads.py", "test_checks_details.py", "test_checks_runs.py"),
+        (
+            "test_checks.py",
+            "test_checks_argument_reads.py",
+            "test_checks_details.py",
+            "test_checks_runs.py",
+            "test_declared.py",
+            "test_requirements.py",
+        ),
     ),
     "runner": ("workbench/runner.py", ("test_runner.py", "test_proctree.py")),
     "staging": ("workbench/staging.py", ("test_staging.py", "test_staging_reuse.py", "test_staging_slots.py")),
-    "history": ("workbench/history.py", ("test_records.py", "test_history.py", "test_history_live.py")),
+    "history": (
+        "workbench/history.py",
+        ("test_records.py", "test_history.py", "test_history_live.py", "test_history_index.py"),
+    ),
     "judge": ("workbench/presets/judge.py", ("test_presets.py", "test_presets_judge.py")),
 }
 
