@@ -53,7 +53,7 @@ TARGETS: dict[str, tuple[str, tuple[str, ...]]] = {
     "staging": ("workbench/staging.py", ("test_staging.py", "test_staging_reuse.py", "test_staging_slots.py")),
     "history": (
         "workbench/history.py",
-        ("test_records.py", "test_history.py", "test_history_live.py", "test_history_index.py"),
+        ("test_records.py", "test_history.py", "test_history_live.py", "test_history_index.py", "test_history_budget.py"),
     ),
     "judge": ("workbench/presets/judge.py", ("test_presets.py", "test_presets_judge.py")),
 }

@@ -48,3 +48,16 @@ def test_pruning_goes_on_past_a_protected_run(tmp_path: Path) -> None:
     # The second newest is protected (the run going); the two older than it are still pruned.
     assert history.prune(protect=frozenset({ids[2]})) == [ids[1], ids[0]]
     assert history.run_ids() == [ids[3], ids[2]]
+
+
+def test_the_history_keeps_2_gib_unless_told_otherwise(tmp_path: Path, monkeypatch) -> None:
+    from workbench.history import KEEP_BYTES_VARIABLE
+
+    monkeypatch.delenv(KEEP_BYTES_VARIABLE, raising=False)
+    assert RunHistory(tmp_path).keep_bytes == 2 * 1024**3  # the README's "at most 2 GiB"
+    monkeypatch.setenv(KEEP_BYTES_VARIABLE, "500M")
+    assert RunHistory(tmp_path).keep_bytes == 500 * 1024**2
+    monkeypatch.setenv(KEEP_BYTES_VARIABLE, "lots")  # not a size: the default
+    assert RunHistory(tmp_path).keep_bytes == 2 * 1024**3
+    assert RunHistory(tmp_path, keep_bytes=1000).keep_bytes == 1000
+    assert RunHistory(tmp_path, keep_bytes=-5).keep_bytes == 0
