@@ -10,14 +10,8 @@ import pytest
 
 from preset_helpers import GREETER, PRESETS
 from workbench.appdir import AppFolder
-from workbench.preset_rounds import (
-    NODE_MEMORY_STEP,
-    PresetState,
-    RoundResult,
-    RoundRunner,
-    memory_line,
-    suggest_node_memory,
-)
+from workbench.preset_report import NODE_MEMORY_STEP, memory_line, suggest_node_memory
+from workbench.preset_rounds import PresetState, RoundResult, RoundRunner
 from workbench.presets import load_presets
 
 MIB = 1024 * 1024
@@ -141,7 +135,7 @@ def test_the_memory_line_names_the_hungriest_preset(greeter: Path) -> None:
 def test_the_node_verdict_is_read_from_the_record_when_it_has_one() -> None:
     from types import SimpleNamespace
 
-    from workbench.preset_rounds import verdict_text
+    from workbench.preset_report import verdict_text
 
     assert verdict_text(None) is None
     assert verdict_text(SimpleNamespace(node=None)) is None

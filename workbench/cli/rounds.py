@@ -21,7 +21,8 @@ import time
 from typing import TextIO
 
 from ..appdir import AppFolder
-from ..preset_rounds import PresetState, Round, RoundRunner, memory_line
+from ..preset_report import memory_line
+from ..preset_rounds import PresetState, Round, RoundRunner
 from ..presets import NoPresetsFile, Preset, PresetError, load_presets
 from ..watch import watch_app
 from .common import say

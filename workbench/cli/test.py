@@ -114,7 +114,7 @@ def command_test(argv: list[str]) -> int:
         return USAGE_ERROR
     results, interrupted = run_all(app, presets, jobs=options.jobs or 1, verbose=options.verbose, report=_print_result)
     passed = sum(result.passed for result in results)
-    from ..preset_rounds import memory_line
+    from ..preset_report import memory_line
 
     print(f"{passed} passed, {len(results) - passed} failed", flush=True)
     if memory := memory_line(results):  # on stderr, with the workbench's own lines: the report stays exact

@@ -16,7 +16,8 @@ from textual.widgets import Button, DataTable, Input, Static
 from ...appdir import AppFolder
 from ...display import safe_text
 from ...history import RunHistory
-from ...preset_rounds import PresetState, Regression, Round, first_reason, memory_line, verdict_text
+from ...preset_report import Regression, first_reason, memory_line, verdict_text
+from ...preset_rounds import PresetState, Round
 from ...presets import NoPresetsFile, Preset, PresetError, PresetFile, PresetResult, load_presets
 from ..marks import diff_style
 from ..tab_view import TabView

@@ -10,7 +10,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from ...preset_rounds import Regression
+from ...preset_report import Regression
 from ...presets import GoldenChange
 from ..marks import diff_style
 
