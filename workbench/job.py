@@ -173,6 +173,7 @@ class Job:
         notify: Callable[[str], None] = lambda message: None,
         on_started: Callable[[RunRecord], None] = lambda record: None,
         on_sample: Callable[[Sample], None] | None = None,
+        plain_record: bool = False,
     ) -> None:
         self.app = app
         self.spec = spec
@@ -183,6 +184,9 @@ class Job:
         self.on_started = on_started
         self.on_sample = on_sample
         """Called from the sampling thread with each sample of the App's processes (a live view of its cost)."""
+        self.plain_record = plain_record
+        """Build the record without pydantic (`workbench.plainrecord`: same fields, same JSON), for a
+        command that ends with the run and would otherwise pay more for pydantic than a small App runs."""
         if not app.main_py.is_file():
             # Checked again here, not only when the folder was opened: an editor or a `git
             # checkout` may have removed it since, and Python's own "can't open file" reads
@@ -217,7 +221,7 @@ class Job:
         progress = ProgressLine(self.notify)
         snapshot = take_snapshot(self.app, progress=progress)
         # The record's fields, gathered before the App starts; the pydantic record is
-        # built once the App runs (`_new_record`), so building it costs the App no time.
+        # built once the App runs (`_record`), so building it costs the App no time.
         record: dict[str, Any] = dict(
             id=self.run_id,
             app_path=str(self.app.root),
@@ -239,26 +243,26 @@ class Job:
             for warning in self.app.warnings() + self.app.outside_link_warnings():
                 self.notify(warning)
             if self._cancelled.is_set():
-                return self._finish(_new_record(record), RunStatus.CANCELLED, "cancelled before the App started")
+                return self._finish(self._record(record), RunStatus.CANCELLED, "cancelled before the App started")
             try:
                 env = self.environment(self.app, self.notify)
             except EnvironmentFailed as error:
                 record["environment"] = vars(error.record) if error.record is not None else None
                 if self._cancelled.is_set():
-                    return self._finish(_new_record(record), RunStatus.CANCELLED, str(error))
-                return self._finish(_new_record(record), RunStatus.ERROR, str(error))
+                    return self._finish(self._record(record), RunStatus.CANCELLED, str(error))
+                return self._finish(self._record(record), RunStatus.ERROR, str(error))
             record["interpreter"] = env.interpreter
             record["environment"] = vars(env.record) if env.record is not None else None
             try:
                 workspace = stage_workspace(self.app, self.prepared.inputs, snapshot=snapshot, progress=progress)
             except StagingError as error:
-                return self._finish(_new_record(record), RunStatus.ERROR, str(error))
+                return self._finish(self._record(record), RunStatus.ERROR, str(error))
             self._prepared_env = env
             record["inputs"] = [{"name": f.name, "size": f.size, "sha256": f.sha256} for f in workspace.inputs]
             for note in workspace.notes:
                 self.notify(note)
             if self._cancelled.is_set():
-                return self._finish(_new_record(record), RunStatus.CANCELLED, "cancelled before the App started")
+                return self._finish(self._record(record), RunStatus.CANCELLED, "cancelled before the App started")
             return self._run_process(record, workspace, run_dir, env.interpreter)
         finally:
             if workspace is not None:
@@ -277,7 +281,7 @@ class Job:
         try:
             env = app_environment(self.spec.buffering, self.spec.env, state_dir=self.app.state_dir)
         except OSError as error:
-            return self._finish(_new_record(fields), RunStatus.ERROR, f"could not prepare the App's environment: {error}")
+            return self._finish(self._record(fields), RunStatus.ERROR, f"could not prepare the App's environment: {error}")
         fields["env_names"] = sorted({*env, TAG_VARIABLE})
         before = snapshot_workspace(workspace.path)
         process = ProcessRun(
@@ -295,12 +299,12 @@ class Job:
             process.start()
         except OSError as error:
             message = f"could not start {interpreter}: {error.strerror or error}"
-            return self._finish(_new_record(fields), RunStatus.ERROR, message)
+            return self._finish(self._record(fields), RunStatus.ERROR, message)
         self._process = process
         fields["started_at"] = datetime.now(timezone.utc)
         if self._cancelled.is_set():
             process.cancel()
-        record = _new_record(fields)  # while the App runs
+        record = self._record(fields)  # while the App runs
         self.on_started(record)
         result = process.wait()
         record.duration_seconds = round(result.duration_seconds, 6)
@@ -310,11 +314,9 @@ class Job:
         record.stderr_lines = result.stderr_lines
         findings = self._node_findings(result, workspace, before, Path(fields["stderr_log"]))
         outputs, notes = collect_outputs(workspace.output_dir, run_dir / OUTPUT_DIR, ProgressLine(self.notify))
-        from .records import NodeRecord, OutputRecord
-
-        record.node = NodeRecord.of(findings)
-
-        record.outputs = [OutputRecord(**vars(item)) for item in outputs]
+        models = _record_models(self.plain_record)
+        record.node = models.NodeRecord.of(findings)
+        record.outputs = [models.OutputRecord(**vars(item)) for item in outputs]
         record.output_count = len(outputs)
         record.output_bytes = sum(item.size for item in outputs)
         not_kept = keep_within_budget(outputs, run_dir / OUTPUT_DIR, self.history.keep_bytes)
@@ -363,6 +365,9 @@ class Job:
             observed.missing = missing_modules(stderr_log, workspace.path)
         return node_findings(observed)
 
+    def _record(self, fields: dict[str, Any]) -> RunRecord:
+        return _new_record(fields, self.plain_record)
+
     def _finish(self, record: RunRecord, status: RunStatus, message: str | None) -> RunRecord:
         record.status = status
         record.message = message
@@ -373,8 +378,19 @@ class Job:
         return record
 
 
-def _new_record(fields: dict[str, Any]) -> RunRecord:
-    """The pydantic record of a run (its models are imported on first use: see `workbench.history`)."""
-    from .records import RunRecord
+def _record_models(plain: bool) -> Any:
+    """The module of the record's models: `workbench.records` (pydantic, imported on first use:
+    see `workbench.history`) or `workbench.plainrecord` (the same record without pydantic)."""
+    if plain:
+        from . import plainrecord
 
-    return RunRecord(**fields)
+        return plainrecord
+    from . import records
+
+    return records
+
+
+def _new_record(fields: dict[str, Any], plain: bool = False) -> RunRecord:
+    """The record of a run; a plain one has the same attributes and JSON (see `Job.plain_record`)."""
+    record: RunRecord = _record_models(plain).RunRecord(**fields)
+    return record

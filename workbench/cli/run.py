@@ -162,9 +162,13 @@ def command_run(argv: list[str]) -> int:
             options.python, reinstall=options.reinstall, install=not options.no_install, output=installer_output
         )
         job = Job(
-            app, spec, PassThrough(closed), history=RunHistory(app.root, keep=keep, keep_bytes=keep_bytes),
+            app,
+            spec,
+            PassThrough(closed),
+            history=RunHistory(app.root, keep=keep, keep_bytes=keep_bytes),
             environment=environment,
             notify=say,
+            plain_record=True,  # the command ends with the run: no pydantic on its path (see `workbench.plainrecord`)
         )
     except (AppFolderError, ArgumentError, JobError, EnvironmentVariableError) as error:  # InterpreterError is a JobError
         say(str(error))

@@ -28,25 +28,53 @@ requirements.txt itself is read by `workbench.requirements`, as pip reads it.
 
 from __future__ import annotations
 
-from .diagnose import Diagnosis, diagnose
-from .installer import Installer, Output, find_installer
-from .interpreter import NODE_PYTHON_VERSIONS, PROBE_TIMEOUT, Interpreter, InterpreterError
-from .provider import RequirementsEnvironment, environment_provider
-from .store import (
-    ENVS_DIR,
-    INSTALL_LOG,
-    KEEP_ENVS,
-    KEEP_FAILED_LOGS,
-    LOCK_FILE,
-    LOGS_DIR,
-    MARKER,
-    EnvironmentKey,
-    env_python,
-    environment_key,
-    envs_root,
-    is_complete,
-    prune_environments,
-)
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .diagnose import Diagnosis, diagnose
+    from .installer import Installer, Output, find_installer
+    from .interpreter import NODE_PYTHON_VERSIONS, PROBE_TIMEOUT, Interpreter, InterpreterError
+    from .provider import RequirementsEnvironment, environment_provider
+    from .store import (
+        ENVS_DIR,
+        INSTALL_LOG,
+        KEEP_ENVS,
+        KEEP_FAILED_LOGS,
+        LOCK_FILE,
+        LOGS_DIR,
+        MARKER,
+        EnvironmentKey,
+        env_python,
+        environment_key,
+        envs_root,
+        is_complete,
+        prune_environments,
+    )
+
+_EXPORTS = {
+    "diagnose": ("Diagnosis", "diagnose"),
+    "installer": ("Installer", "Output", "find_installer"),
+    "interpreter": ("NODE_PYTHON_VERSIONS", "PROBE_TIMEOUT", "Interpreter", "InterpreterError"),
+    "provider": ("RequirementsEnvironment", "environment_provider"),
+    "store": (
+        "ENVS_DIR", "INSTALL_LOG", "KEEP_ENVS", "KEEP_FAILED_LOGS", "LOCK_FILE", "LOGS_DIR", "MARKER",
+        "EnvironmentKey", "env_python", "environment_key", "envs_root", "is_complete", "prune_environments",
+    ),
+}
+_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
+
+
+def __getattr__(name: str) -> Any:
+    """Each name is imported from its module on first use: reusing an environment (every
+    `workbench run` of an App whose environment exists) never imports the installer or
+    the diagnosis of failed installs."""
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
 
 __all__ = [
     "ENVS_DIR",
