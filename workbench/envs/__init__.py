@@ -21,7 +21,8 @@ This package owns them, one module a part:
 - `store`: where environments live under `.workbench/envs/`, their keys, markers and pruning;
 - `installer`: the installer (uv or pip) and the commands that build an environment;
 - `diagnose`: naming the requirement that made an install fail, in the installer's own words;
-- `provider`: `RequirementsEnvironment`, the EnvironmentProvider a Job is given, which builds or reuses.
+- `provider`: `RequirementsEnvironment`, the EnvironmentProvider a Job is given, which reuses or builds;
+- `build`: building one (imported only then, with the installer and the diagnosis).
 
 requirements.txt itself is read by `workbench.requirements`, as pip reads it.
 """

@@ -3,42 +3,27 @@
 from __future__ import annotations
 
 import fcntl
-import json
 import os
-import secrets
 import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any
 
 from ..appdir import REQUIREMENTS, STATE_DIR, AppFolder
 from ..environment import EnvironmentFacts, EnvironmentFailed, PreparedEnvironment
-from ..fsutil import atomic_write_text
 from ..node.findings import Code, Finding, finding
 from ..node.python import NODE_VERSION, distribution_modules, site_packages
-from ..requirements import declared_requirements
-from .diagnose import _failure_message, diagnose
-from .installer import Installer, Output, _installer_environment, _kill_group, find_installer
 from .interpreter import Interpreter
 from .store import (
-    _BUILD_PREFIX,
     ENVS_DIR,
-    INSTALL_LOG,
     KEEP_ENVS,
     LOCK_FILE,
-    LOGS_DIR,
-    MARKER,
     EnvironmentKey,
-    _discard,
     _file_sha256_or_none,
-    _fix_paths,
     _marker_facts,
-    _move_into_place,
-    _prune_logs,
     _sweep_leftovers,
     _touch,
     bare_key,
@@ -46,8 +31,12 @@ from .store import (
     environment_key,
     envs_root,
     is_complete,
+    is_utf8,
     prune_environments,
 )
+
+if TYPE_CHECKING:
+    from .installer import Output
 
 _LOCK_POLL = 0.1
 
@@ -59,17 +48,6 @@ def _environment_record(**fields: Any) -> EnvironmentFacts:
     (see `workbench.history`).
     """
     return EnvironmentFacts(**fields)
-
-
-class _InstallFailed(Exception):
-    def __init__(self, lines: list[str], step: list[str]) -> None:
-        super().__init__("installer failed")
-        self.lines = lines
-        self.step = step
-
-
-class _Cancelled(Exception):
-    pass
 
 
 class RequirementsEnvironment:
@@ -106,8 +84,11 @@ class RequirementsEnvironment:
         self._cancel.set()
         with self._lock:
             running = list(self._running)
-        for process in running:
-            _kill_group(process)
+        if running:
+            from .installer import _kill_group
+
+            for process in running:
+                _kill_group(process)
 
     def node_findings(self) -> list[Finding]:
         """`interpreter` and `environment` findings for every run this provider prepares."""
@@ -157,7 +138,7 @@ class RequirementsEnvironment:
                 provided=None,
                 findings=findings,
             )
-        if app.requirements is None and not _is_utf8(str(app.root)):
+        if app.requirements is None and not is_utf8(str(app.root)):
             # venv writes the folder's path into text files as UTF-8: it cannot make one here.
             notify(
                 "the App's folder path is not UTF-8, so no environment can be made inside it: the App runs"
@@ -197,7 +178,9 @@ class RequirementsEnvironment:
                 _touch(env_dir)
                 return self._prepared(env_dir, key, reused=True, started=started, findings=findings)
             _sweep_leftovers(root)
-            installer, log_path, modules = self._build(app, root, env_dir, key, notify, started)
+            from .build import build_environment  # the installer and its diagnosis: only when building
+
+            installer, log_path, modules = build_environment(self, app, root, env_dir, key, notify, started)
             prune_environments(root, keep=self.keep, protect=env_dir)
         return self._prepared(
             env_dir, key, reused=False, started=started, installer=installer, log=log_path, modules=modules,
@@ -261,143 +244,6 @@ class RequirementsEnvironment:
         finally:
             handle.close()  # releases the lock
 
-    def _build(
-        self,
-        app: AppFolder,
-        root: Path,
-        env_dir: Path,
-        key: EnvironmentKey,
-        notify: Callable[[str], None],
-        started: float,
-    ) -> tuple[str, Path, frozenset[str]]:
-        try:
-            installer = find_installer(self.installer)
-        except ValueError as error:
-            raise EnvironmentFailed(str(error)) from None
-        if installer.name == "uv" and not _is_utf8(str(root)):
-            installer = Installer("pip")  # uv refuses a path that is not UTF-8; venv and pip take any
-        build_dir = root / f"{_BUILD_PREFIX}{key.name}-{secrets.token_hex(4)}"
-        logs = root / LOGS_DIR
-        logs.mkdir(exist_ok=True)
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-        log_path = logs / f"{key.name}-{stamp}.log"
-        rel = os.path.relpath(env_dir, app.root)
-        action = "rebuilding" if env_dir.exists() else "building"
-        if not key.bare:  # a bare one takes a fraction of a second and installs nothing: made silently
-            notify(
-                f"{action} the App's environment {rel} from {REQUIREMENTS} with {installer.name}"
-                f" (Python {self.interpreter.version_text})"
-            )
-        steps = (installer.bare_steps if key.bare else installer.steps)(self.interpreter, build_dir, app.name)
-        output = self.output or notify
-        lines: list[str] = []
-        try:
-            with open(log_path, "w", encoding="utf-8", errors="backslashreplace") as log:
-                log.write(f"# {action} {env_dir} with {installer.name}, Python {self.interpreter.version_text}\n")
-                for argv, where in steps:
-                    cwd = app.root if where == "app" else root
-                    self._run_step(argv, cwd, log, output, lines)
-                _fix_paths(build_dir, env_dir)
-            os.replace(log_path, build_dir / INSTALL_LOG)
-            final_log = env_dir / INSTALL_LOG
-            modules = frozenset() if key.bare else distribution_modules(site_packages(build_dir))
-            seconds = round(time.perf_counter() - started, 3)
-            marker = {
-                "bare": key.bare,
-                "modules": sorted(modules),
-                "requirements_sha256": key.requirements_sha256,
-                "interpreter": self.interpreter.executable,
-                "python_version": self.interpreter.version_text,
-                "installer": installer.name,
-                "built_at": datetime.now(timezone.utc).isoformat(),
-                "seconds": seconds,
-            }
-            atomic_write_text(build_dir / MARKER, json.dumps(marker, indent=2) + "\n")  # last: the env is complete
-            _move_into_place(build_dir, env_dir, root)
-        except _InstallFailed as failure:
-            _discard(build_dir)
-            diagnosis = diagnose(failure.lines, declared_requirements(app.root))
-            raise EnvironmentFailed(
-                _failure_message(diagnosis, log_path),
-                _environment_record(
-                    requirements_sha256=key.requirements_sha256,
-                    seconds=round(time.perf_counter() - started, 6),
-                    installer=installer.name,
-                    log=str(log_path),
-                    python_version=self.interpreter.version_text,
-                ),
-            ) from None
-        except _Cancelled:
-            _discard(build_dir)
-            raise EnvironmentFailed(
-                "cancelled while installing the App's requirements",
-                _environment_record(requirements_sha256=key.requirements_sha256, installer=installer.name,
-                                  log=str(log_path), python_version=self.interpreter.version_text),
-            ) from None
-        except OSError as error:
-            _discard(build_dir)
-            raise EnvironmentFailed(
-                f"could not build the App's environment in {root}: {error.strerror or error}"
-                f" ({getattr(error, 'filename', None) or 'file system'}); installer log: {log_path}",
-                _environment_record(requirements_sha256=key.requirements_sha256, installer=installer.name,
-                                  log=str(log_path), python_version=self.interpreter.version_text),
-            ) from None
-        except BaseException:
-            _discard(build_dir)
-            raise
-        _prune_logs(logs)
-        return installer.name, final_log, modules
-
-    def _run_step(self, argv: list[str], cwd: Path, log: TextIO, output: Output, lines: list[str]) -> None:
-        if self._cancel.is_set():
-            raise _Cancelled()
-        log.write(f"$ {' '.join(argv)}  (in {cwd})\n")
-        log.flush()
-        try:
-            process = subprocess.Popen(
-                argv,
-                cwd=cwd,
-                env=_installer_environment(),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-                close_fds=True,
-            )
-        except OSError as error:
-            message = f"could not start {argv[0]}: {error.strerror or error}"
-            log.write(message + "\n")
-            raise _InstallFailed([f"error: {message}"], argv) from None
-        with self._lock:
-            self._running.add(process)
-        try:
-            if self._cancel.is_set():
-                _kill_group(process)
-            assert process.stdout is not None
-            for raw in process.stdout:  # line by line, as the installer writes them
-                line = raw.decode("utf-8", "replace").rstrip("\r\n")
-                log.write(line + "\n")
-                log.flush()
-                lines.append(line)
-                try:
-                    output(line)
-                except (OSError, ValueError):
-                    pass  # the sink went away (a closed stderr): keep logging
-            code = process.wait()
-        finally:
-            with self._lock:
-                self._running.discard(process)
-            if process.poll() is None:
-                _kill_group(process)
-                process.wait()
-            if process.stdout is not None:
-                process.stdout.close()
-        if self._cancel.is_set():
-            raise _Cancelled()
-        if code != 0:
-            log.write(f"# exit status {code}\n")
-            raise _InstallFailed(lines, argv)
-
 
 
 def environment_provider(
@@ -424,10 +270,3 @@ def environment_provider(
         interpreter, reinstall=reinstall, install=install, output=output, installer=installer, keep=keep
     )
 
-
-def _is_utf8(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True

@@ -215,3 +215,12 @@ def _file_sha256_or_none(path: Path) -> str | None:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         return None
+
+
+def is_utf8(text: str) -> bool:
+    """Whether a path can be written as UTF-8 (venv writes it into text files; uv refuses others)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
