@@ -2,17 +2,16 @@
 
 `ProcessRun` knows nothing of Apps: it starts a command in its own session,
 feeds its stdin, streams stdout and stderr separately as they arrive into log
-files and a sink, samples its memory, and ends its whole process tree on a
-timeout, a cancel, or when the main process exits.
+files and a sink (each pumped by a thread of `workbench.streams`), samples its
+memory, and ends its whole process tree on a timeout, a cancel, or when the
+main process exits.
 """
 
 from __future__ import annotations
 
-import codecs
 import fcntl
 import os
 import secrets
-import select
 import signal
 import subprocess
 import threading
@@ -23,20 +22,12 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
-from .node.findings import PIPE_LIMIT
 from .pipeholders import describe_process, pipe_holders, pipe_inode
 from .proctree import TAG_VARIABLE, ProcessTree, Sample, TreeSampler, maxrss_bytes
+from .streams import StreamFacts, _Stream
 
-READ_SIZE = 1 << 20
 PIPE_SIZE = 1 << 20
 """Pipes are widened to this, where the system allows, so a chatty App rarely blocks."""
-BATCH_DELAY = 0.01
-"""After a small read, wait this long so the App's many small writes arrive as one chunk.
-
-An unbuffered `print` is two `write` calls; reading each as it comes costs a
-wake-up per write on both sides. Waiting 10 ms keeps output live to the eye and
-lets a flood through at nearly the speed of writing to a file.
-"""
 KILL_GRACE = 2.0
 """Seconds between SIGTERM and SIGKILL when a run's process tree is ended."""
 DRAIN = 0.5
@@ -46,8 +37,6 @@ Output already written is read in far less. A pipe still open after this is held
 by a process that escaped the tree (see `workbench.pipeholders`): it is ended, and
 reading stops.
 """
-POLL_INTERVAL = 0.1
-"""How often a reader blocked on a quiet pipe checks whether it should stop."""
 _F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
 
 
@@ -63,18 +52,6 @@ class Outcome(StrEnum):
     EXITED = "exited"
     TIMED_OUT = "timed_out"
     CANCELLED = "cancelled"
-
-
-@dataclass(frozen=True)
-class StreamFacts:
-    """What one output stream carried, for judging the run as a Node would."""
-
-    bytes: int = 0
-    crossed_at: float | None = None
-    """Seconds into the run when the stream passed `mark` bytes (a Node's pipe would be full); None: never."""
-    bad_offset: int | None = None
-    """Offset of the first byte that is not valid UTF-8; None: the stream is valid UTF-8."""
-    mark: int = PIPE_LIMIT
 
 
 @dataclass(frozen=True)
@@ -94,93 +71,6 @@ class ProcessResult:
     tree and escapees still holding its pipes."""
     stdout: StreamFacts = StreamFacts()
     stderr: StreamFacts = StreamFacts()
-
-
-class _Stream:
-    """Pumps one pipe into a log file and a callback, counting lines."""
-
-    def __init__(
-        self,
-        fd: int,
-        log_path: Path,
-        deliver: Callable[[bytes], None],
-        ended: threading.Event,
-        started_at: float,
-        mark: int = PIPE_LIMIT,
-    ) -> None:
-        self.fd = fd
-        self.started_at = started_at
-        self.mark = mark
-        self.crossed_at: float | None = None
-        self.bad_offset: int | None = None
-        self._decoder = codecs.getincrementaldecoder("utf-8")("strict")
-        self._undecided = False
-        """The decoder holds the first bytes of a character split between two reads."""
-        self.ended = ended
-        """Set when the main process has exited: no more waiting for writes to batch up."""
-        self.log_path = log_path
-        self.deliver = deliver
-        self.lines = 0
-        self.bytes = 0
-        self._last = b"\n"
-        self.error: BaseException | None = None
-        self.stop = threading.Event()
-        """Set to stop reading (a process that escaped the run still holds the pipe open)."""
-        self.thread = threading.Thread(target=self._pump, name=f"workbench-read-{log_path.stem}", daemon=True)
-
-    def _pump(self) -> None:
-        try:
-            poller = select.poll()
-            poller.register(self.fd, select.POLLIN)
-            with open(self.log_path, "wb", buffering=0) as log:
-                while not self.stop.is_set():
-                    if not poller.poll(POLL_INTERVAL * 1000):
-                        continue
-                    data = os.read(self.fd, READ_SIZE)
-                    if not data:
-                        break
-                    log.write(data)
-                    self.lines += data.count(b"\n")
-                    if self.bad_offset is None and (self._undecided or not data.isascii()):
-                        self._check_utf8(data)
-                    self.bytes += len(data)
-                    if self.crossed_at is None and self.bytes > self.mark:
-                        self.crossed_at = time.monotonic() - self.started_at
-                    self._last = data[-1:]
-                    try:
-                        self.deliver(data)
-                    except Exception as error:  # a sink's failure must not stop the log
-                        self.error = error
-                        self.deliver = _discard
-                    if len(data) < READ_SIZE // 4:
-                        self.ended.wait(BATCH_DELAY)
-        except OSError as error:
-            self.error = error
-        finally:
-            # The descriptor stays open until `ProcessRun.wait` closes it: while it is open,
-            # the pipe's inode cannot be reused, so the search for processes holding the
-            # run's pipes can never find an unrelated process's new pipe.
-            if self._last != b"\n":
-                self.lines += 1  # a last line without a newline still counts
-            if self.bad_offset is None and self._undecided:
-                self._check_utf8(b"", final=True)  # the stream ends inside a character
-
-    def _check_utf8(self, data: bytes, final: bool = False) -> None:
-        """Feed the UTF-8 decoder (ASCII reads skip it: a flood of ASCII costs nothing here)."""
-        held = len(self._decoder.getstate()[0])
-        try:
-            self._decoder.decode(data, final)
-        except UnicodeDecodeError as error:
-            self.bad_offset = self.bytes - held + error.start
-            return
-        self._undecided = bool(self._decoder.getstate()[0])
-
-    def facts(self) -> StreamFacts:
-        return StreamFacts(self.bytes, self.crossed_at, self.bad_offset, self.mark)
-
-
-def _discard(_data: bytes) -> None:
-    pass
 
 
 class ProcessRun:
