@@ -356,6 +356,7 @@ class Job:
             output=scan_output(workspace.output_dir),
             workspace=workspace_changes(before, workspace.path),
             exit_code=result.exit_code,
+            timed_out_after=self.spec.timeout if result.outcome is Outcome.TIMED_OUT else None,
             provided=env.provided,
             stdlib=env.stdlib or frozenset(sys.stdlib_module_names),
             own=top_level_modules(path for path in before if path.endswith((".py", "/"))),

@@ -32,7 +32,9 @@ def test_endless_loop_times_out(make_app, tmp_path: Path) -> None:
     assert record["status"] == "timed_out"
     assert "timed out" in record["message"]
     assert record["duration_seconds"] >= 1
-    assert own_lines(done.stderr)[-2].startswith("workbench: timed_out")
+    assert own_lines(done.stderr)[-3].startswith("workbench: timed_out")
+    assert own_lines(done.stderr)[-2:] == ["workbench: on a Node: would hang", own_lines(done.stderr)[-1]]
+    assert record["node"]["verdict"] == "hang" and record["node"]["findings"][0]["code"] == "timed_out"
     assert load_record(run_dirs(app)[0] / "record.json")["status"] == "timed_out"
     assert_all_gone(read_pids(pids))
 

@@ -51,7 +51,7 @@ def codes(record) -> list[str]:
 def test_every_code_has_a_row_with_its_node_behaviour() -> None:
     assert set(CODES) == set(Code)
     assert {code.value for code in Code} == {
-        "pipe_blocks", "undecodable_output", "output_folder", "output_symlink",
+        "pipe_blocks", "timed_out", "undecodable_output", "output_folder", "output_symlink",
         "workspace_write", "undeclared_import", "interpreter", "environment",
     }
     for info in CODES.values():
@@ -73,6 +73,33 @@ def test_a_clean_run_is_ok_with_no_findings(make_app) -> None:
     record, _ = run(make_app("print('hello')\nopen('output/a.txt', 'w').write('a')\n"))
     assert record.status == "succeeded"
     assert record.node.verdict == "ok" and record.node.findings == []
+
+
+# --- timed_out ------------------------------------------------------------------------------
+
+
+def test_a_run_the_timeout_ended_would_run_on_for_good_on_a_node(make_app) -> None:
+    record, _ = run(make_app("import time\nprint('started', flush=True)\ntime.sleep(30)\n"), timeout=0.5)
+    assert record.status == "timed_out"
+    assert codes(record) == ["timed_out"] and record.node.verdict == "hang"
+    (item,) = record.node.findings
+    assert "after 0.5 s" in item.message and "a Node has no timeout" in item.message
+
+
+def test_a_run_that_ends_within_its_timeout_has_no_timeout_finding(make_app) -> None:
+    record, _ = run(make_app("print('quick')\n"), timeout=30)
+    assert record.status == "succeeded" and record.node.findings == []
+
+
+def test_workbench_run_says_a_timed_out_run_would_hang_on_a_node(make_app) -> None:
+    from cli_helpers import own_lines
+
+    done = _cli(make_app("import time\ntime.sleep(30)\n"), "--timeout", "0.5")
+    assert done.returncode == 124
+    lines = own_lines(done.stderr)
+    assert lines[-3].startswith("workbench: timed_out (timed out after 0.5 s)")
+    assert lines[-2] == "workbench: on a Node: would hang"
+    assert lines[-1].startswith("workbench:   timed_out (hang): the App was still running after 0.5 s")
 
 
 # --- pipe_blocks ----------------------------------------------------------------------------

@@ -36,6 +36,7 @@ Verdict = Severity
 
 class Code(StrEnum):
     PIPE_BLOCKS = "pipe_blocks"
+    TIMED_OUT = "timed_out"
     UNDECODABLE_OUTPUT = "undecodable_output"
     OUTPUT_FOLDER = "output_folder"
     OUTPUT_SYMLINK = "output_symlink"
@@ -75,6 +76,12 @@ CODES: dict[Code, CodeInfo] = {
             "more than 65,536 bytes were written to stdout, or to stderr, during the run",
             "starts the App with `stdout=PIPE, stderr=PIPE` and reads them only after the App has exited;"
             " a pipe holds 64 KiB, so the App blocks on its next write and the Job never ends",
+        ),
+        CodeInfo(
+            Code.TIMED_OUT, Severity.HANG,
+            "the workbench's timeout (`--timeout`, a preset's `timeout`) ended the App before it ended on its own",
+            "has no timeout: it polls the App once a second until it exits, so a Job whose App does not end"
+            " stays WORKING for good",
         ),
         CodeInfo(
             Code.UNDECODABLE_OUTPUT, Severity.FAIL,

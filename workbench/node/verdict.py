@@ -85,6 +85,8 @@ class RunObservations:
     output: list[OutputEntry] = field(default_factory=list)
     workspace: WorkspaceChanges = field(default_factory=WorkspaceChanges)
     exit_code: int | None = None
+    timed_out_after: float | None = None
+    """Seconds after which the workbench's timeout ended the App; None: it was not timed out."""
     missing: list[MissingModule] = field(default_factory=list)
     provided: frozenset[str] | None = None
     """Top-level modules the App's requirements provide (empty for a bare environment)."""
@@ -235,6 +237,13 @@ def node_findings(observed: RunObservations) -> list[Finding]:
                 f" {stream.crossed_at:.1f} s into the run, where the App would block for good: write less"
                 f" (a summary, or details into a file in output/)",
             ))
+    if observed.timed_out_after is not None:
+        found.append(finding(
+            Code.TIMED_OUT,
+            f"the App was still running after {observed.timed_out_after:g} s, when the workbench's timeout ended it;"
+            f" a Node has no timeout and lets the Job run on, for good if the App never ends:"
+            f" make the App end on its own (or give it more time)",
+        ))
     for stream in observed.streams:
         if stream.bad_offset is not None:
             found.append(finding(
