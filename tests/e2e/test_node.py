@@ -475,6 +475,26 @@ def test_the_first_bare_environment_is_made_and_then_reused(make_app, tmp_path) 
     assert b"building" not in one.stderr  # made silently: it installs nothing
 
 
+def test_a_bare_environment_has_pip_and_setuptools_as_a_nodes_venv_has(make_app) -> None:
+    # `python3.11 -m venv` seeds them into every Node environment, requirements.txt or not.
+    app = make_app("import pkg_resources, setuptools, pip, _distutils_hack\nprint(pip.__version__)\n")
+    done = _cli(app)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() and b"on a Node: ok" in done.stderr
+    from workbench.checks import check_imports
+
+    assert check_imports(AppFolder.open(app), []).ok
+
+
+def test_a_seeded_module_missing_here_is_not_called_undeclared() -> None:
+    from workbench.node.python import VENV_SEEDED
+
+    assert VENV_SEEDED == {"pip", "setuptools", "pkg_resources", "_distutils_hack"}
+    observed = RunObservations(exit_code=1, provided=frozenset(), stdlib=frozenset({"os"}),
+                               missing=[MissingModule("pkg_resources", "main.py line 1")])
+    assert node_findings(observed) == []
+
+
 def test_the_readme_holds_the_codes_table_as_the_code_has_it() -> None:
     from workbench.node.findings import codes_table
 

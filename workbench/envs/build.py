@@ -23,7 +23,7 @@ from ..fsutil import atomic_write_text
 from ..node.python import distribution_modules, site_packages
 from ..requirements import declared_requirements
 from .diagnose import _failure_message, diagnose
-from .installer import Installer, Output, _installer_environment, _kill_group, find_installer
+from .installer import Installer, Output, _bundled_wheels, _installer_environment, _kill_group, find_installer
 from .interpreter import Interpreter
 from .store import (
     _BUILD_PREFIX,
@@ -104,6 +104,8 @@ def build_environment(
                 cwd = app.root if where == "app" else root
                 _run_step(provider, argv, cwd, log, output, lines)
             _fix_paths(build_dir, env_dir)
+            if key.bare:
+                seed_bare_environment(build_dir, _bundled_wheels(provider.interpreter))
         os.replace(log_path, build_dir / INSTALL_LOG)
         final_log = env_dir / INSTALL_LOG
         modules = frozenset() if key.bare else distribution_modules(site_packages(build_dir))
@@ -207,3 +209,21 @@ def _run_step(
     if code != 0:
         log.write(f"# exit status {code}\n")
         raise _InstallFailed(lines, argv)
+
+
+SEED_FILE = "_workbench_venv_seed.pth"
+"""In a bare environment's site-packages: the paths of the interpreter's bundled pip and setuptools wheels."""
+
+
+def seed_bare_environment(env_dir: Path, wheels: list[str]) -> None:
+    """Give a bare environment what `python3.11 -m venv` seeds a Node's with: pip and setuptools.
+
+    Installing them would take seconds; a `.pth` file naming the interpreter's own
+    `ensurepip` wheels (the ones venv installs) puts them on `sys.path`, where Python
+    imports them from the zip: `import setuptools`, `pkg_resources` and `python -m pip`
+    work as on a Node, for the cost of one small file read at start-up.
+    """
+    if not wheels:
+        return  # an interpreter without ensurepip: its own venv would have neither
+    for folder in site_packages(env_dir):
+        atomic_write_text(folder / SEED_FILE, "".join(f"{wheel}\n" for wheel in wheels))

@@ -64,6 +64,7 @@ class Installer:
 
 
 def _bundled_wheels(interpreter: Interpreter) -> list[str]:
+    """The interpreter's bundled pip and setuptools wheels (what `python -m venv` installs); [] when none."""
     folder = interpreter.bundled_wheels_dir
     if folder is None and interpreter.executable == sys.executable:
         folder = _bundled_dir_here()  # looked up only when building

@@ -52,7 +52,8 @@ BARE = "bare"
 def bare_key(interpreter: Interpreter, interpreter_id: str | None = None) -> EnvironmentKey:
     """The key of the bare environment (the standard library only) made from this interpreter."""
     identity = interpreter_id or f"{os.path.realpath(interpreter.executable)}\0{interpreter.version_text}"
-    digest = hashlib.sha256(b"workbench-bare-env-1\0" + identity.encode("utf-8", "surrogateescape"))
+    # 2: seeded with pip and setuptools (`build.seed_bare_environment`)
+    digest = hashlib.sha256(b"workbench-bare-env-2\0" + identity.encode("utf-8", "surrogateescape"))
     return EnvironmentKey(name=f"{interpreter.tag}-{BARE}-{digest.hexdigest()[:12]}", requirements_sha256=None)
 
 

@@ -137,7 +137,11 @@ def modules_from_names(requirement_names: Iterable[str]) -> frozenset[str]:
 def undeclared(
     sites: list[ImportSite], *, stdlib: frozenset[str], own: frozenset[str], provided: frozenset[str]
 ) -> list[ImportSite]:
-    """The imports that none of the standard library, the App itself and its requirements provide."""
+    """The imports that none of the standard library, the App itself, its requirements and what
+    every Node environment is seeded with (`VENV_SEEDED`: pip, setuptools) provide."""
+    from .python import VENV_SEEDED
+
+    provided = provided | VENV_SEEDED
     lowered = {name.lower() for name in provided}
     return [
         site for site in sites

@@ -26,6 +26,11 @@ from ..fsutil import atomic_write_text
 
 NODE_VERSION = (3, 11)
 """The Python a Node makes App environments with (`python3.11 -m venv`)."""
+VENV_SEEDED = frozenset({"pip", "setuptools", "pkg_resources", "_distutils_hack"})
+"""Top-level modules every Node environment has besides the standard library: `python3.11 -m venv`
+seeds pip and setuptools (from the interpreter's `ensurepip` wheels) into it, also without
+`requirements.txt`. The workbench's bare environment reaches the same wheels (`envs.build`),
+its import check and `undeclared_import` never flag them."""
 CACHE_VARIABLE = "WORKBENCH_CACHE_DIR"
 """Overrides where the workbench caches what it learnt about interpreters."""
 PROBE_TIMEOUT = 20.0

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .findings import PIPE_LIMIT, Code, Finding, Severity, finding
+from .python import VENV_SEEDED
 
 SHOWN_PATHS = 5
 """How many changed paths a `workspace_write` message names before it only counts the rest."""
@@ -299,8 +300,8 @@ def node_findings(observed: RunObservations) -> list[Finding]:
             top = missing.top_level
             if observed.provided is not None and top in observed.provided:
                 continue
-            if top in observed.stdlib or top in observed.own:
-                continue
+            if top in observed.stdlib or top in observed.own or top in VENV_SEEDED:
+                continue  # (a seeded module missing here is the workbench's fault: a Node's venv has it)
             where = f" ({safe_name(missing.where)})" if missing.where else ""
             found.append(finding(
                 Code.UNDECLARED_IMPORT,
