@@ -139,6 +139,20 @@ def test_flushed_hides_itself_and_runs_a_shadowed_sitecustomize(make_app, tmp_pa
     assert not [entry for entry in seen["path"] if "/.workbench/shim" in entry or entry.startswith(package)]
 
 
+def test_the_shim_adds_no_thread_or_module_the_app_can_see(make_app) -> None:
+    # Its flushing thread is a bare `_thread` (threading is not even imported), so an App
+    # that lists its threads or modules sees what it would on a Node.
+    app = make_app(
+        "import sys\n"
+        "before = 'threading' in sys.modules\n"
+        "import threading\n"
+        "print(before, [thread.name for thread in threading.enumerate()])\n"
+    )
+    done = run_workbench(app, "-q")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == b"False ['MainThread']\n"
+
+
 def test_record_says_how_output_was_buffered(make_app, tmp_path) -> None:
     app = make_app("print('x')\n")
     for mode in ("unbuffered", "flushed"):

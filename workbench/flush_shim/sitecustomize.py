@@ -18,13 +18,12 @@ Then this file steps aside: its folder leaves `sys.path`, and a
 `sitecustomize` that it shadows, if any, runs as it would have.
 """
 
+import _thread
 import atexit
 import importlib.machinery
-import importlib.util
 import io
 import os
 import sys
-import threading
 
 _INTERVAL = 0.05
 _BURST_WRITES = 50
@@ -90,12 +89,19 @@ def _line_buffered(on):
         pass
 
 
-def _flush_forever():
+def _flush_forever(done):
+    try:
+        _flush_until_stopped()
+    finally:
+        done.release()
+
+
+def _flush_until_stopped():
     if _write_calls is None:  # no way to count writes: line-buffered throughout
         last = None
     else:
         last = _write_calls()
-    while not _stopping.wait(_INTERVAL):
+    while not _stopping.acquire(True, _INTERVAL):  # a clock until `_stop` releases it
         if last is not None and getattr(sys.stdout, "line_buffering", False):
             now = _write_calls()
             if now is not None and now - last > _BURST_WRITES:
@@ -109,23 +115,31 @@ def _flush_forever():
                 pass
 
 
-_stopping = threading.Event()
+_stopping = _thread.allocate_lock()
+_stopping.acquire()  # held until exit
 _flusher = []
+"""The lock the flushing thread releases when it ends."""
 
 
 def _start():
-    thread = threading.Thread(target=_flush_forever, name="workbench-flush", daemon=True)
-    _flusher[:] = [thread]
-    thread.start()
+    # A bare `_thread`, not `threading`: importing threading (collections, functools, ...)
+    # would cost every App's start-up several milliseconds, and the App's own
+    # `threading.enumerate()` does not list this thread, as on a Node.
+    done = _thread.allocate_lock()
+    done.acquire()
+    _flusher[:] = [done]
+    _thread.start_new_thread(_flush_forever, (done,))
 
 
 def _stop():
     """At exit, before Python's own last flush: a daemon thread frozen inside `stdout.flush()`
     would hold the stream's lock then, and Python aborts ("could not acquire lock ... at
     interpreter shutdown, possibly due to daemon threads")."""
-    _stopping.set()
-    for thread in _flusher:
-        thread.join(1.0)
+    if _stopping.locked():
+        _stopping.release()
+    for done in _flusher:
+        if done.acquire(True, 1.0):
+            done.release()
 
 
 if _write_calls is None and _count_stdout_writes():
@@ -139,5 +153,7 @@ _here = os.path.dirname(os.path.abspath(__file__))
 sys.path[:] = [entry for entry in sys.path if os.path.abspath(entry or os.curdir) != _here]
 _shadowed = importlib.machinery.PathFinder.find_spec("sitecustomize", sys.path)
 if _shadowed is not None and _shadowed.loader is not None:
+    import importlib.util  # only then: it costs the App's start-up a few milliseconds
+
     _module = importlib.util.module_from_spec(_shadowed)
     _shadowed.loader.exec_module(_module)
