@@ -1,8 +1,9 @@
 """`workbench run`: run an App once, headless, as a Node would.
 
 stdout carries exactly the App's stdout; the workbench's own messages go to
-stderr. It stays light: it imports neither Textual nor the UI, and pydantic only
-once the App is running.
+stderr. It stays light: it imports neither Textual nor the UI nor pydantic (its
+record is `workbench.plainrecord`'s, the same JSON), and starts the App before
+it builds the record.
 """
 
 from __future__ import annotations
