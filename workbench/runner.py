@@ -151,9 +151,11 @@ class ProcessRun:
         if self.stdin_data is not None:
             self._feeder = threading.Thread(target=self._feed_stdin, name="workbench-stdin", daemon=True)
             self._feeder.start()
+        threading.Thread(target=self._wait_main, name="workbench-wait", daemon=True).start()
+        # Last: the sampler imports psutil at once, holding the GIL for long stretches, and
+        # each `Thread.start()` waits until its thread has run (see `_sample`).
         self._sampling = threading.Thread(target=self._sample, name="workbench-sample", daemon=True)
         self._sampling.start()
-        threading.Thread(target=self._wait_main, name="workbench-wait", daemon=True).start()
 
     def _feed_stdin(self) -> None:
         stdin = self._proc.stdin
