@@ -52,7 +52,7 @@ async def wait_for(pilot, predicate, timeout: float = 20.0, what: str | None = N
 @pytest.fixture
 def watcher_ready(monkeypatch) -> list[bool]:
     """Watch mode reports when its watches are in place: the list gains an item each time."""
-    import workbench.ui.main_screen as main_screen
+    import workbench.ui.watch_mode as main_screen
 
     ready: list[bool] = []
 
@@ -66,7 +66,7 @@ def watcher_ready(monkeypatch) -> list[bool]:
 @pytest.fixture
 def watch_reports(monkeypatch) -> tuple[list[bool], list[AppChange]]:
     """Like `watcher_ready`, and every change watch mode reports, as it reports it (before the screen acts on it)."""
-    import workbench.ui.main_screen as main_screen
+    import workbench.ui.watch_mode as main_screen
 
     ready: list[bool] = []
     reported: list[AppChange] = []
@@ -538,7 +538,7 @@ async def test_enter_on_an_app_file_asks_to_open_it_in_the_editor(sample_app, mo
 
 
 async def test_watch_mode_that_cannot_watch_says_so_and_turns_off(sample_app, monkeypatch) -> None:
-    import workbench.ui.main_screen as main_screen
+    import workbench.ui.watch_mode as main_screen
 
     async def broken(*_args, **_kwargs):
         raise OSError("inotify watch limit reached")

@@ -2,33 +2,26 @@
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from dataclasses import replace
 
-from textual import events, on, work
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.reactive import reactive
-from textual.screen import Screen
 from textual.widgets import Button, TabbedContent, TabPane, Tabs
-from textual.worker import Worker, WorkerState
 
 from ..appdir import DECLARED_FILE, AppFolder
 from ..declared import save_declared
 from ..display import safe_text
 from ..draft import DraftStore, JobDraft, spec_from_draft
 from ..history import RunHistory
-from ..job import Buffering, JobSpec
-from ..kwargs import ArgsMode
-from ..lifecycle import State, load_simulated_state
+from ..job import JobSpec
 from ..records import RunRecord
-from ..watch import watch_app
 from .app_pane import AppPane
 from .arguments_editor import ArgumentsEditor
 from .debounce import Debounce
 from .footer import WorkbenchFooter
-from .header import RunShown, RunState, WorkbenchHeader
+from .header import RunState
 from .help import HelpScreen, help_sections
 from .history_view import HistoryView
 from .inputs_pane import InputsPane
@@ -37,13 +30,14 @@ from .output_browser import OutputBrowser
 from .presets.view import PresetsView
 from .run_pane import RunPane
 from .settings import OnSave, UISettings, WatchTarget
-from .tab_view import TabView
+from .tab_view import TabsScreen
+from .watch_mode import WatchModeScreen
 
 TABS = ("app", "arguments", "inputs", "run", "outputs", "history", "presets", "lifecycle")
 """The tabs' ids, in the order of their number keys."""
 
 
-class MainScreen(Screen[None]):
+class MainScreen(WatchModeScreen, TabsScreen):
     """Everything about one App: edit the next Job, run it, read what it did."""
 
     BINDINGS = [
@@ -88,53 +82,19 @@ class MainScreen(Screen[None]):
         Binding("ctrl+o", "open_folder", "Open folder", id="open_folder", show=False, tooltip="Open another App folder"),
     ]
 
-    # What the header shows (bound to it by `data_bind` in compose): the screen owns it, typed.
-    args_mode: reactive[ArgsMode] = reactive(ArgsMode.STDIN)
-    """How the next run passes its arguments (the draft's args mode)."""
-    watching: reactive[bool] = reactive(True)
-    """Watch mode: a save to the App's files runs it again."""
-    on_save: reactive[OnSave] = reactive(OnSave.RESTART)
-    watch_target: reactive[WatchTarget] = reactive(WatchTarget.JOB)
-    buffering: reactive[Buffering] = reactive(Buffering.FLUSHED)
-    run_status: reactive[RunShown] = reactive(RunState.IDLE)
-    lifecycle_state: reactive[State | None] = reactive(None)
-    round_result: reactive[str | None] = reactive(None)
-    """The last finished round of presets, in words."""
-    round_ok: reactive[bool] = reactive(True)
-
     def __init__(self, app_folder: AppFolder, settings: UISettings, store: DraftStore | None = None) -> None:
-        super().__init__()
-        self.app_folder = app_folder
-        self.settings = settings
+        store = store if store is not None else DraftStore(app_folder.root)
+        super().__init__(app_folder, settings, store.draft.args_mode)
         self.history = RunHistory(app_folder.root)
-        self.store = store if store is not None else DraftStore(app_folder.root)
+        self.store = store
         """The one Job draft: the editors change it, a run reads it, it is saved after a pause."""
         self._save_later = Debounce(self, settings.draft_save_delay, self._save_draft)
-        self.set_reactive(MainScreen.watching, settings.watch)
-        self.set_reactive(MainScreen.on_save, OnSave(settings.on_save))
-        self.set_reactive(MainScreen.watch_target, WatchTarget(settings.watch_target))
-        self.set_reactive(MainScreen.buffering, Buffering(settings.buffering))
-        self.set_reactive(MainScreen.args_mode, self.store.draft.args_mode)
-        self.set_reactive(MainScreen.lifecycle_state, load_simulated_state(app_folder.root))
         self._pending_trigger: str | None = None
-        self._watch_stop: asyncio.Event | None = None
-        self._stale: set[str] = set()
-        self._browser_record: RunRecord | None = None
 
     # -- building ------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield WorkbenchHeader(self.app_folder.name, id="header").data_bind(
-            MainScreen.args_mode,
-            MainScreen.watching,
-            MainScreen.on_save,
-            MainScreen.watch_target,
-            MainScreen.buffering,
-            MainScreen.run_status,
-            MainScreen.lifecycle_state,
-            MainScreen.round_result,
-            MainScreen.round_ok,
-        )
+        yield self.compose_header()
         with TabbedContent(initial="run", id="tabs"):
             with TabPane("App", id="app"):
                 yield AppPane(self.app_folder, id="app-pane")
@@ -182,9 +142,7 @@ class MainScreen(Screen[None]):
         """
         self._pending_trigger = None
         self._save_later.flush()  # what was typed in the last half second is kept
-        if self._watch_stop is not None:
-            self._watch_stop.set()
-            self._watch_stop = None
+        self.stop_watching()
         presets = self.query(PresetsView)
         round_thread = presets.first().cancel_round() if presets else None
         run_pane = self.query(RunPane)
@@ -331,36 +289,10 @@ class MainScreen(Screen[None]):
     def _run_note(self, event: RunPane.Note) -> None:
         self.notify(safe_text(event.text), severity="warning", markup=False)
 
-    def _active_tab(self) -> str:
-        return self.query_one("#tabs", TabbedContent).active
-
-    def view(self, tab: str) -> TabView:
-        """The view that fills a tab (its pane's one child; found by class, not CSS type: a
-        view that is also a container has its container's CSS type)."""
-        pane = self.query_one("#tabs", TabbedContent).get_pane(tab)
-        return next(child for child in pane.children if isinstance(child, TabView))
-
     def _show_in_browser(self, record: RunRecord | None) -> None:
         """Show a run in the Outputs tab (now if it is shown, else when it is)."""
         self.query_one("#output-browser", OutputBrowser).wanted = record
         self._reload("outputs")
-
-    def _reload(self, tab: str) -> None:
-        """Refresh a tab's view now if the tab is shown, else when it is next shown."""
-        if self._active_tab() != tab:
-            self._stale.add(tab)
-            return
-        self._stale.discard(tab)
-        self.view(tab).refresh_view()
-
-    @on(TabbedContent.TabActivated, "#tabs")
-    def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
-        """However a tab was shown (key, palette, click), its view is fresh and the focus is in it."""
-        tab = event.pane.id or ""
-        if tab in self._stale:
-            self._reload(tab)
-        if not event.pane.has_focus_within:
-            self.view(tab).take_focus()
 
     # -- other panes' messages ------------------------------------------------------------
 
@@ -400,68 +332,7 @@ class MainScreen(Screen[None]):
     def _state_changed(self, event: LifecyclePanel.StateChanged) -> None:
         self.lifecycle_state = event.state
 
-    # -- watch mode ----------------------------------------------------------------------
-
-    def _set_watch(self, on: bool, announce: bool = True) -> None:
-        self.watching = on
-        if on and self._watch_stop is None:
-            self._watch_stop = asyncio.Event()
-            self._watch(self._watch_stop)
-        elif not on and self._watch_stop is not None:
-            self._watch_stop.set()
-            self._watch_stop = None
-        if announce:
-            self.notify("watch mode on: a save runs the App again" if on else "watch mode off")
-
-    def action_toggle_watch(self) -> None:
-        """Switch watch mode on or off."""
-        self._set_watch(not self.watching)
-
-    def action_toggle_buffering(self) -> None:
-        """Switch the App's output between unbuffered and flushed every 50 ms (for the next run)."""
-        self.buffering = Buffering.FLUSHED if self.buffering is Buffering.UNBUFFERED else Buffering.UNBUFFERED
-        if self.buffering is Buffering.FLUSHED:
-            self.notify("output line by line, block-buffered and flushed every 50 ms in a flood (the default)")
-        else:
-            self.notify("output unbuffered (PYTHONUNBUFFERED=1): several times slower for Apps that print a lot")
-
-    def action_toggle_on_save(self) -> None:
-        """Switch what a save during a run does: restart it, or queue one more run."""
-        self.on_save = OnSave.QUEUE if self.on_save is OnSave.RESTART else OnSave.RESTART
-        self.notify(
-            "a save during a run restarts it" if self.on_save is OnSave.RESTART else "a save during a run queues one more run"
-        )
-
-    @work(exclusive=True, group="watch", exit_on_error=False)
-    async def _watch(self, stop: asyncio.Event) -> None:
-        async for change in watch_app(
-            self.app_folder,
-            stop_event=stop,
-            step_ms=self.settings.watch_step_ms,
-            debounce_ms=self.settings.watch_debounce_ms,
-            tests=True,
-        ):
-            if stop.is_set():
-                return
-            # The presets' round names every file; a Job run only the App's own (never golden/).
-            self.app_changed(change.reason, tests_only=change.app_reason is None, app_reason=change.app_reason)
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group == "watch" and event.state is WorkerState.ERROR:
-            self._watch_stop = None
-            self.watching = False
-            self.notify(f"watch mode stopped: {event.worker.error}; press w to try again", severity="error")
-
-    def action_toggle_watch_target(self) -> None:
-        """Switch what a save runs: the Job, a round of every preset, or both."""
-        order = list(WatchTarget)
-        self.watch_target = order[(order.index(self.watch_target) + 1) % len(order)]
-        said = {
-            WatchTarget.JOB: "a save runs the Job",
-            WatchTarget.PRESETS: "a save runs every preset (the Presets tab is the board)",
-            WatchTarget.BOTH: "a save runs the Job and every preset",
-        }
-        self.notify(said[self.watch_target])
+    # -- a save in watch mode ------------------------------------------------------------
 
     def app_changed(self, reason: str, *, tests_only: bool = False, app_reason: str | None = None) -> None:
         """The App's files changed: in watch mode run again (the Job, the presets or both); refresh the file list.
@@ -486,22 +357,6 @@ class MainScreen(Screen[None]):
         self._reload("lifecycle")
 
     # -- other actions -------------------------------------------------------------------
-
-    def action_toggle_args_mode(self) -> None:
-        """Pass the arguments on stdin as JSON, or as --key value words."""
-        editor = self.query_one(ArgumentsEditor)
-        editor.set_mode(ArgsMode.ARGV if editor.mode is ArgsMode.STDIN else ArgsMode.STDIN)
-
-    def action_show_tab(self, tab: str) -> None:
-        """Show one of the tabs, with the focus on its home widget (a table, tree, log or list:
-        never a text field, so the letter keys keep working, nor a button, which a stray Enter
-        would press). The focus moves now, so no widget of the tab left behind can pull it back."""
-        self.query_one("#tabs", TabbedContent).active = tab
-        self.view(tab).take_focus()
-
-    def action_go_home(self) -> None:
-        """Leave a text field (or any widget) for the home widget of the tab shown; there, do nothing."""
-        self.view(self._active_tab()).take_focus()
 
     def action_help(self) -> None:
         """Show every key, by tab."""

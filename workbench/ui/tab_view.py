@@ -1,4 +1,8 @@
-"""The base of every view that fills one of the main screen's tabs: how it refreshes and takes focus.
+"""Tabs: the base of every view that fills one of the main screen's tabs, and of the screen that holds them.
+
+A `TabView` knows how it refreshes and takes focus; a `TabsScreen` shows its
+tabs' views, refreshes each when it is shown after a change, and puts the focus
+in it.
 
 Each tab has a home widget: a table, tree, log or list, never a text field (so
 the letter keys act) nor a button (so a stray Enter presses nothing). Showing a
@@ -10,7 +14,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from textual import on
+from textual.screen import Screen
 from textual.widget import Widget
+from textual.widgets import TabbedContent
 
 from .bridge import ThreadBridge
 
@@ -42,3 +49,49 @@ class TabView(Widget):
 
     def refresh_view(self) -> None:
         """Read what the view shows again (its tab was shown after something changed)."""
+
+
+class TabsScreen(Screen[None]):
+    """A screen whose `TabbedContent` (id `tabs`) holds one `TabView` per pane."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._stale: set[str] = set()
+        """Tabs whose view changed while hidden: refreshed when next shown."""
+
+    def _active_tab(self) -> str:
+        return self.query_one("#tabs", TabbedContent).active
+
+    def view(self, tab: str) -> TabView:
+        """The view that fills a tab (its pane's one child; found by class, not CSS type: a
+        view that is also a container has its container's CSS type)."""
+        pane = self.query_one("#tabs", TabbedContent).get_pane(tab)
+        return next(child for child in pane.children if isinstance(child, TabView))
+
+    def _reload(self, tab: str) -> None:
+        """Refresh a tab's view now if the tab is shown, else when it is next shown."""
+        if self._active_tab() != tab:
+            self._stale.add(tab)
+            return
+        self._stale.discard(tab)
+        self.view(tab).refresh_view()
+
+    @on(TabbedContent.TabActivated, "#tabs")
+    def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
+        """However a tab was shown (key, palette, click), its view is fresh and the focus is in it."""
+        tab = event.pane.id or ""
+        if tab in self._stale:
+            self._reload(tab)
+        if not event.pane.has_focus_within:
+            self.view(tab).take_focus()
+
+    def action_show_tab(self, tab: str) -> None:
+        """Show one of the tabs, with the focus on its home widget (a table, tree, log or list:
+        never a text field, so the letter keys keep working, nor a button, which a stray Enter
+        would press). The focus moves now, so no widget of the tab left behind can pull it back."""
+        self.query_one("#tabs", TabbedContent).active = tab
+        self.view(tab).take_focus()
+
+    def action_go_home(self) -> None:
+        """Leave a text field (or any widget) for the home widget of the tab shown; there, do nothing."""
+        self.view(self._active_tab()).take_focus()
