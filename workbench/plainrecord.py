@@ -16,15 +16,17 @@ its model, field by field, and the JSON of whole runs.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     from .kwargs import ArgsMode
     from .node.findings import Finding
     from .status import RunStatus
+
+_REQUIRED: Any = object()
+"""The default of a field that has none: it must be given."""
 
 
 def _json(value: Any) -> Any:
@@ -44,25 +46,38 @@ def _json(value: Any) -> Any:
 
 
 class _Plain:
-    """What the models' users call: attributes, and `model_dump` in JSON mode."""
+    """What the models' users call: attributes, and `model_dump` in JSON mode.
 
-    _FLOATS: tuple[str, ...] = ()
+    Plain classes, not dataclasses: building a dataclass runs generated code at
+    import, which here would cost more than the rest of this module.
+    """
+
+    FIELDS: ClassVar[dict[str, Any]] = {}
+    """The model's fields in its order (which its JSON keeps), each with its default (`_REQUIRED`: none;
+    a list default is copied for each record)."""
+    FLOATS: ClassVar[tuple[str, ...]] = ()
     """Fields declared `float`: an int given there is kept as a float, as pydantic does."""
-    _ORDER: tuple[str, ...] = ()
-    """The model's fields in its order, which its JSON keeps (a dataclass puts the required ones first)."""
 
-    def __post_init__(self) -> None:
-        for name in self._FLOATS:
-            value = getattr(self, name)
-            if isinstance(value, int) and not isinstance(value, bool):
-                setattr(self, name, float(value))
+    def __init__(self, **values: Any) -> None:
+        unknown = values.keys() - self.FIELDS.keys()
+        if unknown:
+            raise TypeError(f"{type(self).__name__}: unknown field(s) {sorted(unknown)}")  # extra="forbid"
+        for name, default in self.FIELDS.items():
+            if name in values:
+                value = values[name]
+            elif default is _REQUIRED:
+                raise TypeError(f"{type(self).__name__}: {name} is required")
+            else:
+                value = list(default) if isinstance(default, list) else default
+            if name in self.FLOATS and isinstance(value, int) and not isinstance(value, bool):
+                value = float(value)
+            setattr(self, name, value)
 
     def model_dump(self, *, mode: str = "json", exclude: Iterable[str] | None = None) -> dict[str, Any]:
         if mode != "json":
             raise ValueError("a plain record dumps in JSON mode only")
         left_out = set(exclude or ())
-        names = self._ORDER or tuple(item.name for item in fields(self))  # type: ignore[arg-type]
-        return {name: _json(getattr(self, name)) for name in names if name not in left_out}
+        return {name: _json(getattr(self, name)) for name in self.FIELDS if name not in left_out}
 
 
 class _Named(_Plain):
@@ -70,8 +85,8 @@ class _Named(_Plain):
 
     display: str | None
 
-    def __post_init__(self) -> None:
-        super().__post_init__()
+    def __init__(self, **values: Any) -> None:
+        super().__init__(**values)
         name: str = getattr(self, "name", None) or getattr(self, "path", None) or ""
         if self.display is None and any("\ud800" <= char <= "\udfff" for char in name):
             from .display import safe_text
@@ -79,54 +94,53 @@ class _Named(_Plain):
             self.display = safe_text(name)
 
 
-@dataclass
 class StagedInputRecord(_Named):
-    _ORDER = ("display", "name", "size", "sha256")
-
+    FIELDS = {"display": None, "name": _REQUIRED, "size": _REQUIRED, "sha256": _REQUIRED}
     name: str
     size: int
     sha256: str
-    display: str | None = None
 
 
-@dataclass
 class OutputRecord(_Named):
-    _ORDER = ("display", "path", "size", "sha256", "is_symlink", "link_target")
-
+    FIELDS = {
+        "display": None, "path": _REQUIRED, "size": _REQUIRED, "sha256": _REQUIRED, "is_symlink": False,
+        "link_target": None,
+    }
     path: str
     size: int
     sha256: str | None
-    is_symlink: bool = False
-    link_target: str | None = None
-    display: str | None = None
+    is_symlink: bool
+    link_target: str | None
 
 
-@dataclass
 class EnvironmentRecord(_Plain):
-    _FLOATS = ("seconds",)
+    FIELDS = {
+        "path": None, "requirements_sha256": None, "reused": False, "seconds": 0.0, "installer": None, "log": None,
+        "python_version": None, "skipped": False, "bare": False,
+    }
+    FLOATS = ("seconds",)
+    path: str | None
+    requirements_sha256: str | None
+    reused: bool
+    seconds: float
+    installer: str | None
+    log: str | None
+    python_version: str | None
+    skipped: bool
+    bare: bool
 
-    path: str | None = None
-    requirements_sha256: str | None = None
-    reused: bool = False
-    seconds: float = 0.0
-    installer: str | None = None
-    log: str | None = None
-    python_version: str | None = None
-    skipped: bool = False
-    bare: bool = False
 
-
-@dataclass
 class FindingRecord(_Plain):
+    FIELDS = {"code": _REQUIRED, "severity": _REQUIRED, "message": _REQUIRED}
     code: str
     severity: str
     message: str
 
 
-@dataclass
 class NodeRecord(_Plain):
+    FIELDS = {"verdict": _REQUIRED, "findings": []}
     verdict: str
-    findings: list[FindingRecord] = field(default_factory=list)
+    findings: list[FindingRecord]
 
     @classmethod
     def of(cls, findings: list[Finding]) -> NodeRecord:
@@ -138,51 +152,51 @@ class NodeRecord(_Plain):
         )
 
 
-@dataclass
 class RunRecord(_Plain):
-    _FLOATS = ("duration_seconds", "workbench_seconds")
-    _ORDER = (
-        "id", "app_path", "started_at", "ended_at", "duration_seconds", "workbench_seconds", "status", "exit_code",
-        "message", "args_mode", "buffering", "kwargs", "inputs", "outputs", "output_count", "output_bytes",
-        "outputs_not_kept", "output_dir", "stdout_log", "stderr_log",
-        "stdout_lines", "stderr_lines", "interpreter", "environment", "app_hash", "peak_memory_bytes", "trigger",
-        "preset", "ended_processes", "env_names", "node",
-    )
-
+    FIELDS = {
+        "id": _REQUIRED, "app_path": _REQUIRED, "started_at": _REQUIRED, "ended_at": None, "duration_seconds": None,
+        "workbench_seconds": None, "status": _REQUIRED, "exit_code": None, "message": None, "args_mode": _REQUIRED,
+        "buffering": "unbuffered", "kwargs": _REQUIRED, "inputs": [], "outputs": [], "output_count": None,
+        "output_bytes": None, "outputs_not_kept": None, "output_dir": _REQUIRED, "stdout_log": _REQUIRED,
+        "stderr_log": _REQUIRED, "stdout_lines": 0, "stderr_lines": 0, "interpreter": _REQUIRED, "environment": None,
+        "app_hash": _REQUIRED, "peak_memory_bytes": None, "trigger": None, "preset": None, "ended_processes": [],
+        "env_names": [], "node": None,
+    }
+    FLOATS = ("duration_seconds", "workbench_seconds")
     id: str
     app_path: str
     started_at: datetime
+    ended_at: datetime | None
+    duration_seconds: float | None
+    workbench_seconds: float | None
     status: RunStatus
+    exit_code: int | None
+    message: str | None
     args_mode: ArgsMode
+    buffering: str
     kwargs: dict[str, str]
+    inputs: list[StagedInputRecord]
+    outputs: list[OutputRecord]
+    output_count: int | None
+    output_bytes: int | None
+    outputs_not_kept: str | None
     output_dir: str
     stdout_log: str
     stderr_log: str
+    stdout_lines: int
+    stderr_lines: int
     interpreter: str
+    environment: EnvironmentRecord | None
     app_hash: str
-    ended_at: datetime | None = None
-    duration_seconds: float | None = None
-    workbench_seconds: float | None = None
-    exit_code: int | None = None
-    message: str | None = None
-    buffering: str = "unbuffered"
-    inputs: list[StagedInputRecord] = field(default_factory=list)
-    outputs: list[OutputRecord] = field(default_factory=list)
-    output_count: int | None = None
-    output_bytes: int | None = None
-    outputs_not_kept: str | None = None
-    stdout_lines: int = 0
-    stderr_lines: int = 0
-    environment: EnvironmentRecord | None = None
-    peak_memory_bytes: int | None = None
-    trigger: str | None = None
-    preset: str | None = None
-    ended_processes: list[str] = field(default_factory=list)
-    env_names: list[str] = field(default_factory=list)
-    node: NodeRecord | None = None
+    peak_memory_bytes: int | None
+    trigger: str | None
+    preset: str | None
+    ended_processes: list[str]
+    env_names: list[str]
+    node: NodeRecord | None
 
-    def __post_init__(self) -> None:
-        super().__post_init__()
+    def __init__(self, **values: Any) -> None:
+        super().__init__(**values)
         self.kwargs = dict(self.kwargs)
         given: list[Any] = list(self.inputs)  # dicts, as a Job gathers them, or records
         self.inputs = [item if isinstance(item, StagedInputRecord) else StagedInputRecord(**item) for item in given]

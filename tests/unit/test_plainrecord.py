@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -25,22 +24,28 @@ PAIRS = [
 ]
 
 
-def _plain_order(plain: type) -> tuple[str, ...]:
-    return plain._ORDER or tuple(item.name for item in dataclasses.fields(plain))
-
-
 @pytest.mark.parametrize(("plain", "model"), PAIRS, ids=[model.__name__ for _, model in PAIRS])
-def test_each_plain_class_has_its_models_fields_in_order_with_the_same_defaults(plain: type, model: Any) -> None:
-    assert _plain_order(plain) == tuple(model.model_fields)
-    assert {item.name for item in dataclasses.fields(plain)} == set(model.model_fields)
-    for item in dataclasses.fields(plain):
-        info = model.model_fields[item.name]
+def test_each_plain_class_has_its_models_fields_in_order_with_the_same_defaults(plain: Any, model: Any) -> None:
+    assert tuple(plain.FIELDS) == tuple(model.model_fields)
+    for name, default in plain.FIELDS.items():
+        info = model.model_fields[name]
         if info.is_required():
-            assert item.default is dataclasses.MISSING and item.default_factory is dataclasses.MISSING, item.name
+            assert default is plainrecord._REQUIRED, name
             continue
-        plain_default = item.default_factory() if item.default_factory is not dataclasses.MISSING else item.default
         model_default = info.default_factory() if info.default is PydanticUndefined else info.default
-        assert plain_default == model_default, item.name
+        assert default == model_default, name
+    floats = {name for name, info in model.model_fields.items() if "float" in str(info.annotation)}
+    assert set(plain.FLOATS) == floats
+
+
+def test_a_plain_record_refuses_unknown_and_missing_fields_as_the_model_does() -> None:
+    with pytest.raises(TypeError, match="unknown"):
+        plainrecord.FindingRecord(code="c", severity="warn", message="m", extra=1)
+    with pytest.raises(TypeError, match="message is required"):
+        plainrecord.FindingRecord(code="c", severity="warn")
+    first, second = plainrecord.NodeRecord(verdict="ok"), plainrecord.NodeRecord(verdict="ok")
+    first.findings.append(plainrecord.FindingRecord(code="c", severity="warn", message="m"))
+    assert second.findings == []  # a list default is each record's own
 
 
 START = datetime(2026, 1, 2, 3, 4, 5, 123456, tzinfo=timezone.utc)
