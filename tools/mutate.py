@@ -50,7 +50,10 @@ TARGETS: dict[str, tuple[str, tuple[str, ...]]] = {
         ),
     ),
     "runner": ("workbench/runner.py", ("test_runner.py", "test_proctree.py")),
-    "staging": ("workbench/staging.py", ("test_staging.py", "test_staging_reuse.py", "test_staging_slots.py")),
+    "staging": (
+        "workbench/staging",
+        ("test_staging.py", "test_staging_reuse.py", "test_staging_slots.py", "test_staging_checked.py"),
+    ),
     "history": (
         "workbench/history.py",
         ("test_records.py", "test_history.py", "test_history_live.py", "test_history_index.py", "test_history_budget.py"),

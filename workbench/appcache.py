@@ -32,7 +32,7 @@ STAGE_DIR_VARIABLE = "WORKBENCH_STAGE_DIR"
 folder in the system's temporary folder)."""
 
 HASH_CACHE = "hashes.marshal"
-_CACHE_VERSION = 1
+_CACHE_VERSION = 2
 _RACY_NS = 100_000_000
 """A file changed this close before its hash was recorded is hashed again: file times move
 in clock ticks (at most 10 ms), so a write in the same tick would not show."""
@@ -88,6 +88,16 @@ class AppSnapshot:
     hashed_files: int
     """Files read this time (their stat data had changed or was new)."""
     hashed_bytes: int
+
+
+Stamp = tuple[int, int, int, int, int, int]
+"""A file's stat data as recorded: inode, device, size, modification and change times (ns), mode."""
+
+
+def stamp(info: os.stat_result) -> Stamp:
+    """The stat data by which a recorded file is taken to be unchanged (the one comparison
+    both the hash cache and the staged copies make: see the module's docstring)."""
+    return (info.st_ino, info.st_dev, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_mode)
 
 
 def file_digest(path: Path | str) -> tuple[int, str]:
@@ -160,7 +170,7 @@ def snapshot(app: AppFolder, *, cache_dir: Path | None = None, progress: Progres
     to_hash = []
     racy_after = recorded_ns - _RACY_NS
     for path, info in listed:
-        key = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
+        key = stamp(info)
         old = known.get(path)
         if old is not None and old[0] == key and info.st_ctime_ns < racy_after and info.st_mtime_ns < racy_after:
             fresh[path] = old

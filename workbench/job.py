@@ -16,6 +16,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .appcache import Stamp
 from .appcache import snapshot as take_snapshot
 from .appdir import STATE_DIR, AppFolder
 from .environment import EnvironmentFailed, EnvironmentProvider, PreparedEnvironment
@@ -26,12 +27,13 @@ from .node.environment import app_variables, flush_shim_dir
 from .node.findings import Finding
 from .node.verdict import (
     RunObservations,
-    Snapshot,
     StreamObservation,
+    WorkspaceChanges,
     missing_modules,
     node_findings,
     scan_output,
-    snapshot_workspace,
+    snapshot_of,
+    stamp_changes,
     top_level_modules,
     workspace_changes,
 )
@@ -42,6 +44,7 @@ from .staging import (
     StagingError,
     Workspace,
     check_inputs,
+    check_workspace,
     collect_outputs,
     discard_workspace,
     keep_within_budget,
@@ -283,7 +286,7 @@ class Job:
         except OSError as error:
             return self._finish(self._record(fields), RunStatus.ERROR, f"could not prepare the App's environment: {error}")
         fields["env_names"] = sorted({*env, TAG_VARIABLE})
-        before = snapshot_workspace(workspace.path)
+        before = workspace.entries()  # as staged: no walk
         process = ProcessRun(
             argv,
             cwd=workspace.path,
@@ -342,7 +345,7 @@ class Job:
         return self._finish(record, RunStatus.FAILED, message)
 
     def _node_findings(
-        self, result: ProcessResult, workspace: Workspace, before: Snapshot, stderr_log: Path
+        self, result: ProcessResult, workspace: Workspace, before: dict[str, Stamp], stderr_log: Path
     ) -> list[Finding]:
         """What a Node would have made of this run, read while the workspace still exists."""
         env: PreparedEnvironment = self._prepared_env
@@ -354,7 +357,7 @@ class Job:
                                   result.stderr.bad_offset, result.stderr.mark),
             ],
             output=scan_output(workspace.output_dir),
-            workspace=workspace_changes(before, workspace.path),
+            workspace=self._workspace_changes(workspace, before),
             exit_code=result.exit_code,
             timed_out_after=self.spec.timeout if result.outcome is Outcome.TIMED_OUT else None,
             provided=env.provided,
@@ -368,6 +371,14 @@ class Job:
 
     def _record(self, fields: dict[str, Any]) -> RunRecord:
         return _new_record(fields, self.plain_record)
+
+    @staticmethod
+    def _workspace_changes(workspace: Workspace, before: dict[str, Stamp]) -> WorkspaceChanges:
+        """The run's changes to its workspace, from the walk that also lets its copy be put right."""
+        entries = check_workspace(workspace)
+        if entries is None:  # the run renamed its workspace away: look at what is at its path now
+            return workspace_changes(snapshot_of(before), workspace.path)
+        return stamp_changes(before, entries)
 
     def _finish(self, record: RunRecord, status: RunStatus, message: str | None) -> RunRecord:
         record.status = status

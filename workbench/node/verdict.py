@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -163,9 +163,49 @@ def snapshot_workspace(root: Path) -> Snapshot:
     return found
 
 
+def _skipped(path: str) -> bool:
+    return any(name in path for name in SKIPPED_DIRS) and bool(SKIPPED_DIRS.intersection(path.rstrip("/").split("/")))
+
+
+def snapshot_of(entries: Mapping[str, Sequence[int]]) -> Snapshot:
+    """A Snapshot from the stat data staging records (`staging.check_workspace`, `Workspace.entries()`):
+    path (folders as `path/`) -> stat data in `appcache.stamp`'s order (size at 2, mtime at 3, mode at 5)."""
+    folder = (stat.S_IFDIR, 0, 0)
+    return {
+        path: folder if path.endswith("/") else (facts[5], facts[2], facts[3])
+        for path, facts in entries.items()
+        if not _skipped(path)
+    }
+
+
+def stamp_changes(before: Mapping[str, Sequence[int]], after: Mapping[str, Sequence[int]]) -> WorkspaceChanges:
+    """`changes_between` for the stat data staging records (see `snapshot_of`), without building
+    snapshots: the entries whose stat data is the same (nearly all) are passed over at once."""
+    created = sorted(
+        path for path in after.keys() - before.keys() if not _skipped(path) and not _inside_created(path, after, before)
+    )
+    deleted = sorted(
+        path for path in before.keys() - after.keys() if not _skipped(path) and not _inside_created(path, before, after)
+    )
+    changed = sorted(
+        path
+        for path, facts in after.items()
+        if (old := before.get(path)) is not None
+        and old != facts
+        and not path.endswith("/")
+        and (old[5], old[2], old[3]) != (facts[5], facts[2], facts[3])
+        and not _skipped(path)
+    )
+    return WorkspaceChanges(created, changed, deleted)
+
+
 def workspace_changes(before: Snapshot, root: Path) -> WorkspaceChanges:
     """What the run created, changed or deleted in the workspace outside `input/` and `output/`."""
-    after = snapshot_workspace(root)
+    return changes_between(before, snapshot_workspace(root))
+
+
+def changes_between(before: Snapshot, after: Snapshot) -> WorkspaceChanges:
+    """What changed from one snapshot of the workspace to the next."""
     created = sorted(path for path in after if path not in before and not _inside_created(path, after, before))
     deleted = sorted(path for path in before if path not in after and not _inside_created(path, before, after))
     changed = sorted(
@@ -174,7 +214,7 @@ def workspace_changes(before: Snapshot, root: Path) -> WorkspaceChanges:
     return WorkspaceChanges(created, changed, deleted)
 
 
-def _inside_created(path: str, present: Snapshot, absent: Snapshot) -> bool:
+def _inside_created(path: str, present: Mapping[str, object], absent: Mapping[str, object]) -> bool:
     """Whether the path lies in a folder that is itself new (so only the folder is named)."""
     parts = path.rstrip("/").split("/")
     for depth in range(1, len(parts)):
