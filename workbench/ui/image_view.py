@@ -1,22 +1,36 @@
 """Pictures in the terminal, drawn by `textual-image`: real pixels where the terminal shows them, half-blocks elsewhere.
 
 `textual-image` asks the terminal what it can show when it is imported, which
-only works before Textual takes over the terminal: this module imports it, and
-the UI imports this module before the App runs. Terminals that answer with
-Sixel (WezTerm, iTerm2, foot, Konsole) or the Kitty graphics protocol (kitty,
-Ghostty) get real pixels. Every other terminal, a browser through
-`workbench serve`, and the tests (not a terminal at all) get half-blocks: `▀`
-in the upper pixel's colour on the lower one's, two pixels a cell, the same
-drawing on every machine (so snapshots of it are stable).
+only works before Textual takes over the terminal; and it imports Pillow and
+numpy, a quarter of a second that the TUI's first paint need not wait for. So
+this module asks the terminal itself at import (the UI imports it before the App
+runs), with the same two questions (the Sixel bit of the device attributes, a
+Kitty graphics query) through `textual-image`'s own small terminal module, and
+imports `textual-image`'s widgets only when the first picture is shown
+(`image_view_class`), keeping it from asking the terminal again then.
+
+Terminals that answer with Sixel (WezTerm, iTerm2, foot, Konsole) or the Kitty
+graphics protocol (kitty, Ghostty) get real pixels. Every other terminal, a
+browser through `workbench serve`, and the tests (not a terminal at all) get
+half-blocks: `▀` in the upper pixel's colour on the lower one's, two pixels a
+cell, the same drawing on every machine (so snapshots of it are stable).
 
 `WORKBENCH_IMAGES=halfcell` asks for half-blocks even where pixels would work.
 """
 
 from __future__ import annotations
 
+import io
 import os
+import random
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from textual_image import _terminal
+
+if TYPE_CHECKING:
+    from textual.widget import Widget
 
 
 def _guard_cell_size() -> None:
@@ -33,23 +47,65 @@ def _guard_cell_size() -> None:
         _terminal.get_cell_size._result = _terminal.CellSize(10, 20)  # type: ignore[attr-defined]
 
 
+def _ask(question: str, start: str, end: str) -> str | None:
+    """Write a query to the terminal and return its answer between the markers (None: no answer in 0.1 s)."""
+    stdout = sys.__stdout__
+    if stdout is None:
+        return None
+    try:
+        with _terminal.capture_terminal_response(start_marker=start, end_marker=end, timeout=0.1) as response:
+            stdout.write(question)
+            stdout.flush()
+    except (_terminal.TerminalError, TimeoutError, OSError):
+        return None
+    return response.sequence[len(start) : -len(end)]
+
+
+def _probe() -> str:
+    """`sixel`, `tgp` or `halfcell`: what `textual-image` would pick here (its order: Sixel first)."""
+    stdout = sys.__stdout__
+    if os.environ.get("WORKBENCH_IMAGES") == "halfcell" or stdout is None or not stdout.isatty():
+        return "halfcell"
+    attributes = _ask("\x1b[c", "\x1b[?", "c")
+    if attributes is not None and "4" in attributes.split(";"):
+        return "sixel"
+    answer = _ask(f"\x1b_Gi={random.randint(1, 2**32)},s=1,v=1,a=q,t=d,f=24;AAAA\x1b\\", "\x1b_G", "\x1b\\")
+    if answer is not None and answer.rsplit(";", 1)[-1] == "OK":
+        return "tgp"
+    return "halfcell"
+
+
 _guard_cell_size()
-
-from textual_image.renderable import Image as BestRenderable  # noqa: E402
-from textual_image.renderable import SixelImage as SixelRenderable  # noqa: E402
-from textual_image.renderable import TGPImage as TGPRenderable  # noqa: E402
-from textual_image.widget import HalfcellImage  # noqa: E402
-from textual_image.widget import Image as BestImage  # noqa: E402
-
-PIXELS = BestRenderable in (SixelRenderable, TGPRenderable) and os.environ.get("WORKBENCH_IMAGES") != "halfcell"
+METHOD = _probe()
+PIXELS = METHOD != "halfcell"
 """Whether the terminal showed, when asked at start, that it draws real pixels."""
 
-ImageView = BestImage if PIXELS else HalfcellImage
-"""The widget that shows a `PIL.Image` (set its `image`), sized to fit its container keeping the aspect."""
+_view_class: Any = None
+
+
+def image_view_class() -> Callable[..., Widget]:
+    """The widget that shows a `PIL.Image` (set its `image`), sized to fit its container keeping the
+    aspect: `textual-image`'s, imported on first use."""
+    global _view_class
+    if _view_class is None:
+        real = sys.__stdout__
+        sys.__stdout__ = io.StringIO()  # type: ignore[misc,assignment]  # asked at start: it must not ask again
+        try:
+            from textual_image.widget import HalfcellImage, SixelImage, TGPImage
+        finally:
+            sys.__stdout__ = real  # type: ignore[misc]
+        _view_class = {"sixel": SixelImage, "tgp": TGPImage}.get(METHOD, HalfcellImage)
+    return _view_class  # type: ignore[no-any-return]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "ImageView":  # `from .image_view import ImageView` imports textual-image then
+        return image_view_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def drawing_method() -> str:
     """How pictures are drawn here, in a few words, for the preview's caption."""
     if not PIXELS:
         return "half-blocks"
-    return "Sixel" if BestRenderable is SixelRenderable else "Kitty graphics"
+    return "Sixel" if METHOD == "sixel" else "Kitty graphics"

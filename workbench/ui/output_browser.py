@@ -28,7 +28,7 @@ from ..filepreview import (
 from ..fsutil import human_size
 from ..images import ImageDecodeError, PreviewImage, load_preview
 from ..records import OutputRecord, RunRecord
-from .image_view import ImageView, drawing_method
+from .image_view import drawing_method, image_view_class
 from .messages import OpenExternally
 from .tab_view import TabView
 
@@ -177,7 +177,8 @@ class OutputBrowser(TabView):
                 yield DataTable(id="output-preview-table", zebra_stripes=True, cursor_type="row")
                 with Vertical(id="output-preview-picture"):
                     yield Static("", id="output-preview-caption")
-                    yield ImageView(id="output-preview-image")
+                    # The picture widget (`image_view.image_view_class`) is added with the first
+                    # picture: importing it costs a quarter of a second the first paint need not wait for.
 
     @property
     def output_dir(self) -> Path | None:
@@ -299,7 +300,11 @@ class OutputBrowser(TabView):
             reason = f"\nNot drawn here: {picture}." if picture else ""
             self._show_message(f"{about}{reason}\n\nPress v to open it outside the workbench.")
             return
-        self.query_one("#output-preview-image", ImageView).image = picture.image
+        views = self.query("#output-preview-image")
+        if views:
+            views.first().image = picture.image  # type: ignore[attr-defined]
+        else:
+            self.query_one("#output-preview-picture").mount(image_view_class()(picture.image, id="output-preview-image"))
         caption = Content.from_markup("$about  ·  $method", about=about, method=drawing_method())
         self.query_one("#output-preview-caption", Static).update(caption)
         self.query_one("#output-preview-switcher", ContentSwitcher).current = "output-preview-picture"
