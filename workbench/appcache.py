@@ -18,10 +18,11 @@ import hashlib
 import marshal
 import os
 import stat
+import struct
 import tempfile
 import time
+from array import array
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -32,7 +33,7 @@ STAGE_DIR_VARIABLE = "WORKBENCH_STAGE_DIR"
 folder in the system's temporary folder)."""
 
 HASH_CACHE = "hashes.marshal"
-_CACHE_VERSION = 2
+_CACHE_VERSION = 3
 _RACY_NS = 100_000_000
 """A file changed this close before its hash was recorded is hashed again: file times move
 in clock ticks (at most 10 ms), so a write in the same tick would not show."""
@@ -79,25 +80,63 @@ class SnapshotFile(NamedTuple):
     """None when the file could not be read."""
 
 
-@dataclass(frozen=True)
-class AppSnapshot:
-    """The App's files, their hashes and the App's content hash, at one moment."""
-
-    files: list[SnapshotFile]
-    content_hash: str
-    hashed_files: int
-    """Files read this time (their stat data had changed or was new)."""
-    hashed_bytes: int
-
-
-Stamp = tuple[int, int, int, int, int, int]
-"""A file's stat data as recorded: inode, device, size, modification and change times (ns), mode."""
+Stamp = bytes
+"""A file's stat data as recorded, packed (`stamp`): a cache of many thousands loads fast."""
+_STAMP = struct.Struct("<QQQqqI")
+STAMP_SIZE = _STAMP.size
+_DIGEST_SIZE = 32
 
 
 def stamp(info: os.stat_result) -> Stamp:
-    """The stat data by which a recorded file is taken to be unchanged (the one comparison
-    both the hash cache and the staged copies make: see the module's docstring)."""
-    return (info.st_ino, info.st_dev, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_mode)
+    """The stat data by which a recorded file is taken to be unchanged: inode, device, size,
+    modification and change times (ns), mode. The one comparison both the hash cache and the
+    staged copies make (see the module's docstring)."""
+    return _STAMP.pack(info.st_ino, info.st_dev, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_mode)
+
+
+def unstamp(value: Stamp) -> tuple[int, int, int, int, int, int]:
+    """A stamp's fields: (inode, device, size, mtime_ns, ctime_ns, mode)."""
+    return _STAMP.unpack_from(value)
+
+
+def make_stamp(ino: int, dev: int, size: int, mtime_ns: int, ctime_ns: int, mode: int) -> Stamp:
+    return _STAMP.pack(ino, dev, size, mtime_ns, ctime_ns, mode)
+
+
+class AppSnapshot:
+    """The App's files, their hashes and the App's content hash, at one moment."""
+
+    def __init__(
+        self,
+        listed: list[tuple[str, os.stat_result]],
+        digests: dict[str, bytes],
+        content_hash: str,
+        modes_key: str,
+        hashed_files: int,
+        hashed_bytes: int,
+    ) -> None:
+        self._listed = listed
+        self._digests = digests
+        self.content_hash = content_hash
+        self.modes_key = modes_key
+        """A hash of the files' modes (an App whose files' modes changed is staged again)."""
+        self.hashed_files = hashed_files
+        """Files read this time (their stat data had changed or was new)."""
+        self.hashed_bytes = hashed_bytes
+        self._files: list[SnapshotFile] | None = None
+
+    @property
+    def files(self) -> list[SnapshotFile]:
+        """The files in path order (made on first use: an unchanged App's staging needs only the hashes)."""
+        if self._files is None:
+            digests = self._digests
+            files = []
+            for path, info in self._listed:
+                entry = digests.get(path)
+                sha = entry[STAMP_SIZE:].hex() if entry is not None else None
+                files.append(SnapshotFile(path, info.st_size, stat.S_IMODE(info.st_mode), sha))
+            self._files = files
+        return self._files
 
 
 def file_digest(path: Path | str) -> tuple[int, str]:
@@ -161,18 +200,18 @@ def snapshot(app: AppFolder, *, cache_dir: Path | None = None, progress: Progres
             cache_dir = None
     cache_path = cache_dir / HASH_CACHE if cache_dir is not None else None
     cache = _load(cache_path) if cache_path is not None else {}
-    known: dict[str, tuple[Any, ...]] = cache.get("files", {})
+    known: dict[str, bytes] = cache.get("files", {})
     recorded_ns: int = cache.get("recorded_ns", 0)
     now_ns = time.time_ns()
     listed = list_app_files(app.root)
-    files: list[SnapshotFile] = []
-    fresh: dict[str, tuple[Any, ...]] = {}
+    fresh: dict[str, bytes] = {}
     to_hash = []
     racy_after = recorded_ns - _RACY_NS
+    pack = _STAMP.pack
     for path, info in listed:
-        key = stamp(info)
+        key = pack(info.st_ino, info.st_dev, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_mode)
         old = known.get(path)
-        if old is not None and old[0] == key and info.st_ctime_ns < racy_after and info.st_mtime_ns < racy_after:
+        if old is not None and old.startswith(key) and info.st_ctime_ns < racy_after and info.st_mtime_ns < racy_after:
             fresh[path] = old
         else:
             to_hash.append((path, info, key))
@@ -182,23 +221,31 @@ def snapshot(app: AppFolder, *, cache_dir: Path | None = None, progress: Progres
         try:
             _size, digest = file_digest(app.root / path)
         except OSError:
-            digest = None
+            pass
         else:
-            fresh[path] = (key, digest)
+            fresh[path] = key + bytes.fromhex(digest)
         done_bytes += info.st_size
         if progress is not None:
             progress("hashing", done_bytes, total_bytes)
-    for path, info in listed:
-        entry = fresh.get(path)
-        files.append(SnapshotFile(path, info.st_size, stat.S_IMODE(info.st_mode), entry[1] if entry else None))
-    unchanged = not to_hash and len(fresh) == len(known) and len(files) == len(known)
+    unchanged = not to_hash and len(fresh) == len(known) == len(listed)
     content_hash = cache.get("content_hash") if unchanged else None
-    if content_hash is None:
-        content_hash = content_hash_of(files)
+    modes_key = cache.get("modes_key") if unchanged else None
+    result = AppSnapshot(listed, fresh, "", "", len(to_hash), total_bytes)
+    if content_hash is None or modes_key is None:
+        content_hash = content_hash_of(result.files)
+        modes = array("H", [stat.S_IMODE(info.st_mode) for _path, info in listed])
+        modes_key = hashlib.sha256(modes.tobytes()).hexdigest()
         unchanged = False
+    result.content_hash, result.modes_key = content_hash, modes_key
     if cache_path is not None and not unchanged:
         _save(
             cache_path,
-            {"version": _CACHE_VERSION, "recorded_ns": now_ns, "files": fresh, "content_hash": content_hash},
+            {
+                "version": _CACHE_VERSION,
+                "recorded_ns": now_ns,
+                "files": fresh,
+                "content_hash": content_hash,
+                "modes_key": modes_key,
+            },
         )
-    return AppSnapshot(files, content_hash, len(to_hash), total_bytes)
+    return result

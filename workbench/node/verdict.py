@@ -10,10 +10,11 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..appcache import unstamp
 from .findings import PIPE_LIMIT, Code, Finding, Severity, finding
 from .python import VENV_SEEDED
 
@@ -167,18 +168,24 @@ def _skipped(path: str) -> bool:
     return any(name in path for name in SKIPPED_DIRS) and bool(SKIPPED_DIRS.intersection(path.rstrip("/").split("/")))
 
 
-def snapshot_of(entries: Mapping[str, Sequence[int]]) -> Snapshot:
+def snapshot_of(entries: Mapping[str, bytes]) -> Snapshot:
     """A Snapshot from the stat data staging records (`staging.check_workspace`, `Workspace.entries()`):
-    path (folders as `path/`) -> stat data in `appcache.stamp`'s order (size at 2, mtime at 3, mode at 5)."""
+    path (folders as `path/`) -> `appcache.stamp`."""
     folder = (stat.S_IFDIR, 0, 0)
-    return {
-        path: folder if path.endswith("/") else (facts[5], facts[2], facts[3])
-        for path, facts in entries.items()
-        if not _skipped(path)
-    }
+    found: Snapshot = {}
+    for path, value in entries.items():
+        if not _skipped(path):
+            found[path] = folder if path.endswith("/") else _facts(value)
+    return found
 
 
-def stamp_changes(before: Mapping[str, Sequence[int]], after: Mapping[str, Sequence[int]]) -> WorkspaceChanges:
+def _facts(value: bytes) -> tuple[int, int, int]:
+    """What a Snapshot compares of a stamp: mode, size, modification time."""
+    _ino, _dev, size, mtime_ns, _ctime_ns, mode = unstamp(value)
+    return (mode, size, mtime_ns)
+
+
+def stamp_changes(before: Mapping[str, bytes], after: Mapping[str, bytes]) -> WorkspaceChanges:
     """`changes_between` for the stat data staging records (see `snapshot_of`), without building
     snapshots: the entries whose stat data is the same (nearly all) are passed over at once."""
     created = sorted(
@@ -189,11 +196,11 @@ def stamp_changes(before: Mapping[str, Sequence[int]], after: Mapping[str, Seque
     )
     changed = sorted(
         path
-        for path, facts in after.items()
+        for path, value in after.items()
         if (old := before.get(path)) is not None
-        and old != facts
+        and old != value
         and not path.endswith("/")
-        and (old[5], old[2], old[3]) != (facts[5], facts[2], facts[3])
+        and _facts(old) != _facts(value)
         and not _skipped(path)
     )
     return WorkspaceChanges(created, changed, deleted)

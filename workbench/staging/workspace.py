@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
-from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..appcache import AppSnapshot, Progress, SnapshotFile, Stamp, app_cache_dir, stamp
+from ..appcache import STAMP_SIZE, AppSnapshot, Progress, SnapshotFile, Stamp, app_cache_dir, make_stamp, stamp, unstamp
 from ..appcache import snapshot as take_snapshot
 from ..appdir import SYSTEM_DIRS, AppFolder
 from .files import StagingError, copy_file, ensure_dir, ensure_parents, remove_entry
 from .inputs import StagedFile, stage_inputs
 from .slots import FOLDER_MODE, Inspection, Manifest, Slot, claim_slot, inspect, remove_all
+
+_FOLDER_STAMP = make_stamp(0, 0, 0, 0, 0, stat.S_IFDIR | FOLDER_MODE)
+"""What `Workspace.entries()` gives for a folder (the Node compares files, not folders)."""
 
 
 @dataclass
@@ -53,8 +54,8 @@ class Workspace:
     def entries(self) -> dict[str, Stamp]:
         """Every entry of the copy outside `input/` and `output/` as the run starts (folders as `path/`),
         with its stat data: what the workbench staged, so no walk is needed."""
-        found: dict[str, Stamp] = {rel: recorded[0] for rel, recorded in self.staged.files.items()}
-        folder = (0, 0, 0, 0, 0, stat.S_IFDIR | FOLDER_MODE)
+        found: dict[str, Stamp] = {rel: recorded[:STAMP_SIZE] for rel, recorded in self.staged.files.items()}
+        folder = _FOLDER_STAMP
         for rel in self.staged.folders:
             found[rel + "/"] = folder
         return found
@@ -148,7 +149,11 @@ def _bring_up_to_date(
     missing = []
     for rel, item in wanted.items():
         recorded = kept.get(rel)
-        if recorded is not None and recorded[1] == item.sha256 and stat.S_IMODE(recorded[0][5]) == item.mode:
+        if (
+            recorded is not None
+            and recorded[STAMP_SIZE:].hex() == item.sha256
+            and stat.S_IMODE(unstamp(recorded)[5]) == item.mode
+        ):
             continue
         if recorded is not None:
             os.unlink(root / rel)
@@ -164,7 +169,7 @@ def _bring_up_to_date(
         if "/" in item.path:
             ensure_parents(root, item.path)
         info = copy_file(app.root / item.path, root / item.path, item.mode)
-        kept[item.path] = (stamp(info), item.sha256)  # type: ignore[assignment]  # checked above: not None
+        kept[item.path] = stamp(info) + bytes.fromhex(item.sha256)  # type: ignore[arg-type]  # checked: not None
         done += item.size
         if progress is not None:
             progress("staging", done, total)
@@ -179,8 +184,7 @@ def _bring_up_to_date(
 
 def source_key(snapshot: AppSnapshot) -> str:
     """The App's content hash and its files' modes: what a staged copy must match."""
-    modes = array("H", [item.mode for item in snapshot.files])
-    return snapshot.content_hash + ":" + hashlib.sha256(modes.tobytes()).hexdigest()
+    return snapshot.content_hash + ":" + snapshot.modes_key
 
 
 def _folders_of(files: dict[str, SnapshotFile]) -> frozenset[str]:
