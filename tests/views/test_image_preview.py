@@ -273,3 +273,20 @@ def test_a_terminal_that_reports_no_size_still_gets_pictures(tmp_path) -> None:
     os.close(leader)
     assert process.wait(timeout=10) == 0, seen.decode("utf-8", "replace")
     assert b"drawn with half-blocks" in seen
+
+
+def test_the_ui_starts_without_the_picture_libraries() -> None:
+    """textual-image (Pillow, numpy) costs a quarter of a second: it is imported with the first picture."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, workbench.ui.app\n"
+        "heavy = [m for m in ('numpy', 'PIL', 'textual_image.widget', 'textual_image.renderable') if m in sys.modules]\n"
+        "print(heavy)\n"
+        "from workbench.ui.image_view import ImageView\n"
+        "print('numpy' in sys.modules, ImageView.__name__, sys.__stdout__ is sys.stdout)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["[]", "True HalfcellImage True"]
