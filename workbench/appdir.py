@@ -104,6 +104,13 @@ class AppFolder:
         """
         return [AppFile(path, info.st_size) for path, info in list_app_files(self.root)]
 
+    def files_up_to(self, limit: int) -> list[AppFile] | None:
+        """`files()` when the App has at most `limit` files, else None (after reading about `limit`)."""
+        listed = list_app_files(self.root, limit=limit)
+        if len(listed) > limit:
+            return None
+        return [AppFile(path, info.st_size) for path, info in listed]
+
     def warnings(self) -> list[str]:
         """Problems with the folder that do not stop a run."""
         found = []
@@ -162,11 +169,12 @@ class AppFolder:
         return not is_excluded(rel.parts)
 
 
-def list_app_files(root: Path) -> list[tuple[str, os.stat_result]]:
+def list_app_files(root: Path, limit: int | None = None) -> list[tuple[str, os.stat_result]]:
     """The App's files (as `AppFolder.files()` counts them) with their stat data, sorted by path.
 
     One `stat` a file: a symlink to a file counts as the file (its content is
-    uploaded); symlinks to folders and special files are left out.
+    uploaded); symlinks to folders and special files are left out. With a
+    `limit`, the walk stops once it has found more files than that.
     """
     found: list[tuple[str, os.stat_result]] = []
     pending: list[tuple[str, str]] = [("", str(root))]
@@ -189,6 +197,8 @@ def list_app_files(root: Path) -> list[tuple[str, os.stat_result]]:
                 continue
             if stat.S_ISREG(info.st_mode):
                 found.append((prefix + name, info))
+        if limit is not None and len(found) > limit:
+            break
     found.sort(key=lambda item: item[0])
     return found
 

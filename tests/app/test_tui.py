@@ -690,3 +690,31 @@ async def test_the_app_tab_shows_the_preflight_findings_of_workbench_preview(mak
         assert "no problems found" not in shown
         for result in expected:
             assert result.detail[:40] in shown.replace("\n", " ")
+
+
+async def test_a_big_apps_files_are_listed_off_the_event_loop_and_drawn_as_shown(make_app, monkeypatch) -> None:
+    """Past EAGER_FILES the App tab reads the App in a worker and lists it in a FileList (only the lines on screen)."""
+    from workbench.ui import app_pane
+    from workbench.ui.file_list import FileList
+
+    monkeypatch.setattr(app_pane, "EAGER_FILES", 5)
+    monkeypatch.setenv("EDITOR", "no-such-editor-program")
+    root = make_app("print('hi')\n", **{f"pkg__m{index:02d}.py": "X = 1\n" for index in range(60)})
+    app = make(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("1")
+        files = app.screen.query_one("#app-files-big", FileList)
+        await wait_for(pilot, lambda: len(files.files) == 61 and bool(app.screen.query_one(app_pane.AppPane).findings))
+        assert files.display and not app.screen.query_one("#app-files").display
+        assert app.screen.focused is files
+        assert "61 file(s)" in str(app.screen.query_one("#app-summary").render())
+        assert files.render_line(0).text.startswith("main.py")
+        await pilot.press("down", "down", "pagedown")
+        assert files.cursor > 2 and files.scroll_offset.y > 0
+        row = files.cursor - files.scroll_offset.y
+        assert files.render_line(row).text.startswith(files.files[files.cursor].path)
+        await pilot.press("end")
+        assert files.cursor == 60
+        await pilot.press("enter")
+        await pilot.pause()
+        assert any("no-such-editor-program" in str(n.message) for n in app._notifications)

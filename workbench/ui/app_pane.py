@@ -12,17 +12,22 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Button, DataTable, DirectoryTree, Input, Label, Static
 
-from ..appdir import ENTRY_POINT, AppFolder, AppFolderError
+from ..appdir import ENTRY_POINT, AppFile, AppFolder, AppFolderError
 from ..checks import CheckResult, run_checks
 from ..display import safe_text
 from ..filepreview import terminal_safe
 from ..fsutil import human_size
+from .file_list import FileList
 from .footer import LeanFooter
 from .inputs_pane import PathSuggester
 from .messages import OpenExternally
 from .tab_view import TabView
+
+EAGER_FILES = 2_000
+"""Up to this many files, the App tab lists and checks the App at once; past it, off the event loop."""
 
 FINDING_MARKS = {"error": ("✗", "red"), "warning": ("⚠", "yellow"), "info": ("·", "dim")}
 
@@ -49,9 +54,21 @@ class AppPane(Vertical, TabView):
         table: DataTable[str] = DataTable(id="app-files", cursor_type="row", zebra_stripes=True)
         table.add_columns("file", "size")
         yield table
+        big = FileList(id="app-files-big")
+        big.display = False
+        yield big
 
     def on_mount(self) -> None:
         self.refresh_files()
+
+    def home(self) -> Widget:
+        big = self.query_one("#app-files-big", FileList)
+        return big if big.display else self.query_one("#app-files", DataTable)
+
+    @on(FileList.Selected, "#app-files-big")
+    def _open_big_file(self, event: FileList.Selected) -> None:
+        event.stop()
+        self.post_message(OpenExternally(self.app_folder.root / event.path))
 
     @on(DataTable.RowSelected, "#app-files")
     def _open_file(self, event: DataTable.RowSelected) -> None:
@@ -70,25 +87,64 @@ class AppPane(Vertical, TabView):
         self.refresh_files()
 
     def refresh_files(self) -> None:
-        """Read the App's files and warnings again (after a save, say)."""
-        files = self.app_folder.files()
+        """Read the App's files and warnings again (after a save, say).
+
+        An App of up to `EAGER_FILES` files is listed and checked at once (in less
+        than a frame). A bigger one is read and checked in a worker and listed in
+        a `FileList`, which draws only the lines on screen: the UI never waits on it.
+        """
+        files = self.app_folder.files_up_to(EAGER_FILES)
+        if files is None:
+            self._read_big_app()
+            return
+        self.query_one("#app-files-big", FileList).display = False
         table = self.query_one("#app-files", DataTable)
+        table.display = True
         table.clear()
         for app_file in files:
             table.add_row(Text(safe_text(app_file.path)), human_size(app_file.size), key=app_file.path)
+        self._show_summary(files)
+        if self.checked:
+            self._check()  # after a save: in a worker, the UI keeps going
+        else:  # the first time, at once, so the tab never shows a page without its findings
+            self._show_findings(run_checks(self.app_folder), self.app_folder.warnings())
+
+    @work(thread=True, exclusive=True, group="app-checks", exit_on_error=False)
+    def _read_big_app(self) -> None:
+        if not self.checked:
+            self.bridge.call(self._show_reading)
+        files = self.app_folder.files()
+        self.bridge.call(self._fill_rows, files)
+        results = run_checks(self.app_folder)
+        warnings = self.app_folder.warnings()
+        self.bridge.call(self._show_findings, results, warnings)
+
+    def _show_reading(self) -> None:
+        self.query_one("#app-problems", Static).update(Text("checking the App…", style="dim"))
+
+    def _fill_rows(self, files: list[AppFile]) -> None:
+        """A big App's files go to the list that draws only what is on screen."""
+        table = self.query_one("#app-files", DataTable)
+        big = self.query_one("#app-files-big", FileList)
+        refocus = self.screen.focused is table
+        table.clear()
+        table.display = False
+        big.set_files(files)
+        big.display = True
+        if refocus:
+            big.focus()
+        self._show_summary(files)
+
+    def _show_summary(self, files: list[AppFile]) -> None:
         total = sum(f.size for f in files)
         requirements = "requirements.txt" if self.app_folder.requirements else "no requirements.txt"
         self.query_one("#app-summary", Static).update(
             Text.assemble(
                 (safe_text(self.app_folder.name), "bold"),
                 (f"  {safe_text(str(self.app_folder.root))}\n", "dim"),
-                f"{len(files)} file(s), {human_size(total)} would be deployed · {requirements}",
+                f"{len(files):,} file(s), {human_size(total)} would be deployed · {requirements}",
             )
         )
-        if self.checked:
-            self._check()  # after a save: in a worker, the UI keeps going
-        else:  # the first time, at once, so the tab never shows a page without its findings
-            self._show_findings(run_checks(self.app_folder), self.app_folder.warnings())
 
     @work(thread=True, exclusive=True, group="app-checks", exit_on_error=False)
     def _check(self) -> None:
