@@ -12,7 +12,12 @@ staged copies go to a private stage root there too. Prints, as ratios where a pa
 (e) the TUI's start-up (to the History list filled) and worst event-loop stall
     with 50 runs of 10,000 outputs, against an empty history (targets: 2x; 50 ms);
 (f) tab switching by number keys during an output flood: worst key latency (target 50 ms);
-(g) RSS over 1,000 tab switches (target: flat within 10 MB).
+(g) RSS over 1,000 tab switches (target: flat within 10 MB);
+(h) the TUI's first paint against a minimal Textual app with tabs and a Footer, each in a
+    fresh process from its first line (imports included) to its first screen drawn
+    (target: within 2x);
+(i) the App tab of a 20,000-file App: worst event-loop stall from start to its file
+    list filled (target: 50 ms).
 
 Usage: python benchmarks/bench_scale.py [--skip-tui] [--reps N] [--quick]
 """
@@ -242,6 +247,92 @@ async def tab_switching(app_dir: Path, switches: int, flood: bool) -> tuple[floa
     return max(latencies), statistics.median(latencies), (rss_after - (rss_before or rss_after)) / 1024 / 1024
 
 
+FIRST_PAINT = """
+import time
+started = time.perf_counter()
+import sys
+from pathlib import Path
+if sys.argv[1] == "minimal":
+    from textual.app import App
+    from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
+
+    class Minimal(App):
+        BINDINGS = [("q", "quit", "Quit")]
+
+        def compose(self):
+            yield Header()
+            with TabbedContent():
+                for name in ("one", "two", "three"):
+                    with TabPane(name):
+                        yield Static(name)
+            yield Footer()
+
+    app = Minimal()
+else:
+    from workbench.ui.app import create_app
+    from workbench.ui.settings import UISettings
+
+    app = create_app(Path(sys.argv[2]), watch=False, settings=UISettings(cursor_blink=False, animate=False))
+
+
+async def first_paint(pilot):
+    await pilot.pause()  # the first screen composed, mounted and drawn
+    print(time.perf_counter() - started)
+    app.exit()
+
+
+app.run(headless=True, size=(120, 40), auto_pilot=first_paint)
+"""
+
+
+def first_paint(kind: str, app_dir: Path, env: dict[str, str], reps: int) -> float:
+    times = []
+    for _ in range(reps):
+        done = subprocess.run([sys.executable, "-c", FIRST_PAINT, kind, str(app_dir)], cwd=REPO, env=env,
+                              capture_output=True, text=True, check=True)
+        times.append(float(done.stdout.strip().splitlines()[-1]))
+    return statistics.median(times)
+
+
+def case_first_paint(tmp: Path, env: dict[str, str], reps: int) -> None:
+    app = make_app(tmp / "paint", 'print("hi")\n')
+    minimal = first_paint("minimal", app, env, reps)
+    workbench_tui = first_paint("workbench", app, env, reps)
+    print(f"(h) first paint, median of {reps}: a minimal Textual app {minimal * 1000:.0f} ms, the workbench"
+          f" {workbench_tui * 1000:.0f} ms: ratio {workbench_tui / minimal:.2f} (target 2)")
+
+
+async def app_tab_stall(app_dir: Path, files: int) -> tuple[float, float]:
+    from workbench.ui.app import create_app
+    from workbench.ui.file_list import FileList
+    from workbench.ui.settings import UISettings
+
+    app = create_app(app_dir, watch=False, settings=UISettings(cursor_blink=False, animate=False))
+    async with app.run_test(size=(120, 40)) as pilot:
+        meter = StallMeter()
+        task = asyncio.create_task(meter.run())
+        started = time.perf_counter()
+        await pilot.press("1")
+        listing = app.screen.query_one("#app-files-big", FileList)
+        while len(listing.files) < files and time.perf_counter() - started < 120:
+            await asyncio.sleep(0.01)
+        filled = time.perf_counter() - started
+        for key in ("down", "pagedown", "end", "home"):
+            await pilot.press(key)
+        await asyncio.sleep(0.3)
+        meter.stop()
+        await task
+    return filled, meter.worst
+
+
+def case_app_tab(tmp: Path, env: dict[str, str], files: int) -> None:
+    os.environ["WORKBENCH_STAGE_DIR"] = env["WORKBENCH_STAGE_DIR"]
+    app = make_app(tmp / "tab-big", 'print("hi")\n', files=files)
+    filled, worst = asyncio.run(app_tab_stall(app, files + 1))
+    print(f"(i) App tab of a {files:,}-file App: list filled {filled:.2f} s after the tab was shown (in a worker);"
+          f" worst event-loop stall {worst * 1000:.0f} ms (target 50)")
+
+
 def case_tui(tmp: Path, env: dict[str, str], switches: int, runs: int, outputs: int) -> None:
     os.environ["WORKBENCH_STAGE_DIR"] = env["WORKBENCH_STAGE_DIR"]
     empty = make_app(tmp / "tui-empty", 'print("hi")\n')
@@ -278,6 +369,8 @@ def main() -> None:
         case_preview(tmp, env, options.reps, 2_000 // scale)
         if not options.skip_tui:
             case_tui(tmp, env, 1_000 // scale, 50, 10_000 // scale)
+            case_first_paint(tmp, env, options.reps)
+            case_app_tab(tmp, env, 20_000 // scale)
         shutil.rmtree(tmp, ignore_errors=True)
 
 
