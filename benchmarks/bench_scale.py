@@ -313,8 +313,10 @@ async def app_tab_stall(app_dir: Path, files: int) -> tuple[float, float]:
         task = asyncio.create_task(meter.run())
         started = time.perf_counter()
         await pilot.press("1")
-        listing = app.screen.query_one("#app-files-big", FileList)
-        while len(listing.files) < files and time.perf_counter() - started < 120:
+        while time.perf_counter() - started < 120:
+            found = app.screen.query("#app-files-big")
+            if found and len(found.first(FileList).files) >= files:
+                break
             await asyncio.sleep(0.01)
         filled = time.perf_counter() - started
         for key in ("down", "pagedown", "end", "home"):

@@ -703,8 +703,10 @@ async def test_a_big_apps_files_are_listed_off_the_event_loop_and_drawn_as_shown
     app = make(root)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("1")
-        files = app.screen.query_one("#app-files-big", FileList)
-        await wait_for(pilot, lambda: len(files.files) == 61 and bool(app.screen.query_one(app_pane.AppPane).findings))
+        pane = app.screen.query_one(app_pane.AppPane)
+        await wait_for(pilot, lambda: bool(pane.query("#app-files-big")) and bool(pane.findings))
+        files = pane.query_one("#app-files-big", FileList)
+        assert len(files.files) == 61
         assert files.display and not app.screen.query_one("#app-files").display
         assert app.screen.focused is files
         assert "61 file(s)" in str(app.screen.query_one("#app-summary").render())

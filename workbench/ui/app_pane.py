@@ -53,17 +53,14 @@ class AppPane(Vertical, TabView):
         yield Static("enter on a file opens it in $EDITOR", id="app-hint")
         table: DataTable[str] = DataTable(id="app-files", cursor_type="row", zebra_stripes=True)
         table.add_columns("file", "size")
-        yield table
-        big = FileList(id="app-files-big")
-        big.display = False
-        yield big
+        yield table  # a big App's files go to a FileList mounted beside it (see `_fill_rows`)
 
     def on_mount(self) -> None:
         self.refresh_files()
 
     def home(self) -> Widget:
-        big = self.query_one("#app-files-big", FileList)
-        return big if big.display else self.query_one("#app-files", DataTable)
+        big = self.query("#app-files-big")
+        return big.first() if big and big.first().display else self.query_one("#app-files", DataTable)
 
     @on(FileList.Selected, "#app-files-big")
     def _open_big_file(self, event: FileList.Selected) -> None:
@@ -97,7 +94,8 @@ class AppPane(Vertical, TabView):
         if files is None:
             self._read_big_app()
             return
-        self.query_one("#app-files-big", FileList).display = False
+        for big in self.query("#app-files-big"):
+            big.display = False
         table = self.query_one("#app-files", DataTable)
         table.display = True
         table.clear()
@@ -125,7 +123,12 @@ class AppPane(Vertical, TabView):
     def _fill_rows(self, files: list[AppFile]) -> None:
         """A big App's files go to the list that draws only what is on screen."""
         table = self.query_one("#app-files", DataTable)
-        big = self.query_one("#app-files-big", FileList)
+        found = self.query("#app-files-big")
+        if found:
+            big = found.first(FileList)
+        else:
+            big = FileList(id="app-files-big")
+            self.mount(big, after=table)
         refocus = self.screen.focused is table
         table.clear()
         table.display = False
