@@ -52,7 +52,14 @@ TARGETS: dict[str, tuple[str, tuple[str, ...]]] = {
     "runner": ("workbench/runner.py", ("test_runner.py", "test_proctree.py")),
     "staging": (
         "workbench/staging",
-        ("test_staging.py", "test_staging_reuse.py", "test_staging_slots.py", "test_staging_checked.py"),
+        (
+            "test_staging.py",
+            "test_staging_reuse.py",
+            "test_staging_slots.py",
+            "test_staging_checked.py",
+            "test_staging_repairs.py",
+            "test_staging_bounds.py",
+        ),
     ),
     "history": (
         "workbench/history.py",
