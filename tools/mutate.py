@@ -418,7 +418,7 @@ def load_equivalents() -> dict[str, str]:
     if EQUIVALENTS.is_file():
         for raw in EQUIVALENTS.read_text(encoding="utf-8").splitlines():
             if raw.strip() and not raw.startswith("#"):
-                key, _, why = raw.partition("  # ")
+                key, _, why = raw.rpartition("  # ")  # the last: a source line may hold a comment
                 found[key.strip()] = why.strip()
     return found
 
