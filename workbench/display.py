@@ -16,7 +16,9 @@ JSON outputs are not shown through it: they keep the exact strings.
 
 from __future__ import annotations
 
+import os
 import re
+from functools import lru_cache
 
 ESCAPE_SEQUENCE = re.compile(
     r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"  # CSI: colours, cursor moves, screen clears
@@ -93,3 +95,40 @@ def safe_text(text: str | bytes, *, block: bool = False, same_length: bool = Fal
 def has_unsafe_characters(text: str) -> bool:
     """Whether `safe_text(text, block=True)` would change `text` (newlines and tabs do not count)."""
     return _UNSAFE_IN_BLOCK.search(text) is not None
+
+
+_NAME_CHAR = r"[\w.~+@%-]"
+"""A character that continues a file name: after the workspace's path, it makes a longer name."""
+
+
+@lru_cache(maxsize=16)
+def _workspace_pattern(workspace: str) -> tuple[tuple[str, ...], re.Pattern[str]]:
+    """The workspace's path as written and with symlinks resolved (`/tmp` is `/private/tmp` on macOS)."""
+    forms = {workspace.rstrip("/") or "/"}
+    forms.add(os.path.realpath(workspace))
+    ordered = tuple(sorted(forms, key=len, reverse=True))  # the longer form first
+    alternatives = "|".join(re.escape(form) for form in ordered)
+    # Whole paths only: not inside a longer path (`/x/tmp/ws`), not a longer name (`/tmp/ws2`).
+    return ordered, re.compile(rf"(?<![\w/.~+@%-])(?:{alternatives})(?!{_NAME_CHAR})")
+
+
+def author_paths(text: str, workspace: str | os.PathLike[str], app_root: str | os.PathLike[str]) -> str:
+    """`text` with the run's workspace path written as the App's own folder.
+
+    A run happens in a staged copy of the App in the system's temporary folder, so
+    a traceback names `/tmp/workbench-stage-1000/<app>-<hash>/slots/0/<app>/main.py`
+    where the author edits `<app root>/main.py`. Each whole occurrence of the
+    workspace's path (as given, or with its symlinks resolved, as Python writes it)
+    becomes `app_root`: at the start of a line, inside `File "..."`, after a space,
+    a quote, `=` or `:`. A path that only begins like it (`.../slots/0/app2`) or
+    holds it further in (`/x/tmp/...`) stays as it is.
+
+    For what is shown only: logs and records keep the App's output as it was.
+    The text is mapped as it is given, so a stream must be mapped in whole lines
+    (a path split between two reads is not recognised in either half).
+    """
+    forms, pattern = _workspace_pattern(os.fspath(workspace))
+    if not any(form in text for form in forms):  # the common case, at C speed
+        return text
+    root = os.fspath(app_root)
+    return pattern.sub(lambda match: root, text)

@@ -203,6 +203,8 @@ class Job:
         self._began = time.monotonic()
         self._process: ProcessRun | None = None
         self._cancelled = threading.Event()
+        self.workspace: Path | None = None
+        """Where the App runs (its staged copy), set before it starts: views map it back to `app.root`."""
 
     def cancel(self) -> None:
         """End the run (its whole process tree); safe from any thread, at any stage."""
@@ -261,6 +263,7 @@ class Job:
             except StagingError as error:
                 return self._finish(self._record(record), RunStatus.ERROR, str(error))
             self._prepared_env = env
+            self.workspace = workspace.path
             record["inputs"] = [{"name": f.name, "size": f.size, "sha256": f.sha256} for f in workspace.inputs]
             for note in workspace.notes:
                 self.notify(note)

@@ -6,6 +6,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
+from pathlib import Path
 
 from rich.text import Text
 from textual import on, work
@@ -20,7 +21,7 @@ from textual.widgets import Button, Log, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from ..appdir import AppFolder
-from ..display import safe_text
+from ..display import author_paths, safe_text
 from ..environment import EnvironmentProvider
 from ..errors import JobError
 from ..filepreview import terminal_safe
@@ -115,6 +116,8 @@ class RunPane(Vertical, TabView):
         record: RunRecord
         job_output: JobOutput | None = None
         """The run as a Node would report it, read in the run's thread."""
+        workspace: Path | None = None
+        """Where the App ran (its staged copy), to show as the App's folder."""
 
     @dataclass
     class RunRefused(Message):
@@ -149,6 +152,8 @@ class RunPane(Vertical, TabView):
         """Installer lines (requirements.txt) not shown yet; appended from the run's thread."""
         self._samples: deque[Sample] = deque(maxlen=1000)
         """Samples of the run's processes not drawn yet; appended from the run's sampling thread."""
+        self._workspace: Path | None = None
+        """The staged copy the current run's App runs in, once known: its paths are shown as the App's."""
 
     def compose(self) -> ComposeResult:
         status = RunStatusLine(id="run-status")
@@ -234,6 +239,7 @@ class RunPane(Vertical, TabView):
         self._trigger = spec.trigger
         self._started_at = None
         self._cancelling = False
+        self._workspace = None
         for log in self.query(StreamLog):
             log.reset()
         self.show_findings(None)
@@ -263,7 +269,8 @@ class RunPane(Vertical, TabView):
             record = job.run()
         finally:
             ended.set()
-        self.bridge.post(self.RunFinished(record, job_output(record) if record.node is not None else None))
+        output = job_output(record) if record.node is not None else None
+        self.bridge.post(self.RunFinished(record, output, job.workspace))
         return record
 
     # -- draining output ------------------------------------------------------------------
@@ -295,17 +302,36 @@ class RunPane(Vertical, TabView):
                 self._show_status(installing=lines[-1])
         if self.buffer is None:
             return
+        if self._workspace is None and self.job is not None:
+            self._workspace = self.job.workspace  # set by the run's thread before the App starts
         drained = self.buffer.drain()
         if drained.stdout:
-            self.query_one("#log-stdout", StreamLog).feed(drained.stdout)
+            self.query_one("#log-stdout", StreamLog).feed(self._author_paths(drained.stdout))
         if drained.stderr:
-            self.query_one("#log-stderr", StreamLog).feed(drained.stderr)
+            self.query_one("#log-stderr", StreamLog).feed(self._author_paths(drained.stderr))
         if drained.combined:
             self.query_one("#log-combined", StreamLog).feed(
-                [f"! {line}" if stream == STDERR else line for stream, line in drained.combined]
+                self._author_paths([f"! {line}" if stream == STDERR else line for stream, line in drained.combined])
             )
         if self.running:
             self._show_status(drained.stdout_lines, drained.stderr_lines)
+
+    def _author_paths(self, lines: list[str], workspace: Path | None = None) -> list[str]:
+        """Display-safe lines with the run's workspace path written as the App's folder.
+
+        The buffer hands over whole lines (a path split between two reads is joined
+        first), already made safe; a line that changes is made safe again, since the
+        App's folder name is the author's but shown all the same.
+        """
+        workspace = workspace or self._workspace
+        if workspace is None:
+            return lines
+        root = self.app_folder.root
+        shown = []
+        for line in lines:
+            mapped = author_paths(line, workspace, root)
+            shown.append(line if mapped is line else terminal_safe(mapped))
+        return shown
 
     # -- status line ----------------------------------------------------------------------
 
@@ -390,8 +416,11 @@ class RunPane(Vertical, TabView):
         findings.update(text)
         findings.display = bool(text.plain)
 
-    def show_job_output(self, output: JobOutput | None) -> None:
-        """Fill the Job output view: the joined text a Node reports, then its error."""
+    def show_job_output(self, output: JobOutput | None, workspace: Path | None = None) -> None:
+        """Fill the Job output view: the joined text a Node reports, then its error.
+
+        Paths in the run's `workspace` are shown as the App's own (the logs keep them as written).
+        """
         log = self.query_one("#log-job", StreamLog)
         log.reset()
         if output is None:
@@ -401,7 +430,7 @@ class RunPane(Vertical, TabView):
             lines.append(f"[{output.note}]")
         if output.cut:
             lines.append("[… the start of the output is left out here]")
-        lines += terminal_safe(output.text).split("\n")
+        lines += self._author_paths(terminal_safe(output.text).split("\n"), workspace)
         if output.error:
             lines.append(output.error)
         log.feed(lines)
@@ -431,7 +460,7 @@ class RunPane(Vertical, TabView):
         if self._timer is not None:
             self._timer.pause()
         self.show_record(event.record)
-        self.show_job_output(event.job_output)
+        self.show_job_output(event.job_output, event.workspace)
         self._set_buttons()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -464,8 +493,6 @@ class RunPane(Vertical, TabView):
 
     def action_open_log(self, stream: str) -> None:
         """Open the last run's full log of one stream in the author's $PAGER."""
-        from pathlib import Path
-
         record = self.last_record
         if record is None:
             self.notify("no run yet: nothing to open", severity="warning")
