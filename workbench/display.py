@@ -132,3 +132,47 @@ def author_paths(text: str, workspace: str | os.PathLike[str], app_root: str | o
         return text
     root = os.fspath(app_root)
     return pattern.sub(lambda match: root, text)
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """`1 file`, `2 files` (`many` for a plural that is not `word` + s)."""
+    return f"{count} {word if count == 1 else many or word + 's'}"
+
+
+def first_clauses(text: str, limit: int) -> tuple[str, str]:
+    """`text` cut to whole sentences or clauses of at most `limit` characters: (shown, the rest).
+
+    A message too long for the line it is shown on is cut where a sentence or a
+    clause ends (`. `, `; `, `: `), never inside a word, a quoted name or brackets,
+    and the rest is shown elsewhere (under it). When even the first clause is longer
+    than `limit`, it is shown whole: a line that wraps beats a sentence cut in two.
+    The separator itself goes: the rest starts with its own first word.
+    """
+    text = text.strip()
+    if len(text) <= limit:
+        return text, ""
+    cut: tuple[int, int] | None = None
+    depth = 0
+    quote: str | None = None
+    for index, char in enumerate(text[:-1]):
+        before = text[index - 1] if index else " "
+        after = text[index + 1]
+        if quote is not None:
+            if char == quote and not after.isalnum():
+                quote = None
+            continue
+        if char in "'\"`" and not before.isalnum():
+            quote = char
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth = max(0, depth - 1)
+        elif char in ".;:" and after == " " and depth == 0 and index > 0:
+            if cut is not None and index + (char == ".") > limit:
+                break
+            cut = (index + (char == "."), index + 2)
+            if index + (char == ".") > limit:
+                break
+    if cut is None:
+        return text, ""
+    return text[: cut[0]].rstrip(), text[cut[1] :].strip()

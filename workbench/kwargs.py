@@ -57,10 +57,26 @@ def is_unicode_text(text: str) -> bool:
     return True
 
 
+def kind_of(value: object) -> str:
+    """What a value that is not a string is, in the words of JSON and TOML (`the number 5`, `a list`)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, int | float):
+        return f"the number {value!r}"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, dict):
+        return "a table (an object)"
+    name = type(value).__name__
+    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
+
+
 def value_problem(value: object) -> str | None:
     """What is wrong with an argument's value, or None."""
     if not isinstance(value, str):
-        return f"the value must be a string, not {type(value).__name__}"
+        return f"the value must be a string, not {kind_of(value)}"
     if len(value) > MAX_VALUE_CHARS:
         return f"the value is {len(value)} characters long; the platform allows at most {MAX_VALUE_CHARS}"
     if not is_unicode_text(value):
@@ -150,6 +166,6 @@ def load_arguments_file(path: Path) -> dict[str, str]:
     for name, value in data.items():
         if not isinstance(value, str):
             raise ArgumentError(
-                f"{path}: argument {name!r} is a {type(value).__name__}; the platform passes only strings"
+                f"{path}: argument {name!r} is {kind_of(value)}; the platform passes only strings"
             )
     return data

@@ -82,7 +82,7 @@ def _no(reason: str, *, assumed: bool) -> Rule:
 
 
 _S, _A = State, Action
-_NOT_EDITABLE = "the docs: a {} App is not editable by its author"
+_NOT_EDITABLE = "the docs: {} App is not editable by its author"
 _ONLY_HIDDEN = "only a HIDDEN App can be unhidden"
 _NO_STATE_DOC = "the docs do not say how an App leaves {}; the workbench assumes it cannot be {}"
 
@@ -117,7 +117,7 @@ RULES: dict[State, dict[Action, Rule]] = {
         _A.REMOVE: _yes(_S.REMOVED, "an author can remove an App at any point before removal", assumed=True),
     },
     _S.PUBLISHED: {
-        _A.EDIT: _no(_NOT_EDITABLE.format("PUBLISHED"), assumed=False),
+        _A.EDIT: _no(_NOT_EDITABLE.format("a PUBLISHED"), assumed=False),
         _A.START_TESTING: _no("a PUBLISHED App does not go back to TESTING", assumed=True),
         _A.RUN_JOB_AS_AUTHOR: _yes(
             _S.PUBLISHED, "the docs: any user, the author included, can create Jobs against a PUBLISHED App",
@@ -132,7 +132,7 @@ RULES: dict[State, dict[Action, Rule]] = {
         _A.REMOVE: _yes(_S.REMOVED, "an author can remove an App at any point before removal", assumed=True),
     },
     _S.HIDDEN: {
-        _A.EDIT: _no(_NOT_EDITABLE.format("HIDDEN"), assumed=False),
+        _A.EDIT: _no(_NOT_EDITABLE.format("a HIDDEN"), assumed=False),
         _A.START_TESTING: _no("a HIDDEN App does not go back to TESTING", assumed=True),
         _A.RUN_JOB_AS_AUTHOR: _no("a HIDDEN App takes no new Jobs, not even its author's", assumed=True),
         _A.RUN_JOB_AS_USER: _no(
@@ -144,7 +144,7 @@ RULES: dict[State, dict[Action, Rule]] = {
         _A.REMOVE: _yes(_S.REMOVED, "an author can remove an App at any point before removal", assumed=True),
     },
     _S.ERROR: {
-        _A.EDIT: _no(_NOT_EDITABLE.format("ERROR"), assumed=False),
+        _A.EDIT: _no(_NOT_EDITABLE.format("an ERROR"), assumed=False),
         _A.START_TESTING: _no(_NO_STATE_DOC.format("ERROR", "tested again"), assumed=True),
         _A.RUN_JOB_AS_AUTHOR: _no("an App in ERROR takes no new Jobs", assumed=True),
         _A.RUN_JOB_AS_USER: _no(
@@ -156,7 +156,7 @@ RULES: dict[State, dict[Action, Rule]] = {
         _A.REMOVE: _yes(_S.REMOVED, "an App in ERROR can still be removed", assumed=True),
     },
     _S.REMOVED: {
-        _A.EDIT: _no(_NOT_EDITABLE.format("REMOVED"), assumed=False),
+        _A.EDIT: _no(_NOT_EDITABLE.format("a REMOVED"), assumed=False),
         _A.START_TESTING: _no("REMOVED is final: a removed App cannot be tested again", assumed=True),
         _A.RUN_JOB_AS_AUTHOR: _no("the docs: a REMOVED App is removed from the network", assumed=False),
         _A.RUN_JOB_AS_USER: _no("the docs: a REMOVED App is removed from the network", assumed=False),

@@ -145,7 +145,7 @@ class AppPane(Vertical, TabView):
             Text.assemble(
                 (safe_text(self.app_folder.name), "bold"),
                 (f"  {safe_text(str(self.app_folder.root))}\n", "dim"),
-                f"{len(files):,} file(s), {human_size(total)} would be deployed · {requirements}",
+                f"{len(files):,} file{'' if len(files) == 1 else 's'}, {human_size(total)} would be deployed · {requirements}",
             )
         )
 

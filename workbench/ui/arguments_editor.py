@@ -14,7 +14,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
-from ..display import safe_text
+from ..display import plural, safe_text
 from ..kwargs import MAX_VALUE_CHARS, ArgsMode, argument_problems, argv_problems, name_problem, value_problem
 from .debounce import Debounce
 from .tab_view import TabView
@@ -220,7 +220,7 @@ class ArgumentsEditor(Vertical, TabView):
             row.validate(duplicate=not row.is_blank and counts[row.name_text] > 1)
         hidden = self.query_one("#arguments-hidden", Label)
         hidden.update(
-            f"… and {len(self._hidden)} more argument(s), kept but not shown (the editor shows {MAX_ROWS})"
+            f"… and {plural(len(self._hidden), 'more argument')}, kept but not shown (the editor shows {MAX_ROWS})"
             if self._hidden
             else ""
         )
@@ -229,9 +229,10 @@ class ArgumentsEditor(Vertical, TabView):
         summary = self.query_one("#arguments-summary", Label)
         count = len(self.arguments())
         if problems:
-            summary.update(f"✗ {len(problems)} problem(s): a run is refused until they are fixed")
+            they = "it is" if len(problems) == 1 else "they are"
+            summary.update(f"✗ {plural(len(problems), 'problem')}: a run is refused until {they} fixed")
         else:
-            summary.update(f"✓ {count} argument(s), ready to run")
+            summary.update(f"✓ {plural(count, 'argument')}, ready to run")
         summary.set_class(bool(problems), "-invalid")
         if post:
             self.post_message(self.Changed(self, self.arguments()))

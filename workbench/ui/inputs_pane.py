@@ -140,7 +140,9 @@ class InputsPane(Vertical, TabView):
         with Horizontal(id="inputs-actions"):
             yield Button("Remove", id="remove-input", compact=True, tooltip="Unstage the selected input (delete)")
             yield Button("Clear", id="clear-inputs", compact=True, tooltip="Unstage every input (ctrl+l)")
-            yield Label("", id="inputs-report")
+        report = Label("", id="inputs-report")
+        report.display = False
+        yield report
 
     def on_mount(self) -> None:
         missing = [raw for raw in self._initial if not os.path.lexists(raw)]
@@ -158,6 +160,7 @@ class InputsPane(Vertical, TabView):
         label = self.query_one("#inputs-report", Label)
         label.update(Text(safe_text(message)))
         label.set_class(error, "-error")
+        label.display = bool(message)
 
     def stage(self, paths: list[Path], missing: list[str] | tuple[str, ...] = ()) -> list[str]:
         """Stage existing paths; report what was staged, what does not exist and what clashes."""

@@ -21,7 +21,7 @@ from textual.widgets import Button, Log, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from ..appdir import AppFolder
-from ..display import author_paths, safe_text
+from ..display import author_paths, first_clauses, plural, safe_text
 from ..environment import EnvironmentProvider
 from ..errors import JobError
 from ..filepreview import terminal_safe
@@ -39,6 +39,8 @@ from .tab_view import TabView
 from .verdict import findings_text, verdict_text
 
 READY = "No run yet. Press r to run the App."
+STATUS_MESSAGE_CHARS = 60
+"""A status's message longer than this is cut to whole clauses on the status line, the rest shown under it."""
 
 
 class StreamLog(Log):
@@ -91,7 +93,7 @@ class RunStatusLine(Widget):
 
 
 def _lines(count: int) -> str:
-    return f"{count} line" if count == 1 else f"{count} lines"
+    return plural(count, "line")
 
 
 class RunPane(Vertical, TabView):
@@ -159,6 +161,9 @@ class RunPane(Vertical, TabView):
         status = RunStatusLine(id="run-status")
         status.text = Text(READY, style="dim")
         yield status
+        detail = Static(id="run-detail")
+        detail.display = False
+        yield detail
         findings = Static(id="run-findings")
         findings.display = False
         yield findings
@@ -242,6 +247,7 @@ class RunPane(Vertical, TabView):
         self._workspace = None
         for log in self.query(StreamLog):
             log.reset()
+        self.show_detail("")
         self.show_findings(None)
         self._set_buttons()
         self._show_status()
@@ -367,8 +373,16 @@ class RunPane(Vertical, TabView):
     def show_refusal(self, reason: str) -> None:
         """Say why a run was not started; it stays until `clear_refusal` (the cause fixed) or a run."""
         self.refused = True
-        text = Text.assemble(("✗ not run: ", "bold red"), safe_text(reason))
+        shown, rest = first_clauses(reason, STATUS_MESSAGE_CHARS)
+        text = Text.assemble(("✗ not run: ", "bold red"), safe_text(shown))
         self.query_one("#run-status", RunStatusLine).update(text)
+        self.show_detail(rest)
+
+    def show_detail(self, text: str) -> None:
+        """The rest of a status's message, wrapped under the status line (hidden when there is none)."""
+        detail = self.query_one("#run-detail", Static)
+        detail.update(Text(safe_text(text)))
+        detail.display = bool(text)
 
     def clear_refusal(self) -> None:
         """The reason a run was refused is gone: show the last run again (or that none ran yet)."""
@@ -379,6 +393,7 @@ class RunPane(Vertical, TabView):
             self.show_record(self.last_record)
         else:
             self.query_one("#run-status", RunStatusLine).update(Text(READY, style="dim"))
+            self.show_detail("")
 
     def show_record(self, record: RunRecord) -> None:
         """Show how a run ended: status, exit code, duration, line counts, why it started.
@@ -393,8 +408,10 @@ class RunPane(Vertical, TabView):
         text = Text()
         text.append(f"{mark} {status_words(record.status)}", style=f"bold {colour}")
         said = {record.status.value, status_words(record.status), f"exit code {code}", f"exit code {shown_code}"}
+        rest = ""
         if record.message and record.message not in said:
-            text.append(f" ({safe_text(record.message)})")
+            message, rest = first_clauses(record.message, STATUS_MESSAGE_CHARS)
+            text.append(f" ({safe_text(message)})")
         if shown_code is not None:
             text.append(f" · exit code {shown_code}")
             if code is not None and code < 0 and not (record.message or "").startswith("killed by"):
@@ -407,6 +424,7 @@ class RunPane(Vertical, TabView):
         text.append(f" · stdout {_lines(record.stdout_lines)} · stderr {_lines(record.stderr_lines)}")
         text.append(f" · started by {safe_text(record.trigger or 'manual')}", style="dim")
         self.query_one("#run-status", RunStatusLine).update(text)
+        self.show_detail(rest)
         self.show_findings(record)
 
     def show_findings(self, record: RunRecord | None) -> None:
