@@ -48,6 +48,19 @@ class WorkbenchApp(App[int]):
         self.animation_level = "full" if settings.animate else "none"
         self._runs_ending: list[threading.Event] = []
 
+    def action_focus_next(self) -> None:
+        """Tab: the next widget, in the order the screen shows them once it is laid out.
+
+        Textual orders the focus chain by the widgets' positions, and a tab shown by the
+        key just before (`2` then Tab, in one read of the terminal) has none yet: moving
+        at once would follow an arbitrary order and could land in a text field.
+        """
+        self.screen.call_after_refresh(self.screen.focus_next)
+
+    def action_focus_previous(self) -> None:
+        """Shift+Tab: the previous widget, once the screen is laid out (see `action_focus_next`)."""
+        self.screen.call_after_refresh(self.screen.focus_previous)
+
     def get_default_screen(self) -> Screen:
         try:
             folder = AppFolder.open(self.app_dir)
