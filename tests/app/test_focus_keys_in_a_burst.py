@@ -7,7 +7,7 @@ tests post the keys at once, as a terminal delivers a burst, and look once all a
 from __future__ import annotations
 
 import pytest
-from test_tui import SIZE, make, screen  # noqa: I001
+from test_tui import SIZE, make, screen, wait_for  # noqa: I001
 from textual import events
 
 from workbench.ui.app import WorkbenchApp
@@ -58,3 +58,38 @@ async def test_tab_right_after_a_tab_key_moves_from_that_tabs_home(sample_app, t
             got = await settled_focus_after(app, pilot, number, direction)
             assert main._active_tab() == tab, f"{number} {direction}: tab {main._active_tab()}"
             assert got is expected, f"{number} then {direction} at once: focus on {got!r}, not {expected!r}"
+
+
+def type_bytes(app: WorkbenchApp, data: str) -> None:
+    """Deliver what a terminal sends, read by Textual's own parser (as the real driver does)."""
+    from textual._xterm_parser import XTermParser
+
+    from workbench.ui.keys import read_alt_digits
+
+    read_alt_digits()
+    assert app._driver is not None
+    parser = XTermParser()
+    for token in [*parser.feed(data), *parser.feed("")]:
+        token.set_sender(app)
+        app._driver.send_message(token)
+
+
+async def test_alt_and_a_number_from_a_text_field_as_a_terminal_sends_it_shows_the_tab(sample_app) -> None:
+    """xterm and tmux send alt+3 as ESC 3: the tab is shown and the field keeps its text."""
+    from textual.widgets import Input
+
+    root = sample_app("concat")
+    app = make(root)
+    async with app.run_test(size=SIZE) as pilot:
+        main = screen(app)
+        for number, tab in enumerate(TABS, start=1):
+            await pilot.press("3")
+            field = main.query_one("#input-path", Input)
+            main.set_focus(field)
+            await pilot.pause()
+            field.value = "abc"
+            type_bytes(app, f"\x1b{number}")
+            await wait_for(pilot, lambda: main._active_tab() == tab, what=f"ESC {number} showed {tab}")  # noqa: B023
+            await pilot.pause()
+            assert field.value == "abc", f"ESC {number} typed into the field: {field.value!r}"
+            assert main.focused is main.view(tab).home()

@@ -26,6 +26,7 @@ from ..draft import DraftStore
 from ..runner import KILL_GRACE
 from .app_pane import OpenFolderScreen
 from .commands import WorkbenchCommands
+from .keys import read_alt_digits
 from .main_screen import MainScreen
 from .messages import OpenExternally
 from .settings import UISettings, WatchTarget
@@ -43,6 +44,7 @@ class WorkbenchApp(App[int]):
 
     def __init__(self, app_dir: Path, settings: UISettings) -> None:
         super().__init__()
+        read_alt_digits()  # alt+1..alt+8 in xterm, tmux and the like (see workbench.ui.keys)
         self.app_dir = app_dir
         self.settings = settings
         self.animation_level = "full" if settings.animate else "none"

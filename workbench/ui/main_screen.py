@@ -61,7 +61,7 @@ class MainScreen(WatchModeScreen, TabsScreen):
         Binding("O", "open_log('stderr')", "stderr log", id="open_stderr", show=False,
                 tooltip="Open the last run's full stderr log in $PAGER"),
         *(
-            Binding(f"{number},alt+{number}", f"show_tab('{tab}')", title, id=f"tab_{tab}", show=False, tooltip=tip)
+            binding
             for number, (tab, title, tip) in enumerate(
                 (
                     ("app", "App", "The App's files and problems"),
@@ -74,6 +74,12 @@ class MainScreen(WatchModeScreen, TabsScreen):
                     ("lifecycle", "Lifecycle", "Lifecycle actions"),
                 ),
                 start=1,
+            )
+            for binding in (
+                Binding(str(number), f"show_tab('{tab}')", title, id=f"tab_{tab}", show=False, tooltip=tip),
+                # A priority binding: a terminal sends alt+N with N as its text, which a field would type.
+                Binding(f"alt+{number}", f"show_tab('{tab}')", title, id=f"tab_{tab}_alt", show=False,
+                        tooltip=tip, priority=True),
             )
         ),
         Binding("escape", "go_home", "Leave field", id="go_home", show=False,
