@@ -93,3 +93,37 @@ async def test_alt_and_a_number_from_a_text_field_as_a_terminal_sends_it_shows_t
             await pilot.pause()
             assert field.value == "abc", f"ESC {number} typed into the field: {field.value!r}"
             assert main.focused is main.view(tab).home()
+
+
+async def test_a_path_typed_on_the_inputs_table_goes_into_the_path_field(sample_app, tmp_path) -> None:
+    """The report's sequence: a path typed fast with the focus on the table. `/` (or `~`) moves into
+    the field, and every key after it is typed there: no args mode, watch or run changes on the way."""
+    from textual.widgets import Input
+
+    from workbench.ui.header import WorkbenchHeader
+
+    root = sample_app("concat")
+    staged = tmp_path / "dir with m r x t w" / "part.txt"
+    staged.parent.mkdir()
+    staged.write_text("x")
+    app = make(root)
+    async with app.run_test(size=SIZE) as pilot:
+        main = screen(app)
+        header = main.query_one(WorkbenchHeader)
+        await pilot.press("3")
+        assert main.focused is main.view("inputs").home()
+        before = (header.args_mode, header.watching, header.on_save, header.buffering, header.run_status)
+        field = main.query_one("#input-path", Input)
+        for text in (str(staged), "~/mrxtw"):
+            field.value = ""
+            main.set_focus(main.view("inputs").home())
+            await pilot.pause()
+            type_bytes(app, text)
+            await wait_for(pilot, lambda: field.value == text, what=f"the field holds {text!r}")  # noqa: B023
+            assert main.focused is field and main._active_tab() == "inputs"
+            assert (header.args_mode, header.watching, header.on_save, header.buffering, header.run_status) == before
+            assert not main.run_pane.running and main.run_pane.last_record is None
+        # In the field itself, / and ~ are typed like any other character.
+        field.value = "a"
+        await pilot.press("slash", "tilde")
+        assert field.value == "a/~"

@@ -105,6 +105,12 @@ class InputsPane(Vertical, TabView):
     BINDINGS = [
         Binding("delete", "remove_input", "Remove input", id="remove_input", tooltip="Unstage the selected input"),
         Binding("ctrl+l", "clear_inputs", "Clear inputs", id="clear_inputs", tooltip="Unstage every input"),
+        # A priority binding, so the keys typed after it reach the field even in a fast burst.
+        *(
+            Binding(key, f"type_path('{start}')", "Type a path", id=f"type_path_{key}", show=False, priority=True,
+                    tooltip="Start typing a path in the path field (from the table or a button)")
+            for key, start in (("slash", "/"), ("tilde", "~"))
+        ),
     ]
 
     @dataclass
@@ -143,6 +149,22 @@ class InputsPane(Vertical, TabView):
         report = Label("", id="inputs-report")
         report.display = False
         yield report
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "type_path":  # in the path field itself, / and ~ are typed as they are
+            return not isinstance(self.screen.focused, Input)
+        return True
+
+    def action_type_path(self, start: str) -> None:
+        """`/` or `~` outside the path field: the start of a path, typed into the field.
+
+        On the table, the letters of a path would act as commands (`r` runs, `m` switches
+        the args mode); a path starts with `/` or `~`, so that key moves into the field.
+        """
+        field = self.query_one("#input-path", PathInput)
+        self.screen.set_focus(field)
+        field.cursor_position = len(field.value)
+        field.insert_text_at_cursor(start)
 
     def on_mount(self) -> None:
         missing = [raw for raw in self._initial if not os.path.lexists(raw)]
