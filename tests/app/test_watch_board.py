@@ -134,7 +134,8 @@ async def test_a_change_that_breaks_one_of_three_presets_is_marked_a_regression(
         result = cells(app, "result")
         assert result["ann"] == "PASS" and result["cy"] == "PASS"
         assert result["bob"] == "REGRESSION FAIL exit_status"
-        assert cells(app, "reason")["bob"] == "exit_status: the App exited with status 3, expected 0"
+        reason, shown = "exit_status: the App exited with status 3, expected 0", cells(app, "reason")["bob"]
+        assert shown == reason or (shown.endswith("…") and reason.startswith(shown[:-1]))  # the room there is
         assert header(app).round_result == "presets 2/3 · 1 regression"
         assert header(app).round_ok is False
         # Enter on it shows the difference against its last passing run.

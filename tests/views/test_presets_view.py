@@ -81,15 +81,15 @@ async def test_lists_the_presets_and_runs_them_all_with_a_summary(sample_app) ->
     async with app.run_test(size=SIZE) as pilot:
         assert column(app, "preset") == ["missing-count", "bad-count"]
         assert column(app, "result") == ["not run", "not run"]
-        assert "2 preset(s) in presets.toml" in text_of(app, "#presets-status")
+        assert "2 presets in presets.toml" in text_of(app, "#presets-status")
         await pilot.click("#preset-run-all")
         await wait_for(pilot, lambda: finished_runs(app) == 1)
         await pilot.pause()
         assert column(app, "result") == ["PASS", "PASS"]
         summary = text_of(app, "#presets-summary").splitlines()
-        assert summary[0] == "2 passed, 0 failed"
+        assert summary[0] == "2 of 2 presets run in this session: 2 passed, 0 failed"
         assert summary[1].startswith("peak memory ") and "suggested Node memory" in summary[1]
-        assert "2 passed, 0 failed" in text_of(app, "#presets-status")
+        assert "run of 2 presets: 2 passed, 0 failed" in text_of(app, "#presets-status")
         runs = [record.preset for record in view(app).history.records()]
         assert sorted(runs) == ["bad-count", "missing-count"]
 
@@ -105,7 +105,7 @@ async def test_a_failing_preset_shows_which_expectation_failed(sample_app) -> No
         assert column(app, "result")[1] == "not run"
         detail = text_of(app, "#presets-detail-text")
         assert "stdout_contains: stdout does not contain 'Goodbye'" in detail
-        assert text_of(app, "#presets-summary").splitlines()[0] == "0 passed, 1 failed"
+        assert text_of(app, "#presets-summary").splitlines()[0] == "1 of 2 presets run in this session: 0 passed, 1 failed"
 
 
 async def test_saves_the_draft_as_a_new_preset_and_loads_one_back(sample_app) -> None:

@@ -348,6 +348,8 @@ class MainScreen(WatchModeScreen, TabsScreen):
         """
         if self.watching and self.watch_target is not WatchTarget.JOB:
             self.query_one(PresetsView).start_round(reason)
+        elif tests_only:
+            self._reload("presets")  # no round, but the Presets tab shows the file as it is now
         if tests_only:
             return
         if self.watching and self.watch_target is not WatchTarget.PRESETS:

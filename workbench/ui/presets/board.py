@@ -7,14 +7,17 @@ presets, and `view.PresetsView` the author's actions on the file.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, DataTable, Input, Static
 
-from ...appdir import AppFolder
-from ...display import safe_text
+from ...appdir import PRESETS_FILE, AppFolder
+from ...display import plural, safe_text
 from ...history import RunHistory
 from ...preset_report import Regression, first_reason, memory_line, verdict_text
 from ...preset_rounds import PresetState, Round
@@ -34,8 +37,31 @@ _COLUMNS = (
 )
 _BOARD_COLUMNS = ("result", "time", "node", "reason")
 """The columns a round of presets (watch mode) keeps live."""
+_DETAIL_COLUMNS = ("args", "inputs", "expects")
+"""Columns left out of a narrow board: the detail under the table says the same of the highlighted preset."""
+WIDE_BOARD = 100
+"""From this many cells of the table's width on, the board shows the arguments, inputs and expectations too."""
+_CAPS = {"preset": 24, "args": 32, "inputs": 6, "expects": 11, "result": 32, "time": 8, "node": 16}
+"""The widest each column gets (a longer cell ends in `…`; the detail below shows it all)."""
+_MINIMA = {"preset": 9, "args": 9, "inputs": 6, "expects": 7, "result": 10, "time": 8, "node": 6}
+_SHRINK = ("args", "expects", "result", "preset", "node")
+"""The columns that give up room, in this order, when the board is wider than the table."""
+MIN_REASON = 12
 REASON_CELL = 60
-"""Characters of a first failure reason shown in its cell (the detail below shows it all)."""
+"""Characters of a first failure reason shown in its cell, at most (the detail below shows it all)."""
+
+
+def _width(cell: Text | str) -> int:
+    return cell.cell_len if isinstance(cell, Text) else Text(cell).cell_len
+
+
+def _fit(cell: Text | str, width: int) -> Text | str:
+    """A cell cut to `width` cells with `…`, so a column never grows past what the board gave it."""
+    if _width(cell) <= width:
+        return cell
+    text = Text(cell) if isinstance(cell, str) else cell.copy()
+    text.truncate(width, overflow="ellipsis")
+    return text
 
 
 def _expects_summary(preset: Preset) -> str:
@@ -72,6 +98,15 @@ def _arguments_summary(preset: Preset, width: int = 32) -> Text:
     return Text(text if len(text) <= width else text[: width - 1] + "…")
 
 
+def _stamp(app_root: Path) -> tuple[int, int] | None:
+    """presets.toml's modification time and size: a change on disk changes it."""
+    try:
+        info = os.stat(app_root / PRESETS_FILE)
+    except OSError:
+        return None
+    return info.st_mtime_ns, info.st_size
+
+
 def _verdict(result: PresetResult) -> Text:
     if result.passed:
         return Text("PASS", style="bold green")
@@ -102,6 +137,10 @@ class PresetsBoard(Vertical, TabView):
         self.problem: str | None = None
         self.results: dict[str, PresetResult] = {}
         self._busy = False
+        self._file_stamp: tuple[int, int] | None = None
+        """presets.toml's modification time and size when last read (None: no such file)."""
+        self._laid_out_for = -1
+        """The table's width the columns were laid out for."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="presets-status")
@@ -123,15 +162,26 @@ class PresetsBoard(Vertical, TabView):
             yield Static(id="presets-detail-text")
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        for label, key in _COLUMNS:
-            table.add_column(label, key=key)
         self._ticker = self.set_interval(0.5, self._tick, pause=True)
+        self._file_watch = self.set_interval(1.0, self._check_file, pause=True)
         self.reload()
 
+    def on_hide(self) -> None:
+        self._file_watch.pause()
+
+    def on_resize(self) -> None:
+        if self.query_one(DataTable).size.width != self._laid_out_for:
+            self._fill_table()
+
     def on_show(self) -> None:
-        """Read the file again whenever the view is shown: the author may have edited it."""
+        """Read the file again whenever the view is shown, and while it is: the author may edit it."""
         if not self._busy:
+            self.reload()
+        self._file_watch.resume()
+
+    def _check_file(self) -> None:
+        """Read presets.toml again when it changed on disk (every second, while the tab is shown)."""
+        if not self._busy and _stamp(self.app_folder.root) != self._file_stamp:
             self.reload()
 
     # -- the file --------------------------------------------------------------------------
@@ -151,24 +201,57 @@ class PresetsBoard(Vertical, TabView):
         except PresetError as error:
             self.preset_file = None
             self.problem = str(error)
-        table = self.query_one(DataTable)
-        selected = self.selected_name
-        table.clear()
-        if self.preset_file is not None:
-            for preset in self.preset_file.presets.values():
-                table.add_row(
-                    preset.name,
-                    _arguments_summary(preset),
-                    str(len(preset.inputs)),
-                    _expects_summary(preset),
-                    *self._board_cells(preset.name),
-                    key=preset.name,
-                )
-            if selected in self.preset_file.presets:
-                table.move_cursor(row=table.get_row_index(selected))
+        self._file_stamp = _stamp(self.app_folder.root)
+        self._fill_table()
         self._show_status()
+        self._show_summary()
         self._show_detail()
         self._set_buttons()
+
+    def _fill_table(self) -> None:
+        """Lay the board out for the table's width: every column in view, none scrolling sideways.
+
+        A narrow table (80 columns) leaves out the arguments, inputs and expectations (the
+        detail under the table shows them for the highlighted preset); the first failure
+        takes the room left. A cell too long for its column ends in `…` (the detail shows
+        it whole).
+        """
+        table = self.query_one(DataTable)
+        selected = self.selected_name
+        self._laid_out_for = table.size.width
+        available = (table.scrollable_content_region.width or 80) - (0 if table.show_vertical_scrollbar else 2)
+        rows: list[tuple[str, dict[str, Text | str]]] = []
+        for preset in self.presets.values():
+            values = (preset.name, _arguments_summary(preset), str(len(preset.inputs)), _expects_summary(preset),
+                      *self._board_cells(preset.name))
+            rows.append((preset.name, dict(zip((key for _label, key in _COLUMNS), values, strict=True))))
+        keys = [key for _label, key in _COLUMNS if available >= WIDE_BOARD or key not in _DETAIL_COLUMNS]
+        widths = self._widths(keys, rows, available)
+        labels = {key: label for label, key in _COLUMNS}
+        table.clear(columns=True)
+        for key, width in widths.items():
+            table.add_column(labels[key], key=key, width=width)
+        for name, cells in rows:
+            table.add_row(*(_fit(cells[key], width) for key, width in widths.items()), key=name)
+        if selected in self.presets:
+            table.move_cursor(row=table.get_row_index(selected))
+
+    def _widths(self, keys: list[str], rows: list[tuple[str, dict[str, Text | str]]], available: int) -> dict[str, int]:
+        """Each column's width: its content's, within its bounds; the first failure takes what is left."""
+        labels = {key: label for label, key in _COLUMNS}
+        widths = {
+            key: min(_CAPS[key], max([_width(labels[key]), *(_width(cells[key]) for _name, cells in rows)]))
+            for key in keys
+            if key != "reason"
+        }
+        padding = 2 * self.query_one(DataTable).cell_padding * len(keys)
+        excess = sum(widths.values()) + padding + MIN_REASON - available
+        for key in _SHRINK:
+            if excess > 0 and key in widths and (room := widths[key] - _MINIMA[key]) > 0:
+                widths[key] -= min(room, excess)
+                excess -= min(room, excess)
+        widths["reason"] = max(MIN_REASON, min(REASON_CELL, available - sum(widths.values()) - padding))
+        return widths
 
     @property
     def presets(self) -> dict[str, Preset]:
@@ -198,7 +281,7 @@ class PresetsBoard(Vertical, TabView):
         elif not self.presets:
             status.update(Text("No presets yet: set arguments and inputs, type a name, and press Save draft.", style="dim"))
         else:
-            text = Text(f"{len(self.presets)} preset(s) in presets.toml", style="dim")
+            text = Text(f"{plural(len(self.presets), 'preset')} in presets.toml", style="dim")
             if self.round is not None:
                 going = self.round.result is None
                 text.append(f" · round {self.round.number} · {self.round.reason}" + (" (running)" if going else ""))
@@ -212,7 +295,9 @@ class PresetsBoard(Vertical, TabView):
             return
         passed = sum(result.passed for result in ran)
         style = "bold green" if passed == len(ran) else "bold red"
-        text = Text(f"{passed} passed, {len(ran) - passed} failed", style=style)
+        # The whole file's count, so it never reads as the highlighted preset's result.
+        text = Text(f"{len(ran)} of {plural(len(self.presets), 'preset')} run in this session:"
+                    f" {passed} passed, {len(ran) - passed} failed", style=style)
         if self.round is not None and self.round.result is not None and not self.round.result.cancelled:
             text.append(f" · round {self.round.number}: {self.round.result.summary()}", style=style)
         if memory := memory_line(ran):
@@ -229,6 +314,9 @@ class PresetsBoard(Vertical, TabView):
         text = Text()
         if preset.description:
             text.append(safe_text(preset.description) + "\n", style="italic")
+        arguments = safe_text(" ".join(f"{name}={value}" for name, value in preset.kwargs.items())) or "none"
+        inputs = ", ".join(safe_text(value) for value in preset.inputs) or "none"
+        text.append(f"Arguments: {arguments} · inputs: {inputs}\n", style="dim")
         text.append(_expects_detail(preset) + "\n", style="dim")
         result = self.results.get(name)
         regression = self.regressions.get(name)
@@ -294,11 +382,18 @@ class PresetsBoard(Vertical, TabView):
 
     def _refresh_board(self, names: list[str] | None = None) -> None:
         table = self.query_one(DataTable)
-        for name in names if names is not None else list(self.presets):
-            if name not in self.presets:
-                continue
-            for key, value in zip(_BOARD_COLUMNS, self._board_cells(name), strict=True):
-                table.update_cell(name, key, value, update_width=True)
+        columns = {column.key.value: column for column in table.columns.values()}
+        updates = [
+            (name, key, value)
+            for name in (names if names is not None else list(self.presets))
+            if name in self.presets
+            for key, value in zip(_BOARD_COLUMNS, self._board_cells(name), strict=True)
+        ]
+        if any(_width(value) > columns[key].width for _name, key, value in updates):
+            self._fill_table()  # a wider cell than the columns were laid out for: lay them out again
+            return
+        for name, key, value in updates:
+            table.update_cell(name, key, _fit(value, columns[key].width))
 
     def _tick(self) -> None:
         """The running presets' times tick while a round goes."""

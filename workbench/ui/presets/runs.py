@@ -219,9 +219,14 @@ class PresetRuns(PresetsBoard):
         self._busy = False
         passed = sum(result.passed for result in message.results)
         failed = len(message.results) - passed
+        if len(message.results) == 1:  # named: the tab may highlight another preset, one not run
+            result = message.results[0]
+            said = f"{safe_text(result.preset.name)} {'passed' if result.passed else 'failed'}"
+        else:
+            said = f"run of {len(message.results)} presets: {passed} passed, {failed} failed"
         text = Text.assemble(
             ("✓ " if not failed else "✗ ", "bold green" if not failed else "bold red"),
-            f"{passed} passed, {failed} failed",
+            said,
             (" · cancelled" if message.cancelled else "", "yellow"),
         )
         self._show_status(text)
