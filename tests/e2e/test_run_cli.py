@@ -198,7 +198,7 @@ class TestProblemsBeforeTheRun:
         app, marker = marker_app
         path = tmp_path / "kwargs.json"
         path.write_text('{"count": 3}')
-        self.assert_refused(run_workbench(app, "--kwargs-file", path), app, marker, "'count'", "int")
+        self.assert_refused(run_workbench(app, "--kwargs-file", path), app, marker, "'count'", "the number 3")
 
     def test_nul_in_argv_mode(self, marker_app, tmp_path: Path) -> None:
         app, marker = marker_app
