@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from textual import work
@@ -142,3 +144,17 @@ def test_run_control_cancel_ends_the_job_going_from_another_thread() -> None:
     control.attach(None)
     control.cancel()
     assert job.cancels == 1  # a Job no longer going is not cancelled again
+
+
+def test_no_view_reaches_the_ui_from_a_thread_but_through_the_bridge() -> None:
+    """`App.call_from_thread` blocks the worker and raises once the app has stopped: only the bridge crosses threads."""
+    ui = Path(__file__).resolve().parents[2] / "workbench" / "ui"
+    modules = sorted(ui.rglob("*.py"))
+    assert len(modules) > 20, "the UI package was not found"
+    crossings = [
+        f"{path.relative_to(ui)}:{node.lineno}"
+        for path in modules
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Attribute) and node.attr == "call_from_thread"
+    ]
+    assert crossings == []

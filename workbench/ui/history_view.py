@@ -183,7 +183,7 @@ class HistoryView(TabView):
         # Without their outputs: the list costs the same however many files each run wrote.
         # A run's outputs are read when it is highlighted (`_load_outputs`).
         records = self.history.records(outputs=False)
-        self.app.call_from_thread(self._show_records, records)
+        self.bridge.call(self._show_records, records)
 
     def _show_records(self, records: list[RunRecord]) -> None:
         table = self.query_one("#history-table", DataTable)
@@ -265,7 +265,7 @@ class HistoryView(TabView):
     def _load_outputs(self, record: RunRecord) -> None:
         full = self.history.load(record.id)
         if full is not None and not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._show_outputs, full)
+            self.bridge.call(self._show_outputs, full)
 
     def _show_outputs(self, record: RunRecord) -> None:
         current = self.highlighted
@@ -281,7 +281,7 @@ class HistoryView(TabView):
             except OSError as error:
                 tails.append((f"cannot read {path}: {error.strerror or error}", False))
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._show_tails, record, tails[0], tails[1])
+            self.bridge.call(self._show_tails, record, tails[0], tails[1])
 
     def _show_tails(self, record: RunRecord, stdout: tuple[str, bool], stderr: tuple[str, bool]) -> None:
         current = self.highlighted
@@ -337,7 +337,7 @@ class HistoryView(TabView):
         old = self.history.load(old.id) or old
         new = self.history.load(new.id) or new
         result = compare_runs(old, new)
-        self.app.call_from_thread(self._show_comparison, result)
+        self.bridge.call(self._show_comparison, result)
 
     def _show_comparison(self, result: RunComparison) -> None:
         self.comparison = result

@@ -257,7 +257,7 @@ class OutputBrowser(TabView):
             except ImageDecodeError as error:
                 picture = str(error)
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._show_preview, preview, rel, picture)
+            self.bridge.call(self._show_preview, preview, rel, picture)
 
     def _show_preview(self, preview: FilePreview, rel: str, picture: PreviewImage | str | None = None) -> None:
         node = self.query_one("#output-tree", Tree).cursor_node
