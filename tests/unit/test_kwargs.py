@@ -182,3 +182,40 @@ def test_nul_cannot_go_on_a_command_line() -> None:
     assert len(problems) == 1 and "'a'" in problems[0] and "NUL" in problems[0]
     # The JSON on stdin carries it.
     assert json.loads(stdin_payload(check_arguments({"a": "x\0y"}))) == {"a": "x\0y"}
+
+
+def test_a_name_or_value_with_a_lone_surrogate_is_refused() -> None:
+    from workbench.kwargs import is_unicode_text, name_problem, value_problem
+
+    assert is_unicode_text("é") is True and is_unicode_text("a\udcffb") is False
+    assert name_problem("a\udcffb") == (
+        "the name 'a\\udcffb' is not valid Unicode text (a byte that is not UTF-8, or a lone surrogate)"
+    )
+    assert value_problem("x\udcff") == (
+        "the value is not valid Unicode text (a byte that is not UTF-8, or a lone surrogate);"
+        " the platform passes arguments as JSON text"
+    )
+
+
+def test_a_kwargs_file_of_1_mib_is_read_and_one_byte_more_is_refused(tmp_path: Path) -> None:
+    from workbench.kwargs import MAX_ARGUMENTS_FILE_BYTES
+
+    assert MAX_ARGUMENTS_FILE_BYTES == 1024 * 1024
+    body = '{"a": "1"}'
+    exact = tmp_path / "exact.json"
+    exact.write_text(body + " " * (1024 * 1024 - len(body)))  # JSON allows trailing whitespace
+    assert load_arguments_file(exact) == {"a": "1"}
+    over = tmp_path / "over.json"
+    over.write_text(body + " " * (1024 * 1024 - len(body) + 1))
+    with pytest.raises(ArgumentError) as raised:
+        load_arguments_file(over)
+    assert str(raised.value) == (
+        f"{over}: larger than 1024 KiB; keyword arguments are at most 1024 characters each"
+        " (larger data belongs in an input file)"
+    )
+
+
+def test_a_kwargs_file_that_cannot_be_read_says_why(tmp_path: Path) -> None:
+    with pytest.raises(ArgumentError) as raised:
+        load_arguments_file(tmp_path)  # a folder
+    assert str(raised.value) == f"{tmp_path}: cannot be read (Is a directory)"
