@@ -56,6 +56,16 @@ def test_stored_runs_are_the_apps_records_newest_first(make_app) -> None:
     assert [run.id for run in stored_runs(app)] == [second.id, first.id]
 
 
+def test_stored_runs_read_lazily_are_the_same_each_time_they_are_gone_over(make_app) -> None:
+    app = AppFolder.open(make_app("x = 1\n"))
+    assert not stored_runs(app)
+    first, second = record(app), record(app)
+    runs = stored_runs(app)
+    assert runs  # looks at the newest only...
+    assert [run.id for run in runs] == [second.id, first.id]  # ...which is still there when all are read
+    assert [run.id for run in runs] == [second.id, first.id]  # and again
+
+
 def test_a_run_without_a_node_verdict_passes_with_its_time(make_app) -> None:
     app = AppFolder.open(make_app("x = 1\n"))
     run = record(app, duration_seconds=1.5)
