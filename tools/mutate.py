@@ -49,7 +49,7 @@ TARGETS: dict[str, tuple[str, tuple[str, ...]]] = {
             "test_requirements.py",
         ),
     ),
-    "runner": ("workbench/runner.py", ("test_runner.py", "test_proctree.py")),
+    "runner": ("workbench/runner.py", ("test_runner.py", "test_proctree.py", "test_escapees.py")),
     "staging": (
         "workbench/staging",
         (
