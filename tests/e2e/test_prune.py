@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from cli_helpers import cli_env, start_workbench
 from workbench.history import RunHistory
 
@@ -81,18 +83,34 @@ def test_two_runs_with_keep_1_at_once_keep_each_others_logs(make_app, tmp_path: 
     assert (log.parent / "record.json").exists()
 
 
+@pytest.mark.timeout(300)  # 61 runs through `workbench test`: minutes on a loaded machine
 def test_workbench_test_with_jobs_4_never_prunes_the_slow_preset(make_app, tmp_path: Path) -> None:
+    """The slow preset stays live until every quick run has ended (and pruned past the keep
+    of 50): it waits on that, not on a clock, so a loaded machine only makes the test slower."""
     runs = tmp_path / "app" / ".workbench" / "runs"
+    quick = tmp_path / "quick"
+    quick.mkdir()
     slow = f"""
-import os, sys, time, json
+import os, sys, time, json, uuid
 args = json.loads(sys.stdin.read())
+
+def live_runs():
+    count = 0
+    for entry in os.scandir({str(runs)!r}):
+        if os.path.exists(os.path.join(entry.path, ".live")):
+            count += 1
+    return count
+
 if args.get("slow"):
     print("slow start", flush=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and sum(1 for e in os.scandir({str(runs)!r}) if e.is_dir()) < 56:
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        if len(os.listdir({str(quick)!r})) >= 60 and live_runs() <= 1:
+            print("slow done", flush=True)  # every quick run has ended: only this one is live
+            break
         time.sleep(0.05)
-    print("slow done", flush=True)
 else:
+    open(os.path.join({str(quick)!r}, uuid.uuid4().hex), "w").close()
     print("quick")
 """
     presets = '[preset.aa-slow]\nkwargs = { slow = "1" }\n'
@@ -105,7 +123,7 @@ else:
         [sys.executable, "-m", "workbench", "test", str(app), "--jobs", "4"],
         capture_output=True,
         env=cli_env(),
-        timeout=300,
+        timeout=280,
     )
     out = done.stdout.decode()
     assert "PASS aa-slow" in out, out + done.stderr.decode()
