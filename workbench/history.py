@@ -20,10 +20,37 @@ from typing import TYPE_CHECKING
 
 from .appdir import RUNS_DIR, ensure_state_dir
 from .fsutil import atomic_write_text, json_text, parse_size, remove_tree
-from .runindex import RunSummary, output_records, read_summary, write_outputs, write_summary
 
 if TYPE_CHECKING:
     from .records import OutputRecord, RunRecord
+    from .runindex import RunSummary
+
+
+# `workbench.runindex` is imported on first use, once a run has ended: its models cost a
+# run's start nothing (`workbench run` makes the run's folder long before it reads the index).
+def read_summary(run_dir: Path, record_file: str = "record.json") -> RunSummary | None:
+    from .runindex import read_summary
+
+    return read_summary(run_dir, record_file)
+
+
+def write_summary(run_dir: Path, record: RunRecord) -> RunSummary:
+    from .runindex import write_summary
+
+    return write_summary(run_dir, record)
+
+
+def write_outputs(run_dir: Path, outputs: list[OutputRecord]) -> None:
+    from .runindex import write_outputs
+
+    write_outputs(run_dir, outputs)
+
+
+def output_records(run_dir: Path, start: int = 0, count: int | None = None) -> list[OutputRecord]:
+    from .runindex import output_records
+
+    return output_records(run_dir, start, count)
+
 
 DEFAULT_KEEP_RUNS = 50
 """How many runs a history keeps before pruning the oldest."""

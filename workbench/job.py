@@ -24,19 +24,6 @@ from .errors import JobError
 from .history import OUTPUT_DIR, STDERR_LOG, STDOUT_LOG, RunHistory, new_run_id
 from .kwargs import ArgsMode, ArgumentError, argv_problems, argv_tail, check_arguments, stdin_payload
 from .node.environment import app_variables, flush_shim_dir
-from .node.findings import Finding
-from .node.verdict import (
-    RunObservations,
-    StreamObservation,
-    WorkspaceChanges,
-    missing_modules,
-    node_findings,
-    scan_output,
-    snapshot_of,
-    stamp_changes,
-    top_level_modules,
-    workspace_changes,
-)
 from .proctree import TAG_VARIABLE, describe_signal
 from .progress import ProgressLine
 from .runner import Outcome, OutputSink, ProcessResult, ProcessRun
@@ -53,6 +40,8 @@ from .staging import (
 from .status import RunStatus
 
 if TYPE_CHECKING:
+    from .node.findings import Finding
+    from .node.verdict import WorkspaceChanges
     from .proctree import Sample
     from .records import RunRecord
 
@@ -312,6 +301,7 @@ class Job:
             process.cancel()
         record = self._record(fields)  # while the App runs
         self.on_started(record)
+        _import_for_the_end()  # while the App runs, too
         result = process.wait()
         record.duration_seconds = round(result.duration_seconds, 6)
         record.exit_code = result.exit_code
@@ -351,6 +341,16 @@ class Job:
         self, result: ProcessResult, workspace: Workspace, before: dict[str, Stamp], stderr_log: Path
     ) -> list[Finding]:
         """What a Node would have made of this run, read while the workspace still exists."""
+        # Imported once the App has ended: building its models costs a short run's start nothing.
+        from .node.verdict import (
+            RunObservations,
+            StreamObservation,
+            missing_modules,
+            node_findings,
+            scan_output,
+            top_level_modules,
+        )
+
         env: PreparedEnvironment = self._prepared_env
         observed = RunObservations(
             streams=[
@@ -378,6 +378,8 @@ class Job:
     @staticmethod
     def _workspace_changes(workspace: Workspace, before: dict[str, Stamp]) -> WorkspaceChanges:
         """The run's changes to its workspace, from the walk that also lets its copy be put right."""
+        from .node.verdict import snapshot_of, stamp_changes, workspace_changes
+
         entries = check_workspace(workspace)
         if entries is None:  # the run renamed its workspace away: look at what is at its path now
             return workspace_changes(snapshot_of(before), workspace.path)
@@ -391,6 +393,13 @@ class Job:
         record.workbench_seconds = round(max(0.0, elapsed - (record.duration_seconds or 0.0)), 6)
         self.history.save(record)
         return record
+
+
+def _import_for_the_end() -> None:
+    """Import what the end of a run needs (the Node's verdict, the history's index), kept
+    off the path that starts the App and done while it runs, on the other core."""
+    from . import runindex as _runindex  # noqa: F401
+    from .node import verdict as _verdict  # noqa: F401
 
 
 def _record_models(plain: bool) -> Any:
