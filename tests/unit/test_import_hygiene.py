@@ -89,3 +89,27 @@ def test_no_module_of_the_workbench_imports_itself_through_others() -> None:
         if module not in order:
             visit(module)
     assert cycles == []
+
+
+def test_workbench_run_starts_the_app_before_importing_what_only_its_end_needs(sample_app) -> None:
+    # pydantic, the Node's verdict and the history's index are imported while the App runs (or after).
+    app = sample_app("echo")
+    code = (
+        "import sys\n"
+        "from workbench import runner\n"
+        "from workbench.cli import main\n"
+        "seen = []\n"
+        "start = runner.ProcessRun.start\n"
+        "def spy(self):\n"
+        "    seen.append(set(sys.modules))\n"
+        "    start(self)\n"
+        "runner.ProcessRun.start = spy\n"
+        f"status = main(['run', {str(app)!r}, '-q', '-k', 'message_string=hi'])\n"
+        "late = ('pydantic', 'workbench.records', 'workbench.node.verdict', 'workbench.runindex')\n"
+        "early = sorted(name for name in late if name in seen[0])\n"
+        "print('imported before the App started:', early)\n"
+        "sys.exit(status or (91 if early else 0) or (92 if 'workbench.runindex' not in sys.modules else 0))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert "imported before the App started: []" in result.stdout, result.stdout + result.stderr
+    assert result.returncode == 0, result.stderr
