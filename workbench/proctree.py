@@ -38,8 +38,12 @@ What is guaranteed, by platform (`psutil` does the finding on each):
 Native Windows is not supported: the Node is Linux, and Apps are tried there
 through WSL.
 
-`psutil` is imported on first use, off the path that starts the App (the
-runner's sampling thread makes the first use), so it never delays a run's start.
+`psutil` is imported on first use, off the path that starts the App: the
+runner's first sample makes the first use, one interval after the start. A run
+that ends before it often needs no psutil at all: on Linux, `/proc` says at
+once whether any process started since the run's main process (none of the
+run's can be older); if none did, none of the run's is left, and the lists are
+not walked. If any did, psutil judges them as always.
 """
 
 from __future__ import annotations
@@ -70,6 +74,37 @@ def _psutil() -> Any:  # the module, imported on first use
     import psutil
 
     return psutil
+
+
+def _start_ticks(pid: int) -> int | None:
+    """When a process started, in clock ticks since boot (`/proc/PID/stat`, what psutil reads
+    for `create_time`), or None where there is no such file (not Linux, or the pid is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            data = handle.read()
+        return int(data[data.rfind(b")") + 2 :].split()[19])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _started_since(ticks: int, exclude: int) -> bool | None:
+    """Whether any process but `exclude` started at or after `ticks` (a reused pid included);
+    None when `/proc` cannot be listed."""
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return None
+    for name in names:
+        if not name.isdigit() or int(name) == exclude:
+            continue
+        started = _start_ticks(int(name))
+        if started is None:
+            if os.path.isdir(f"/proc/{name}"):
+                return True  # there, but unreadable: psutil judges it
+            continue  # ended while listed
+        if started >= ticks:
+            return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -121,13 +156,11 @@ class ProcessTree:
         self.available = True
         """False where `psutil` cannot list processes: then only the process group is signalled."""
         self.unavailable_reason: str | None = None
-
-    def prepare(self) -> None:
-        """Import `psutil` and note the main process's start time (the first scan does it too)."""
-        with self._lock:
-            self._prepare()
+        self._root_ticks = _start_ticks(root_pid)
+        """The main process's start in clock ticks since boot, read as it starts (Linux), else None."""
 
     def _prepare(self) -> None:
+        """Import `psutil` and note the main process's start time (the first scan does it)."""
         if self._ready:
             return
         self._ready = True
@@ -142,8 +175,9 @@ class ProcessTree:
             root = ps.Process(self.root_pid)
             self._root_start = root.create_time()
             self._members[root.pid] = (root, os.getpid())
-        except ps.Error:
-            pass  # already gone: processes are judged against the wall-clock start instead
+        except ps.Error:  # already gone: its start as read when it started, in psutil's clock
+            if self._root_ticks is not None:
+                self._root_start = float(self._root_ticks) / os.sysconf("SC_CLK_TCK") + ps.boot_time()
 
     def _in_run_session(self, proc: psutil.Process) -> bool:
         """In the run's own session or process group (both named by the main process's pid).
@@ -182,6 +216,8 @@ class ProcessTree:
         ended and reused within one sampling interval would keep the old verdict;
         signals still go through psutil, which refuses a pid that names another process.)
         """
+        if not self._ready and self._nothing_started_since_root():
+            return []  # no process of the run is left, and psutil is not needed to know it
         self._prepare()
         if not self.available:
             return []
@@ -217,6 +253,13 @@ class ProcessTree:
             if pid not in self._members:
                 self._remember_stranger(pid)
         return [proc for proc, _ppid in self._members.values()]
+
+    def _nothing_started_since_root(self) -> bool:
+        """True when no process but this one started since the run's main process, which has
+        then ended too: none is the run's. False when one did, or `/proc` cannot tell."""
+        if self._root_ticks is None:
+            return False
+        return _started_since(self._root_ticks, exclude=os.getpid()) is False
 
     def _remember_stranger(self, pid: int) -> None:
         if len(self._strangers) < _MAX_VERDICTS:

@@ -152,8 +152,8 @@ class ProcessRun:
             self._feeder = threading.Thread(target=self._feed_stdin, name="workbench-stdin", daemon=True)
             self._feeder.start()
         threading.Thread(target=self._wait_main, name="workbench-wait", daemon=True).start()
-        # Last: the sampler imports psutil at once, holding the GIL for long stretches, and
-        # each `Thread.start()` waits until its thread has run (see `_sample`).
+        # Last: the sampler may import psutil (at its first sample), holding the GIL for long
+        # stretches, and each `Thread.start()` waits until its thread has run (see `_sample`).
         self._sampling = threading.Thread(target=self._sample, name="workbench-sample", daemon=True)
         self._sampling.start()
 
@@ -171,11 +171,10 @@ class ProcessRun:
                 pass
 
     def _sample(self) -> None:
-        # psutil is imported here, once the App has started, not on the path that starts it.
-        # The first sample waits one interval: a short App's peak is its own `ru_maxrss`,
-        # and scanning processes while it starts would only compete with it.
+        # The first sample waits one interval, and imports psutil: a short App's peak is its own
+        # `ru_maxrss`, scanning processes while it starts would only compete with it, and one
+        # that ends before it and leaves nothing may need no psutil at all (`ProcessTree`).
         assert self.sampler is not None
-        self.tree.prepare()
         self.sampler.run(self._exited, self.on_sample)
 
     def cancel(self) -> None:

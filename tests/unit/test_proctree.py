@@ -295,3 +295,80 @@ def test_starting_a_run_does_not_import_psutil() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["False", "True", "0"]
+
+
+def test_start_ticks_are_psutils_create_time() -> None:
+    ticks = proctree._start_ticks(os.getpid())
+    assert ticks is not None
+    assert ticks / os.sysconf("SC_CLK_TCK") + psutil.boot_time() == psutil.Process().create_time()
+    assert proctree._start_ticks(2**22 + 1) is None  # above Linux's largest pid: no such process
+
+
+def test_started_since_sees_a_process_younger_than_a_start() -> None:
+    own = proctree._start_ticks(os.getpid())
+    assert own is not None
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        assert proctree._started_since(own, exclude=os.getpid()) is True  # the child, at least
+        assert proctree._started_since(2**62, exclude=os.getpid()) is False
+    finally:
+        child.kill()
+        child.wait(timeout=10)
+
+
+def test_an_ended_run_that_left_nothing_needs_no_psutil(monkeypatch: pytest.MonkeyPatch) -> None:
+    process = subprocess.Popen([sys.executable, "-c", "pass"], start_new_session=True)
+    tree = ProcessTree(process.pid, "token")
+    ticks = proctree._start_ticks(process.pid)  # not reaped yet: still listed
+    process.wait(timeout=10)
+    seen: list[int] = []
+
+    def nothing_since(ticks: int, exclude: int) -> bool:
+        seen.append(ticks)
+        return False
+
+    def no_psutil() -> None:
+        raise AssertionError("psutil imported")
+
+    monkeypatch.setattr(proctree, "_started_since", nothing_since)
+    monkeypatch.setattr(proctree, "_psutil", no_psutil)
+    assert tree.living() == []
+    assert tree.signal_all(signal.SIGTERM) == 0
+    assert ticks is not None and seen and set(seen) == {ticks}  # asked about processes younger than it
+
+
+def test_a_short_run_that_left_an_orphan_has_it_found_without_a_sample(tmp_path: Path) -> None:
+    # The main process is gone before any sample (psutil never loaded): the orphan, younger
+    # than it, sends the tree to psutil, which finds it by its tag.
+    pids = tmp_path / "pids"
+    source = f"""
+import os, time
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        with open({str(pids)!r}, "w") as handle:
+            handle.write(str(os.getpid()))
+        time.sleep(60)
+    os._exit(0)
+os.wait()
+while not os.path.exists({str(pids)!r}):
+    time.sleep(0.01)
+"""
+    (tmp_path / "main.py").write_text(source)
+    token = "short-run-token"
+    process = subprocess.Popen(
+        [sys.executable, "main.py"], cwd=tmp_path, env={**os.environ, proctree.TAG_VARIABLE: token},
+        start_new_session=True,
+    )
+    tree = ProcessTree(process.pid, token)
+    process.wait(timeout=30)
+    (orphan,) = read_pids(pids)
+    try:
+        assert [info.pid for info in tree.living()] == [orphan]
+        assert tree.signal_all(signal.SIGTERM) >= 1
+        wait_until(lambda: not pid_alive(orphan), what="the orphan ended")
+    finally:
+        try:
+            os.kill(orphan, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
