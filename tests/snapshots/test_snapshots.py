@@ -6,6 +6,7 @@ The App is copied to a fixed path (the App pane shows it), watch mode is off
 
 from __future__ import annotations
 
+import fcntl
 import shutil
 import tempfile
 from pathlib import Path
@@ -26,7 +27,15 @@ SETTINGS = UISettings(cursor_blink=False, animate=False, show_clock=False)
 
 @pytest.fixture
 def fixed_app():
-    """Copy a sample App to a fixed path (fresh each time), with an optional draft."""
+    """Copy a sample App to a fixed path (fresh each time), with an optional draft.
+
+    The path is shared by every test session on the machine, so the fixture holds
+    an exclusive lock on it for the test's length: two sessions running the
+    snapshots at once take turns instead of copying over each other's App.
+    """
+    FIXED.mkdir(parents=True, exist_ok=True)
+    lock = open(FIXED.with_name(FIXED.name + ".lock"), "w")  # noqa: SIM115 (held until the test ends)
+    fcntl.flock(lock, fcntl.LOCK_EX)
     made = []
 
     def copy(name: str, draft: JobDraft | None = None) -> Path:
@@ -38,9 +47,12 @@ def fixed_app():
         made.append(dest)
         return dest
 
-    yield copy
-    for dest in made:
-        shutil.rmtree(dest, ignore_errors=True)
+    try:
+        yield copy
+    finally:
+        for dest in made:
+            shutil.rmtree(dest, ignore_errors=True)
+        lock.close()
 
 
 def app_for(path: Path):
