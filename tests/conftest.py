@@ -23,6 +23,36 @@ def _private_stage_root(tmp_path_factory):
     yield
 
 
+@pytest.fixture(autouse=True)
+def _tabs_mounted_before_a_test_drives(monkeypatch):
+    """A test driving the workbench starts once every tab's view is mounted (the views of the
+    tabs not shown first are mounted just after the first paint, `TabsScreen.tab_view`), as a
+    person would: the first paint comes well before a first key."""
+    import sys
+    from contextlib import asynccontextmanager
+
+    module = sys.modules.get("workbench.ui.app")
+    if module is None:  # a test of the core: Textual is not imported for it
+        yield
+        return
+    from workbench.ui.tab_view import TabsScreen
+
+    original = module.WorkbenchApp.run_test
+
+    @asynccontextmanager
+    async def run_test(self, *args, **kwargs):
+        async with original(self, *args, **kwargs) as pilot:
+            for _ in range(500):
+                screen = self.screen
+                if not isinstance(screen, TabsScreen) or screen.views_mounted:
+                    break
+                await pilot.pause(0.01)
+            yield pilot
+
+    monkeypatch.setattr(module.WorkbenchApp, "run_test", run_test)
+    yield
+
+
 @pytest.fixture
 def make_app(tmp_path: Path):
     """Write an App folder from a main.py source (and other files) and return its path."""

@@ -30,11 +30,12 @@ from .output_browser import OutputBrowser
 from .presets.view import PresetsView
 from .run_pane import RunPane
 from .settings import OnSave, UISettings, WatchTarget
-from .tab_view import TabsScreen
+from .tab_view import TabsScreen, TabView
 from .watch_mode import WatchModeScreen
 
 TABS = ("app", "arguments", "inputs", "run", "outputs", "history", "presets", "lifecycle")
 """The tabs' ids, in the order of their number keys."""
+TITLES = ("App", "Arguments", "Inputs", "Run", "Outputs", "History", "Presets", "Lifecycle")
 
 
 class MainScreen(WatchModeScreen, TabsScreen):
@@ -101,30 +102,28 @@ class MainScreen(WatchModeScreen, TabsScreen):
 
     def compose(self) -> ComposeResult:
         yield self.compose_header()
-        with TabbedContent(initial="run", id="tabs"):
-            with TabPane("App", id="app"):
-                yield AppPane(self.app_folder, id="app-pane")
-            with TabPane("Arguments", id="arguments"):
-                yield ArgumentsEditor(self.draft.kwargs, self.draft.args_mode, id="arguments-editor")
-            with TabPane("Inputs", id="inputs"):
-                yield InputsPane(self.draft.inputs, id="inputs-pane")
-            with TabPane("Run", id="run"):
-                yield RunPane(self.app_folder, self.history, self.settings, id="run-pane")
-            with TabPane("Outputs", id="outputs"):
-                yield OutputBrowser(id="output-browser")
-            with TabPane("History", id="history"):
-                yield HistoryView(self.history, id="history-view")
-            with TabPane("Presets", id="presets"):
-                yield PresetsView(
-                    self.app_folder,
-                    history=self.history,
-                    jobs=self.settings.round_jobs,
-                    clock=self.settings.show_clock,
-                    store=self.store,
-                    id="presets-view",
-                )
-            with TabPane("Lifecycle", id="lifecycle"):
-                yield LifecyclePanel(self.app_folder, id="lifecycle-panel")
+        first = "run"
+        views: dict[str, TabView] = {
+            "app": AppPane(self.app_folder, id="app-pane"),
+            "arguments": ArgumentsEditor(self.draft.kwargs, self.draft.args_mode, id="arguments-editor"),
+            "inputs": InputsPane(self.draft.inputs, id="inputs-pane"),
+            "run": RunPane(self.app_folder, self.history, self.settings, id="run-pane"),
+            "outputs": OutputBrowser(id="output-browser"),
+            "history": HistoryView(self.history, id="history-view"),
+            "presets": PresetsView(
+                self.app_folder,
+                history=self.history,
+                jobs=self.settings.round_jobs,
+                clock=self.settings.show_clock,
+                store=self.store,
+                id="presets-view",
+            ),
+            "lifecycle": LifecyclePanel(self.app_folder, id="lifecycle-panel"),
+        }
+        with TabbedContent(initial=first, id="tabs"):
+            for tab, title in zip(TABS, TITLES, strict=True):
+                with TabPane(title, id=tab):
+                    yield self.tab_view(tab, views[tab], first=tab == first)
         yield WorkbenchFooter()
 
     AUTO_FOCUS = None  # the Run tab's home takes the focus in on_mount
@@ -297,7 +296,9 @@ class MainScreen(WatchModeScreen, TabsScreen):
 
     def _show_in_browser(self, record: RunRecord | None) -> None:
         """Show a run in the Outputs tab (now if it is shown, else when it is)."""
-        self.query_one("#output-browser", OutputBrowser).wanted = record
+        browser = self.view("outputs")
+        assert isinstance(browser, OutputBrowser)
+        browser.wanted = record
         self._reload("outputs")
 
     # -- other panes' messages ------------------------------------------------------------

@@ -8,10 +8,15 @@ Each tab has a home widget: a table, tree, log or list, never a text field (so
 the letter keys act) nor a button (so a stray Enter presses nothing). Showing a
 tab, by any means, puts the focus there; Escape anywhere in the tab goes back
 to it. See docs/tui.md, "Focus".
+
+Only the tab shown first is built before the first paint: the others are mounted
+just after it (`TabsScreen.tab_view`), so a screen of many tabs paints as soon
+as a screen of one. A view asked to refresh before it is mounted loads on mount.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from textual import on
@@ -20,6 +25,33 @@ from textual.widget import Widget
 from textual.widgets import TabbedContent
 
 from .bridge import ThreadBridge
+
+
+class _AfterFirstPaint(Widget):
+    """Stands in for a view until the screen has painted once, then mounts it in its place.
+
+    Like `textual.lazy.Lazy`, and then tells the screen the view is there (so a tab shown,
+    or changed, before then gets its focus and its refresh).
+    """
+
+    DEFAULT_CSS = "_AfterFirstPaint { display: none; }"
+
+    def __init__(self, view: TabView, mounted: Callable[[TabView], None]) -> None:
+        super().__init__()
+        self._view = view
+        self._mounted = mounted
+
+    async def mount_composed_widgets(self, widgets: list[Widget]) -> None:
+        parent = self.parent
+        if not isinstance(parent, Widget):
+            return
+
+        async def mount() -> None:
+            await parent.mount(self._view, after=self)
+            await self.remove()
+            self._mounted(self._view)
+
+        self.call_after_refresh(mount)
 
 
 class TabView(Widget):
@@ -57,20 +89,43 @@ class TabsScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self._stale: set[str] = set()
-        """Tabs whose view changed while hidden: refreshed when next shown."""
+        """Tabs whose view changed while hidden (or before it was mounted): refreshed when next shown."""
+        self._views: dict[str, TabView] = {}
+        """Each tab's view, mounted or not yet."""
+
+    def tab_view(self, tab: str, view: TabView, *, first: bool) -> Widget:
+        """What a tab's pane holds in `compose`: the view itself for the tab shown `first`,
+        else a stand-in that mounts it just after the first paint."""
+        self._views[tab] = view
+        return view if first else _AfterFirstPaint(view, lambda view: self._view_mounted(tab))
+
+    @property
+    def views_mounted(self) -> bool:
+        """Whether every tab's view is mounted (they are, soon after the first paint)."""
+        return all(view.is_mounted for view in self._views.values())
+
+    def _view_mounted(self, tab: str) -> None:
+        """A view mounted after the first paint: if its tab is shown already, refresh and focus it."""
+        if self.is_attached and self._active_tab() == tab:
+            if tab in self._stale:
+                self._reload(tab)
+            if not self.view(tab).has_focus_within:
+                self.view(tab).take_focus()
 
     def _active_tab(self) -> str:
         return self.query_one("#tabs", TabbedContent).active
 
     def view(self, tab: str) -> TabView:
         """The view that fills a tab (its pane's one child; found by class, not CSS type: a
-        view that is also a container has its container's CSS type)."""
+        view that is also a container has its container's CSS type). It may not be mounted yet."""
+        if tab in self._views:
+            return self._views[tab]
         pane = self.query_one("#tabs", TabbedContent).get_pane(tab)
         return next(child for child in pane.children if isinstance(child, TabView))
 
     def _reload(self, tab: str) -> None:
         """Refresh a tab's view now if the tab is shown, else when it is next shown."""
-        if self._active_tab() != tab:
+        if self._active_tab() != tab or not self.view(tab).is_mounted:
             self._stale.add(tab)
             return
         self._stale.discard(tab)
@@ -82,7 +137,7 @@ class TabsScreen(Screen[None]):
         tab = event.pane.id or ""
         if tab in self._stale:
             self._reload(tab)
-        if not event.pane.has_focus_within:
+        if not event.pane.has_focus_within and self.view(tab).is_mounted:
             self.view(tab).take_focus()
 
     def action_show_tab(self, tab: str) -> None:
@@ -90,8 +145,11 @@ class TabsScreen(Screen[None]):
         never a text field, so the letter keys keep working, nor a button, which a stray Enter
         would press). The focus moves now, so no widget of the tab left behind can pull it back."""
         self.query_one("#tabs", TabbedContent).active = tab
-        self.view(tab).take_focus()
+        if self.view(tab).is_mounted:  # else it takes the focus once mounted
+            self.view(tab).take_focus()
 
     def action_go_home(self) -> None:
         """Leave a text field (or any widget) for the home widget of the tab shown; there, do nothing."""
-        self.view(self._active_tab()).take_focus()
+        view = self.view(self._active_tab())
+        if view.is_mounted:
+            view.take_focus()
