@@ -43,14 +43,18 @@ Progress = Callable[[str, int, int], None]
 """Called as `progress(what, done, total)` during long work (hashing, staging, collecting)."""
 
 
+def stage_root_path(parent: Path | None = None) -> Path:
+    """Where the folder holding every App's cache is (nothing is created)."""
+    if parent is not None:
+        return Path(parent)
+    if os.environ.get(STAGE_DIR_VARIABLE):
+        return Path(os.environ[STAGE_DIR_VARIABLE])
+    return Path(tempfile.gettempdir()) / f"workbench-stage-{os.getuid()}"
+
+
 def stage_root(parent: Path | None = None) -> Path:
     """The folder holding every App's cache: private to this user, created on first use."""
-    if parent is not None:
-        root = Path(parent)
-    elif os.environ.get(STAGE_DIR_VARIABLE):
-        root = Path(os.environ[STAGE_DIR_VARIABLE])
-    else:
-        root = Path(tempfile.gettempdir()) / f"workbench-stage-{os.getuid()}"
+    root = stage_root_path(parent)
     root.mkdir(mode=0o700, parents=True, exist_ok=True)
     info = os.lstat(root)
     if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
@@ -58,11 +62,16 @@ def stage_root(parent: Path | None = None) -> Path:
     return root
 
 
+def app_cache_name(app_root: Path) -> str:
+    """The name of one App's cache folder in the stage root: its folder's name and a hash of its resolved path."""
+    tag = hashlib.sha256(os.fsencode(str(app_root))).hexdigest()[:16]
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in app_root.name)[:40] or "app"
+    return f"{safe}-{tag}"
+
+
 def app_cache_dir(app: AppFolder, parent: Path | None = None) -> Path:
     """The cache folder of one App (by its resolved path), created on first use."""
-    tag = hashlib.sha256(os.fsencode(str(app.root))).hexdigest()[:16]
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in app.name)[:40] or "app"
-    path = stage_root(parent) / f"{safe}-{tag}"
+    path = stage_root(parent) / app_cache_name(app.root)
     path.mkdir(mode=0o700, exist_ok=True)
     origin = path / "app-path"
     if not origin.exists():

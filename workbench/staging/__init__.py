@@ -45,7 +45,7 @@ from __future__ import annotations
 from .files import StagingError
 from .inputs import StagedFile, check_inputs
 from .outputs import CollectedOutput, collect_outputs, keep_within_budget
-from .workspace import Workspace, check_workspace, discard_workspace, stage_workspace
+from .workspace import Workspace, check_workspace, discard_workspace, stage_workspace, staged_workspace_paths
 
 __all__ = [
     "CollectedOutput",
@@ -58,4 +58,5 @@ __all__ = [
     "discard_workspace",
     "keep_within_budget",
     "stage_workspace",
+    "staged_workspace_paths",
 ]

@@ -7,7 +7,19 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..appcache import STAMP_SIZE, AppSnapshot, Progress, SnapshotFile, Stamp, app_cache_dir, make_stamp, stamp, unstamp
+from ..appcache import (
+    STAMP_SIZE,
+    AppSnapshot,
+    Progress,
+    SnapshotFile,
+    Stamp,
+    app_cache_dir,
+    app_cache_name,
+    make_stamp,
+    stage_root_path,
+    stamp,
+    unstamp,
+)
 from ..appcache import snapshot as take_snapshot
 from ..appdir import SYSTEM_DIRS, AppFolder
 from .files import StagingError, copy_file, ensure_dir, ensure_parents, remove_entry
@@ -82,8 +94,7 @@ def stage_workspace(
         slot = claim_slot(cache)
     except OSError as error:
         raise StagingError(f"could not stage the run: {error}") from None
-    name = app.name if app.name not in ("", ".", "..") else "app"
-    workspace = Workspace(slot.folder / name, app_hash=snapshot.content_hash, slot=slot)
+    workspace = Workspace(slot.folder / _workspace_name(app.root), app_hash=snapshot.content_hash, slot=slot)
     try:
         _bring_up_to_date(app, snapshot, slot, workspace, progress)
         workspace.inputs = stage_inputs(inputs, workspace.input_dir, workspace.notes)
@@ -91,6 +102,25 @@ def stage_workspace(
         discard_workspace(workspace)
         raise StagingError(f"could not stage the run: {error}") from None
     return workspace
+
+
+def _workspace_name(app_root: Path) -> str:
+    """The name of the workspace folder in a slot: the App folder's own name, as a Node's checkout has it."""
+    return app_root.name if app_root.name not in ("", ".", "..") else "app"
+
+
+def staged_workspace_paths(app_root: Path, parent: Path | None = None) -> list[Path]:
+    """The paths the App's runs have had as their workspace: one per staged copy that exists now.
+
+    A kept log (History) names files there; `display.author_paths` maps each of
+    these back to the App's folder. Reads the stage root only: nothing is created.
+    """
+    slots = stage_root_path(parent) / app_cache_name(app_root) / "slots"
+    try:
+        numbers = sorted(entry.name for entry in os.scandir(slots) if entry.name.isdigit())
+    except OSError:
+        return []
+    return [slots / number / _workspace_name(app_root) for number in numbers]
 
 
 def _bring_up_to_date(

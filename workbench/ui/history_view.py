@@ -16,10 +16,12 @@ from textual.widgets import DataTable, Log, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
 from ..compare import Change, RunComparison, compare_runs, ordered
+from ..display import author_paths
 from ..filepreview import printable_name, read_tail, terminal_safe
 from ..history import RunHistory
 from ..node.findings import describe_verdict
 from ..records import RunRecord
+from ..staging import staged_workspace_paths
 from .marks import diff_style, status_label, status_mark, status_words
 from .messages import OpenExternally
 from .output_browser import OutputBrowser
@@ -275,11 +277,17 @@ class HistoryView(TabView):
     @work(thread=True, exclusive=True, group="history-tails", exit_on_error=False)
     def _load_tails(self, record: RunRecord) -> None:
         tails = []
+        # A kept log names the run's staged copy; shown, it names the author's own files (the log stays as it is).
+        workspaces = staged_workspace_paths(self.history.app_root)
         for path in (Path(record.stdout_log), Path(record.stderr_log)):
             try:
-                tails.append(read_tail(path))
+                text, cut = read_tail(path)
             except OSError as error:
                 tails.append((f"cannot read {path}: {error.strerror or error}", False))
+                continue
+            for workspace in workspaces:
+                text = author_paths(text, workspace, self.history.app_root)
+            tails.append((text, cut))
         if not get_current_worker().is_cancelled:
             self.bridge.call(self._show_tails, record, tails[0], tails[1])
 
