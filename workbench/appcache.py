@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from .appdir import AppFolder, list_app_files
+from .fsutil import real_folder
 
 STAGE_DIR_VARIABLE = "WORKBENCH_STAGE_DIR"
 """Where the staged copies and hash caches of every App are kept (default: a private
@@ -72,7 +73,7 @@ def app_cache_name(app_root: Path) -> str:
 def app_cache_dir(app: AppFolder, parent: Path | None = None) -> Path:
     """The cache folder of one App (by its resolved path), created on first use."""
     path = stage_root(parent) / app_cache_name(app.root)
-    path.mkdir(mode=0o700, exist_ok=True)
+    real_folder(path)  # a run can reach the stage root (../../..) and put a link in its place
     origin = path / "app-path"
     if not origin.exists():
         origin.write_bytes(os.fsencode(str(app.root)))

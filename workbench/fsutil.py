@@ -66,6 +66,19 @@ def atomic_write_text(path: Path, text: str, *, through_symlink: bool = False) -
         raise
 
 
+def real_folder(path: Path) -> None:
+    """Make `path` a folder, not a symlink to one or a file (a run may have put one there): nothing
+    the workbench keeps is written, staged, walked or removed through a symlink."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        os.mkdir(path, 0o700)
+        return
+    if not stat.S_ISDIR(info.st_mode):
+        os.unlink(path)
+        os.mkdir(path, 0o700)
+
+
 def _umask() -> int:
     """The process's file-creation mask (reading it means setting it, so set it back at once)."""
     mask = os.umask(0o022)

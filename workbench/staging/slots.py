@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..appcache import Stamp, stamp
 from ..appdir import SYSTEM_DIRS
-from ..fsutil import remove_tree
+from ..fsutil import real_folder, remove_tree
 from .files import load_marshal, remove_entry, save_marshal
 
 MANIFEST_VERSION = 3
@@ -65,8 +65,8 @@ def claim_slot(cache: Path) -> Slot:
     """Lock the first free staged copy of the App (one per concurrent run), creating one if need be;
     delete the App's other slots idle for `SLOT_IDLE_SECONDS` (never the first, never one in use)."""
     slots = cache / "slots"
-    _real_folder(cache)
-    _real_folder(slots)
+    real_folder(cache)
+    real_folder(slots)
     number = 0
     while True:
         fd = _try_lock(slots / f"{number}.lock")
@@ -80,19 +80,6 @@ def claim_slot(cache: Path) -> Slot:
     except OSError:
         pass
     return slot
-
-
-def _real_folder(path: Path) -> None:
-    """Make `path` a folder, not a symlink to one (a run may have put one there): nothing is
-    staged, walked or removed through a symlink."""
-    try:
-        info = os.lstat(path)
-    except FileNotFoundError:
-        os.mkdir(path, 0o700)
-        return
-    if not stat.S_ISDIR(info.st_mode):
-        os.unlink(path)
-        os.mkdir(path, 0o700)
 
 
 def _try_lock(path: Path) -> int | None:
