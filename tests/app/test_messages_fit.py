@@ -11,7 +11,7 @@ from textual.widget import Widget
 
 from workbench.records import RunRecord
 from workbench.ui.inputs_pane import InputsPane
-from workbench.ui.run_pane import RunStatusLine
+from workbench.ui.run_status import RunStatusLine
 
 pytestmark = pytest.mark.anyio
 

@@ -10,8 +10,8 @@ from textual.widgets import DataTable, Static
 
 from workbench.ui.app import WorkbenchApp, create_app
 from workbench.ui.main_screen import MainScreen
-from workbench.ui.run_pane import StreamLog
 from workbench.ui.settings import UISettings
+from workbench.ui.stream_log import StreamLog
 
 pytestmark = pytest.mark.anyio
 

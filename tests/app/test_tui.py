@@ -18,8 +18,8 @@ from workbench.ui.arguments_editor import ArgumentRow, ArgumentsEditor
 from workbench.ui.header import WorkbenchHeader
 from workbench.ui.inputs_pane import InputsPane
 from workbench.ui.main_screen import MainScreen
-from workbench.ui.run_pane import StreamLog
 from workbench.ui.settings import UISettings
+from workbench.ui.stream_log import StreamLog
 from workbench.watch import AppChange, watch_app
 
 # anyio's pytest plugin (anyio comes with watchfiles) runs the async tests on asyncio.

@@ -14,86 +14,29 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Button, Log, Static, TabbedContent, TabPane
+from textual.widgets import Button, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from ..appdir import AppFolder
-from ..display import author_paths, first_clauses, plural, safe_text
+from ..display import author_paths, first_clauses, safe_text
 from ..environment import EnvironmentProvider
 from ..errors import JobError
 from ..filepreview import terminal_safe
 from ..history import RunHistory
 from ..job import Job, JobSpec
 from ..node.job_output import JobOutput, job_output
-from ..proctree import Sample, describe_signal
+from ..proctree import Sample
 from ..records import RunRecord
-from .marks import status_mark, status_words
 from .messages import OpenExternally
 from .output_stream import STDERR, OutputBuffer
 from .resource_view import ResourceView
+from .run_status import READY, STATUS_MESSAGE_CHARS, RunStatusLine, record_status, running_status
 from .settings import UISettings
+from .stream_log import StreamLog
 from .tab_view import TabView
-from .verdict import findings_text, verdict_text
-
-READY = "No run yet. Press r to run the App."
-STATUS_MESSAGE_CHARS = 60
-"""A status's message longer than this is cut to whole clauses on the status line, the rest shown under it."""
-
-
-class StreamLog(Log):
-    """A Log that only does work while it is on screen: lines for a hidden log wait (bounded)."""
-
-    def __init__(self, max_lines: int, *, id: str | None = None) -> None:
-        super().__init__(max_lines=max_lines, id=id)
-        self._waiting: deque[str] = deque(maxlen=max_lines)
-
-    def feed(self, lines: list[str]) -> None:
-        """Show new lines now if the log is visible, else when it is shown."""
-        self._waiting.extend(lines)
-        if self.is_on_screen:
-            self.flush()
-
-    def flush(self) -> None:
-        if self._waiting:
-            lines = list(self._waiting)
-            self._waiting.clear()
-            self.write_lines(lines)
-
-    @property
-    def tail(self) -> list[str]:
-        """The lines the log holds, counting those waiting for it to be shown."""
-        lines = [*self.lines, *self._waiting]
-        return lines[-self.max_lines :] if self.max_lines else lines
-
-    def reset(self) -> None:
-        self._waiting.clear()
-        self.clear()
-
-    def on_show(self) -> None:
-        self.flush()
-
-
-class RunStatusLine(Widget):
-    """The run's status in two fixed lines: updating it redraws it without a new layout."""
-
-    DEFAULT_CSS = """
-    RunStatusLine { height: 2; padding: 0 1; }
-    """
-
-    text: reactive[Text] = reactive(Text, layout=False)
-
-    def update(self, text: Text) -> None:
-        self.text = text
-
-    def render(self) -> Text:
-        return self.text
-
-
-def _lines(count: int) -> str:
-    return plural(count, "line")
+from .verdict import findings_text
 
 
 class RunPane(Vertical, TabView):
@@ -353,21 +296,15 @@ class RunPane(Vertical, TabView):
     def _show_status(
         self, stdout_lines: int | None = None, stderr_lines: int | None = None, *, installing: str | None = None
     ) -> None:
-        text = Text()
-        if self._cancelling:
-            text.append("■ cancelling… ", style="bold yellow")
-        elif self._started_at is None and installing is not None:
-            text.append("● installing requirements.txt… ", style="bold cyan")
-            text.append(safe_text(installing.strip()[:80]) + " ", style="dim")
-        elif self._started_at is None:
-            text.append("● starting… ", style="bold cyan")
-        else:
-            text.append("● running ", style="bold cyan")
-            if self.settings.show_clock:
-                text.append(f"· {time.monotonic() - self._started_at:.1f} s ")
-        if stdout_lines is not None:
-            text.append(f"· stdout {_lines(stdout_lines)} · stderr {_lines(stderr_lines or 0)} ")
-        text.append(f"· started by {safe_text(self._trigger or 'manual')}", style="dim")
+        text = running_status(
+            cancelling=self._cancelling,
+            elapsed=None if self._started_at is None else time.monotonic() - self._started_at,
+            show_clock=self.settings.show_clock,
+            installing=installing,
+            stdout_lines=stdout_lines,
+            stderr_lines=stderr_lines,
+            trigger=self._trigger,
+        )
         self.query_one("#run-status", RunStatusLine).update(text)
 
     def show_refusal(self, reason: str) -> None:
@@ -396,33 +333,9 @@ class RunPane(Vertical, TabView):
             self.show_detail("")
 
     def show_record(self, record: RunRecord) -> None:
-        """Show how a run ended: status, exit code, duration, line counts, why it started.
-
-        Each fact once: the message is left out when the status or the exit code already say it;
-        an App ended by signal N shows exit code 128+N, as `workbench run` exits and the README says.
-        """
+        """Show how a run ended (`run_status.record_status`) and its Node findings."""
         self.refused = False
-        mark, colour = status_mark(record.status)
-        code = record.exit_code
-        shown_code = None if code is None else (128 - code if code < 0 else code)
-        text = Text()
-        text.append(f"{mark} {status_words(record.status)}", style=f"bold {colour}")
-        said = {record.status.value, status_words(record.status), f"exit code {code}", f"exit code {shown_code}"}
-        rest = ""
-        if record.message and record.message not in said:
-            message, rest = first_clauses(record.message, STATUS_MESSAGE_CHARS)
-            text.append(f" ({safe_text(message)})")
-        if shown_code is not None:
-            text.append(f" · exit code {shown_code}")
-            if code is not None and code < 0 and not (record.message or "").startswith("killed by"):
-                text.append(f" ({describe_signal(-code)})")
-        if record.duration_seconds is not None:
-            text.append(f" · {record.duration_seconds:.2f} s")
-        if record.node is not None:
-            text.append(" · ")
-            text.append_text(verdict_text(record))
-        text.append(f" · stdout {_lines(record.stdout_lines)} · stderr {_lines(record.stderr_lines)}")
-        text.append(f" · started by {safe_text(record.trigger or 'manual')}", style="dim")
+        text, rest = record_status(record)
         self.query_one("#run-status", RunStatusLine).update(text)
         self.show_detail(rest)
         self.show_findings(record)
