@@ -40,10 +40,25 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # this checkout's workbench, in this process as in the subprocesses
 
 
+ENV_CHANGES: list[str] = []
+"""How the commands' environment differs from this script's, printed with the figures."""
+
+
 def env_for_workbench(stage: Path) -> dict[str, str]:
+    """The environment of every command measured, the baselines' and the workbench's alike.
+
+    PYTHONUNBUFFERED and PYTHONDONTWRITEBYTECODE are removed (the first slows a
+    flooding App, the second makes Python compile again, at every start, each
+    module whose cached bytecode is older than its source), and compiled modules
+    go to a folder beside the stage (PYTHONPYCACHEPREFIX), never into the checkout.
+    """
     env = dict(os.environ)
+    ENV_CHANGES[:] = [f"{name} removed" for name in ("PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE") if env.pop(name, None)]
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    env["PYTHONPYCACHEPREFIX"] = str(stage.parent / "pycache")
     env["WORKBENCH_STAGE_DIR"] = str(stage)
+    ENV_CHANGES.extend(["PYTHONPATH=<this checkout>", "PYTHONPYCACHEPREFIX=<temporary folder>/pycache",
+                        "WORKBENCH_STAGE_DIR=<temporary folder>/stage"])
     return env
 
 
@@ -364,6 +379,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as name:
         tmp = Path(name)
         env = env_for_workbench(tmp / "stage")
+        print(f"environment of every command: this one's, with {'; '.join(ENV_CHANGES)}")
+        print(f"load average at the start: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
         case_big_app(tmp, env, options.reps, 20_000 // scale)
         case_500mb(tmp, env, options.reps, 500 // scale)
         case_outputs(tmp, env, 10_000 // scale)
