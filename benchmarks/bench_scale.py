@@ -220,6 +220,9 @@ async def tui_start(app_dir: Path, runs: int) -> tuple[float, float]:
     started = time.perf_counter()
     app = create_app(app_dir, watch=False, settings=UISettings(cursor_blink=False, animate=False))
     async with app.run_test(size=(120, 40)):
+        # History is not the tab shown first: its view is mounted just after the first paint.
+        while not app.screen.query(HistoryView) and time.perf_counter() - started < 60:
+            await asyncio.sleep(0.005)
         view = app.screen.query_one(HistoryView)
         table = view.query_one("#history-table", DataTable)
         while table.row_count < runs and time.perf_counter() - started < 60:
