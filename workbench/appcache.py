@@ -15,7 +15,6 @@ never inside the App folder: nothing there is copied, watched or hashed.
 from __future__ import annotations
 
 import hashlib
-import marshal
 import os
 import stat
 import struct
@@ -27,7 +26,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from .appdir import AppFolder, list_app_files
-from .fsutil import real_folder
+from .fsutil import load_marshal, real_folder, save_marshal
 
 STAGE_DIR_VARIABLE = "WORKBENCH_STAGE_DIR"
 """Where the staged copies and hash caches of every App are kept (default: a private
@@ -171,26 +170,17 @@ def content_hash_of(files: list[SnapshotFile]) -> str:
 
 
 def _load(path: Path) -> dict[str, Any]:
-    try:
-        data = marshal.loads(path.read_bytes())
-    except (OSError, EOFError, ValueError, TypeError):
-        return {}
+    data = load_marshal(path)
     if not isinstance(data, dict) or data.get("version") != _CACHE_VERSION:
         return {}
     return data
 
 
 def _save(path: Path, data: dict[str, Any]) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".hashes.", dir=path.parent)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(marshal.dumps(data))
-        os.replace(tmp, path)
+        save_marshal(path, data)
     except OSError:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        pass  # a cache: the next run hashes again
 
 
 def content_hash(app: AppFolder) -> str:

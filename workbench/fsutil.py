@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 import os
 import re
 import shutil
@@ -11,6 +12,7 @@ import stat
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 _BLOCK = 1 << 20
 
@@ -77,6 +79,29 @@ def real_folder(path: Path) -> None:
     if not stat.S_ISDIR(info.st_mode):
         os.unlink(path)
         os.mkdir(path, 0o700)
+
+
+def load_marshal(path: Path) -> Any:
+    """A marshal file's data, or None when it is missing or unreadable."""
+    try:
+        return marshal.loads(path.read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+
+
+def save_marshal(path: Path, data: Any) -> None:
+    """Write a marshal file atomically (a reader sees the old file or the whole new one)."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(marshal.dumps(data))
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
 
 
 def _umask() -> int:

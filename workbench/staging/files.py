@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import fcntl
-import marshal
 import os
 import stat
-import tempfile
 from pathlib import Path
-from typing import Any
 
 from ..fsutil import remove_tree
 
@@ -90,24 +87,3 @@ def _copy_bytes(src: int, dst: int) -> None:
             view = view[os.write(dst, view) :]
 
 
-def load_marshal(path: Path) -> Any:
-    """A marshal file's data, or None when it is missing or unreadable."""
-    try:
-        return marshal.loads(path.read_bytes())
-    except (OSError, EOFError, ValueError, TypeError):
-        return None
-
-
-def save_marshal(path: Path, data: Any) -> None:
-    """Write a marshal file atomically (a reader sees the old file or the whole new one)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(marshal.dumps(data))
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise

@@ -18,8 +18,8 @@ from pathlib import Path
 
 from ..appcache import Stamp, stamp
 from ..appdir import SYSTEM_DIRS
-from ..fsutil import real_folder, remove_tree
-from .files import load_marshal, remove_entry, save_marshal
+from ..fsutil import load_marshal, real_folder, remove_tree, save_marshal
+from .files import remove_entry
 
 MANIFEST_VERSION = 3
 FOLDER_MODE = 0o755
