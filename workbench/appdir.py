@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -130,24 +131,13 @@ class AppFolder:
         """
         root = os.path.realpath(self.root)
         found: list[tuple[str, str]] = []
-        pending: list[tuple[str, str]] = [("", str(self.root))]
-        while pending:
-            prefix, folder = pending.pop()
-            try:
-                entries = list(os.scandir(folder))
-            except OSError:
-                continue
+        for prefix, entries in _walk_app(self.root):
             for entry in entries:
-                name = entry.name
-                if name in _EXCLUDED_ANYWHERE or (not prefix and name in _EXCLUDED_AT_ROOT):
-                    continue
                 try:
                     if entry.is_symlink():
                         real = os.path.realpath(entry.path)
                         if real != root and not real.startswith(root + os.sep):
-                            found.append((prefix + name, os.readlink(entry.path)))
-                    elif entry.is_dir(follow_symlinks=False):
-                        pending.append((prefix + name + "/", entry.path))
+                            found.append((prefix + entry.name, os.readlink(entry.path)))
                 except OSError:
                     continue
         return sorted(found)
@@ -169,14 +159,10 @@ class AppFolder:
         return not is_excluded(rel.parts)
 
 
-def list_app_files(root: Path, limit: int | None = None) -> list[tuple[str, os.stat_result]]:
-    """The App's files (as `AppFolder.files()` counts them) with their stat data, sorted by path.
-
-    One `stat` a file: a symlink to a file counts as the file (its content is
-    uploaded); symlinks to folders and special files are left out. With a
-    `limit`, the walk stops once it has found more files than that.
-    """
-    found: list[tuple[str, os.stat_result]] = []
+def _walk_app(root: Path) -> Iterator[tuple[str, list[os.DirEntry[str]]]]:
+    """Each folder of the App as (its path prefix, its entries that are not folders), with a stack,
+    not recursion: what the App excludes (`.workbench/`, `input/` and `output/` at the root, caches)
+    is left out, and a symlink to a folder is an entry, never walked into. Unlistable folders are skipped."""
     pending: list[tuple[str, str]] = [("", str(root))]
     while pending:
         prefix, folder = pending.pop()
@@ -184,6 +170,7 @@ def list_app_files(root: Path, limit: int | None = None) -> list[tuple[str, os.s
             entries = list(os.scandir(folder))
         except OSError:
             continue
+        kept = []
         for entry in entries:
             name = entry.name
             if name in _EXCLUDED_ANYWHERE or (not prefix and name in _EXCLUDED_AT_ROOT):
@@ -192,11 +179,28 @@ def list_app_files(root: Path, limit: int | None = None) -> list[tuple[str, os.s
                 if entry.is_dir(follow_symlinks=False):
                     pending.append((prefix + name + "/", entry.path))
                     continue
+            except OSError:
+                continue
+            kept.append(entry)
+        yield prefix, kept
+
+
+def list_app_files(root: Path, limit: int | None = None) -> list[tuple[str, os.stat_result]]:
+    """The App's files (as `AppFolder.files()` counts them) with their stat data, sorted by path.
+
+    One `stat` a file: a symlink to a file counts as the file (its content is
+    uploaded); symlinks to folders and special files are left out. With a
+    `limit`, the walk stops once it has found more files than that.
+    """
+    found: list[tuple[str, os.stat_result]] = []
+    for prefix, entries in _walk_app(root):
+        for entry in entries:
+            try:
                 info = entry.stat()
             except OSError:
                 continue
             if stat.S_ISREG(info.st_mode):
-                found.append((prefix + name, info))
+                found.append((prefix + entry.name, info))
         if limit is not None and len(found) > limit:
             break
     found.sort(key=lambda item: item[0])
