@@ -17,9 +17,11 @@ staged copies go to a private stage root there too. Prints, as ratios where a pa
     fresh process from its first line (imports included) to its first screen drawn
     (target: within 2x);
 (i) the App tab of a 20,000-file App: worst event-loop stall from start to its file
-    list filled (target: 50 ms).
+    list filled (target: 50 ms);
+(j) the History tab with 2,000 runs (start to its list filled, worst stall), and the cursor
+    stepping through runs of 10,000 outputs each (worst stall; target 50 ms for both).
 
-Usage: python benchmarks/bench_scale.py [--skip-tui] [--reps N] [--quick] [--cases abcefghi]
+Usage: python benchmarks/bench_scale.py [--skip-tui] [--reps N] [--quick] [--cases abcdefghij]
 """
 
 from __future__ import annotations
@@ -356,6 +358,53 @@ def case_app_tab(tmp: Path, env: dict[str, str], files: int) -> None:
           f" worst event-loop stall {worst * 1000:.0f} ms (target 50)")
 
 
+async def history_steps(app_dir: Path, steps: int) -> tuple[float, float]:
+    """The worst stall, and the median time per key, while the History cursor steps down `steps` runs."""
+    from textual.widgets import DataTable
+
+    from workbench.ui.app import create_app
+    from workbench.ui.history_view import HistoryView
+    from workbench.ui.settings import UISettings
+
+    app = create_app(app_dir, watch=False, settings=UISettings(cursor_blink=False, animate=False))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("6")
+        started = time.perf_counter()
+        while time.perf_counter() - started < 60:
+            views = app.screen.query(HistoryView)
+            if views and views.first().query_one("#history-table", DataTable).row_count >= steps:
+                break
+            await asyncio.sleep(0.01)
+        table = app.screen.query_one(HistoryView).query_one("#history-table", DataTable)
+        table.focus()
+        await asyncio.sleep(0.5)
+        meter = StallMeter()
+        task = asyncio.create_task(meter.run())
+        per_key = []
+        for _ in range(steps):
+            sent = time.perf_counter()
+            await pilot.press("down")
+            per_key.append(time.perf_counter() - sent)
+        await asyncio.sleep(0.5)  # the last run's details, loaded in a worker, shown
+        meter.stop()
+        await task
+    return meter.worst, statistics.median(per_key)
+
+
+def case_history(tmp: Path, env: dict[str, str], runs: int, outputs: int) -> None:
+    os.environ["WORKBENCH_STAGE_DIR"] = env["WORKBENCH_STAGE_DIR"]
+    many = make_app(tmp / "history-many", 'print("hi")\n')
+    fake_history(many, runs, 10)
+    filled, stall = asyncio.run(tui_start(many, runs))
+    print(f"(j) History of {runs:,} runs: list filled {filled:.2f} s after start; worst stall {stall * 1000:.0f} ms"
+          " (target 50)")
+    big = make_app(tmp / "history-big", 'print("hi")\n')
+    fake_history(big, 20, outputs)
+    worst, per_key = asyncio.run(history_steps(big, 19))
+    print(f"(j) History cursor over runs of {outputs:,} outputs: worst stall {worst * 1000:.0f} ms (target 50),"
+          f" median {per_key * 1000:.0f} ms a step to idle")
+
+
 def case_tui(tmp: Path, env: dict[str, str], switches: int, runs: int, outputs: int) -> None:
     os.environ["WORKBENCH_STAGE_DIR"] = env["WORKBENCH_STAGE_DIR"]
     empty = make_app(tmp / "tui-empty", 'print("hi")\n')
@@ -380,7 +429,7 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--skip-tui", action="store_true")
     parser.add_argument("--quick", action="store_true", help="smaller cases (a tenth) for a quick look")
-    parser.add_argument("--cases", default="abcdefghi",
+    parser.add_argument("--cases", default="abcdefghij",
                         help="the cases to run, by their letters (default: all); e, f and g run together")
     options = parser.parse_args()
     scale = 10 if options.quick else 1
@@ -405,6 +454,8 @@ def main() -> None:
             case_first_paint(tmp, env, options.reps)
         if "i" in cases:
             case_app_tab(tmp, env, 20_000 // scale)
+        if "j" in cases:
+            case_history(tmp, env, 2_000 // scale, 10_000 // scale)
         shutil.rmtree(tmp, ignore_errors=True)
 
 
