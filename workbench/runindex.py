@@ -23,8 +23,9 @@ if TYPE_CHECKING:
 
 SUMMARY_FILE = "summary.json"
 OUTPUTS_FILE = "outputs.jsonl"
-_SUMMARY_VERSION = 2
-"""Summaries of another version are built again from their record (2: the Node verdict and the environment)."""
+_SUMMARY_VERSION = 3
+"""Summaries of another version are built again from their record (2: the Node verdict and the environment;
+3: what the TUI's History list shows, its arguments, peak memory and logs)."""
 _FOLDERS_SHOWN = 20
 
 
@@ -75,6 +76,8 @@ class RunSummary:
     preset: str | None = None
     app_hash: str | None = None
     args_mode: str | None = None
+    kwargs: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    """The run's arguments as (name, value) pairs, in their order (the History list shows them)."""
     kwargs_count: int = 0
     input_count: int = 0
     output_count: int = 0
@@ -87,6 +90,9 @@ class RunSummary:
     kept_bytes: int = 0
     """Bytes the run's folder holds: logs and kept outputs (what the history's budget counts)."""
     output_dir: str | None = None
+    stdout_log: str | None = None
+    stderr_log: str | None = None
+    peak_memory_bytes: int | None = None
 
 
 def folder_bytes(path: Path) -> int:
@@ -182,6 +188,7 @@ def _summary_fields(data: dict[str, Any], run_dir: Path, outputs: Iterable[Any] 
         "preset": data.get("preset"),
         "app_hash": data.get("app_hash"),
         "args_mode": data.get("args_mode") and str(data.get("args_mode")),
+        "kwargs": [[str(key), str(value)] for key, value in (data.get("kwargs") or {}).items()],
         "kwargs_count": len(data.get("kwargs") or {}),
         "input_count": len(data.get("inputs") or []),
         "output_count": count,
@@ -192,6 +199,9 @@ def _summary_fields(data: dict[str, Any], run_dir: Path, outputs: Iterable[Any] 
         "stderr_lines": data.get("stderr_lines") or 0,
         "kept_bytes": _kept_bytes(run_dir, data, size),
         "output_dir": data.get("output_dir"),
+        "stdout_log": data.get("stdout_log"),
+        "stderr_log": data.get("stderr_log"),
+        "peak_memory_bytes": data.get("peak_memory_bytes"),
     }
 
 
@@ -202,6 +212,7 @@ def _from_fields(fields: dict[str, Any]) -> RunSummary:
     fields.pop("version", None)
     fields["status"] = RunStatus(fields["status"])
     fields["output_folders"] = tuple(fields.get("output_folders") or ())
+    fields["kwargs"] = tuple((str(key), str(value)) for key, value in fields.get("kwargs") or ())
     node = fields.get("node")
     if node is not None:
         findings = tuple(FindingSummary(**item) for item in node.get("findings") or ())

@@ -32,7 +32,7 @@ def save_run(history: RunHistory, minutes: int, outputs: int = 0, size: int = 10
     run_dir = history.create_run_dir(run_id)
     record = RunRecord(
         id=run_id, app_path=str(history.app_root), started_at=START + timedelta(minutes=minutes),
-        status=RunStatus.SUCCEEDED, exit_code=0, args_mode=ArgsMode.STDIN, kwargs={},
+        status=RunStatus.SUCCEEDED, exit_code=0, args_mode=ArgsMode.STDIN, kwargs=extra.pop("kwargs", {}),
         output_dir=str(run_dir / "output"), stdout_log=str(run_dir / "stdout.log"),
         stderr_log=str(run_dir / "stderr.log"), interpreter="python", app_hash="h" * 64,
         outputs=[OutputRecord(path=f"d/f{i:05}.txt", size=size, sha256="0" * 64) for i in range(outputs)],
@@ -196,3 +196,22 @@ def test_progress_line_waits_then_reports() -> None:
     eager("hashing", 1024 * 1024, 2 * 1024 * 1024)
     eager("collecting", 5, 0)
     assert said[0].startswith("hashing: 1 MiB of 2 MiB") and said[1].startswith("collecting: 5 files")
+
+
+def test_a_summary_carries_what_the_history_list_shows_and_an_older_one_is_built_again(tmp_path: Path) -> None:
+    history = RunHistory(tmp_path)
+    record = save_run(history, 0, outputs=2, kwargs={"name": "ada", "mode": "fast"}, peak_memory_bytes=12_345)
+    [summary] = history.summaries()
+    assert summary.kwargs == (("name", "ada"), ("mode", "fast"))
+    assert (summary.stdout_log, summary.stderr_log) == (record.stdout_log, record.stderr_log)
+    assert summary.peak_memory_bytes == 12_345
+    # A summary of the version before (no arguments, logs nor memory) is built again from the record, once.
+    path = history.run_dir(record.id) / SUMMARY_FILE
+    fields = json.loads(path.read_text())
+    for name in ("kwargs", "stdout_log", "stderr_log", "peak_memory_bytes"):
+        del fields[name]
+    fields["version"] = 2
+    path.write_text(json.dumps(fields))
+    [again] = history.summaries()
+    assert (again.kwargs, again.stdout_log, again.peak_memory_bytes) == (summary.kwargs, record.stdout_log, 12_345)
+    assert json.loads(path.read_text())["version"] == 3

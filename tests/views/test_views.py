@@ -329,12 +329,45 @@ async def test_history_highlight_shows_a_run_and_enter_selects_it(make_app) -> N
         assert view.query_one(OutputBrowser).record.id == RUN_IDS[1]
         assert app.messages == []
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)  # the chosen run's whole record is read in a worker
         assert [message.record.id for message in app.messages] == [RUN_IDS[1]]
+        assert [item.path for item in app.messages[0].record.outputs] == [item.path for item in records[1].outputs]
         await pilot.press("l", "L")
         await pilot.pause()
         assert [(m.path.name, m.pager) for m in app.opened] == [("stdout.log", True), ("stderr.log", True)]
         assert app.opened[0].path.parent.name == RUN_IDS[1]
+
+
+@pilot_test
+async def test_history_lists_runs_from_their_summaries_without_reading_a_record(make_app, utc) -> None:  # noqa: F811
+    history, records = make_history(make_app)
+    for record in records[1:]:  # the older runs' records cannot be read: their summaries can
+        (history.run_dir(record.id) / "record.json").write_text("not json")
+    loaded: list[str] = []
+    load = history.load
+
+    def counting_load(run_id: str, **options: bool) -> RunRecord | None:
+        loaded.append(run_id)
+        return load(run_id, **options)
+
+    history.load = counting_load  # type: ignore[method-assign]
+    view = HistoryView(history)
+    async with Harness(view).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert table_rows(view) == [
+            ["", "✗ failed", "ok", "11-28 09:32:00", "2.25 s", "name=fail", "preset smoke"],
+            ["", "✓ succeeded", "ok", "11-28 09:31:00", "1.25 s", "name=grace", "saved main.py"],
+            ["", "✓ succeeded", "ok", "11-28 09:30:00", "0.25 s", "name=ada", "manual"],
+        ]
+        assert loaded == [RUN_IDS[2]]  # only the highlighted run's record, for its outputs
+        assert view.query_one(OutputBrowser).record.id == RUN_IDS[2]
+        # An older run's logs and summary line still show (they come from the summary and the logs).
+        view.query_one("#history-table").focus()
+        await pilot.press("down")
+        await settle(pilot)
+        assert log_lines(view, "#history-stdout") == ["hello grace", "done"]
+        summary = str(view.query_one("#history-summary", Static).content)
+        assert summary == "11-28 09:31:00 · succeeded · exit 0 · on a Node: ok · 3 outputs · args via stdin"
 
 
 @pilot_test

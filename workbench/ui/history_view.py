@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from rich.text import Text
@@ -18,9 +20,10 @@ from textual.worker import get_current_worker
 from ..compare import Change, RunComparison, compare_runs, ordered
 from ..display import author_paths
 from ..filepreview import printable_name, read_tail, terminal_safe
-from ..history import RunHistory
+from ..history import STDERR_LOG, STDOUT_LOG, RunHistory
 from ..node.findings import describe_verdict
 from ..records import RunRecord
+from ..runindex import RunSummary
 from ..staging import staged_workspace_paths
 from .marks import diff_style, status_label, status_mark, status_words
 from .messages import OpenExternally
@@ -49,9 +52,10 @@ def format_duration(seconds: float | None) -> str:
     return f"{minutes} m {rest:02d} s"
 
 
-def format_arguments(kwargs: dict[str, str], width: int = ARGS_WIDTH) -> str:
-    """The arguments as `key=value, ...` on one line, cut to `width` characters."""
-    text = printable_name(", ".join(f"{key}={value}" for key, value in kwargs.items()))
+def format_arguments(kwargs: Mapping[str, str] | Sequence[tuple[str, str]], width: int = ARGS_WIDTH) -> str:
+    """The arguments (a mapping, or (name, value) pairs) as `key=value, ...` on one line, cut to `width` characters."""
+    pairs = kwargs.items() if isinstance(kwargs, Mapping) else kwargs
+    text = printable_name(", ".join(f"{key}={value}" for key, value in pairs))
     return _cut(text, width)
 
 
@@ -59,13 +63,21 @@ def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def format_started(record: RunRecord) -> str:
+def format_started(record: RunRecord | RunSummary) -> str:
     """The run's start in local time: `11-28 09:30:05`."""
-    return record.started_at.astimezone().strftime("%m-%d %H:%M:%S")
+    started = record.started_at
+    if isinstance(started, str):  # a summary's: ISO 8601, UTC
+        started = datetime.fromisoformat(started)
+    return started.astimezone().strftime("%m-%d %H:%M:%S")
 
 
 class HistoryView(TabView):
-    """The runs of one App, newest first; the highlighted run's logs and outputs; comparing two runs."""
+    """The runs of one App, newest first; the highlighted run's logs and outputs; comparing two runs.
+
+    The list is built from the history's summaries (`RunHistory.summaries`): however many
+    outputs each run wrote, no record is read for it. The highlighted run's record and
+    outputs are read in a worker, and shown when they are in.
+    """
 
     HOME = "#history-table"
 
@@ -131,12 +143,14 @@ class HistoryView(TabView):
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.history = history
-        self.records: dict[str, RunRecord] = {}
+        self.runs: dict[str, RunSummary] = {}
         """The runs shown, by id, newest first."""
         self.marked: str | None = None
         """The id of the run marked for comparison."""
         self.comparison: RunComparison | None = None
         """The last comparison shown."""
+        self._detail_shown: RunSummary | None = None
+        """The run whose logs and outputs are shown (or being read)."""
 
     def compose(self) -> ComposeResult:
         table: DataTable[str | Text] = DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
@@ -182,104 +196,116 @@ class HistoryView(TabView):
 
     @work(thread=True, exclusive=True, group="history-load", exit_on_error=False)
     def _load_records(self) -> None:
-        # Without their outputs: the list costs the same however many files each run wrote.
-        # A run's outputs are read when it is highlighted (`_load_outputs`).
-        records = self.history.records(outputs=False)
-        self.bridge.call(self._show_records, records)
+        # The summaries only: the list costs the same however many files each run wrote.
+        # A run's record and outputs are read when it is highlighted (`_load_run`).
+        runs = self.history.summaries()
+        if not get_current_worker().is_cancelled:
+            self.bridge.call(self._show_runs, runs)
 
-    def _show_records(self, records: list[RunRecord]) -> None:
+    def _show_runs(self, runs: list[RunSummary]) -> None:
         table = self.query_one("#history-table", DataTable)
         current = self.highlighted
-        previous_newest = next(iter(self.records), None)
-        self.records = {record.id: record for record in records}
-        if self.marked not in self.records:
+        previous_newest = next(iter(self.runs), None)
+        self.runs = {run.id: run for run in runs}
+        if self.marked not in self.runs:
             self.marked = None
         table.clear()
-        for record in records:
-            table.add_row(*self._cells(record), key=record.id)
-        oldest_first = records[::-1]
+        for run in runs:
+            table.add_row(*self._cells(run), key=run.id)
+        oldest_first = runs[::-1]
         self.query_one(RunTrend).show_runs(
-            [record.duration_seconds for record in oldest_first], [record.peak_memory_bytes for record in oldest_first]
+            [run.duration_seconds for run in oldest_first], [run.peak_memory_bytes for run in oldest_first]
         )
-        if not records:
+        if not runs:
             self._set_summary(Content("No runs yet: every run of the App appears here."))
             self._show_detail(None)
             return
-        ids = list(self.records)
+        ids = list(self.runs)
         follow_newest = current is None or current.id == previous_newest
-        row = 0 if current is None or follow_newest or current.id not in self.records else ids.index(current.id)
+        row = 0 if current is None or follow_newest or current.id not in self.runs else ids.index(current.id)
         table.move_cursor(row=row)
-        self._show_detail(self.records[ids[row]])
+        self._show_detail(self.runs[ids[row]])
 
-    def _cells(self, record: RunRecord) -> tuple[Text, ...]:
-        label, (_glyph, style) = status_label(record.status), status_mark(record.status)
+    def _cells(self, run: RunSummary) -> tuple[Text, ...]:
+        label, (_glyph, style) = status_label(run.status), status_mark(run.status)
         return (
-            Text("●" if record.id == self.marked else "", style="bold"),
+            Text("●" if run.id == self.marked else "", style="bold"),
             Text(label, style=style),
-            verdict_cell(record),
-            Text(format_started(record)),
-            Text(format_duration(record.duration_seconds), justify="right"),
-            Text(format_arguments(record.kwargs)),
-            Text(_cut(printable_name(record.trigger or "—"), TRIGGER_WIDTH), style="dim"),
+            verdict_cell(run),
+            Text(format_started(run)),
+            Text(format_duration(run.duration_seconds), justify="right"),
+            Text(format_arguments(run.kwargs)),
+            Text(_cut(printable_name(run.trigger or "—"), TRIGGER_WIDTH), style="dim"),
         )
 
     @property
-    def highlighted(self) -> RunRecord | None:
-        """The run under the table's cursor."""
+    def highlighted(self) -> RunSummary | None:
+        """The run under the table's cursor (its summary)."""
         table = self.query_one("#history-table", DataTable)
-        if not self.records or table.row_count == 0:
+        if not self.runs or table.row_count == 0:
             return None
-        ids = list(self.records)
+        ids = list(self.runs)
         row = table.cursor_row
-        return self.records[ids[row]] if 0 <= row < len(ids) else None
+        return self.runs[ids[row]] if 0 <= row < len(ids) else None
+
+    def _log_path(self, run: RunSummary, stream: str) -> Path:
+        """Where a run's stdout or stderr log is (as its record names it)."""
+        named = run.stdout_log if stream == "stdout" else run.stderr_log
+        return Path(named) if named else self.history.run_dir(run.id) / (STDOUT_LOG if stream == "stdout" else STDERR_LOG)
 
     # ------------------------------------------------------------- one run
 
     @on(DataTable.RowHighlighted, "#history-table")
     def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
-        record = self.records.get(str(event.row_key.value))
-        if record is not None:
-            self._show_detail(record)
+        run = self.runs.get(str(event.row_key.value))
+        if run is not None:
+            self._show_detail(run)
 
     @on(DataTable.RowSelected, "#history-table")
     def _row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
-        record = self.records.get(str(event.row_key.value))
-        if record is not None:
-            if record.output_count and not record.outputs:  # listed without its outputs
-                record = self.history.load(record.id) or record
-            self.post_message(self.RunSelected(record))
+        run = self.runs.get(str(event.row_key.value))
+        if run is not None:
+            self._select(run)
 
-    def _show_detail(self, record: RunRecord | None) -> None:
-        if record is not None and record.output_count and not record.outputs:
-            self._load_outputs(record)
-        else:
-            self.query_one("#history-outputs", OutputBrowser).show_run(record)
-        if record is None:
+    @work(thread=True, exclusive=True, group="history-select", exit_on_error=False)
+    def _select(self, run: RunSummary) -> None:
+        """Read the chosen run's whole record (off the event loop), then say it was chosen."""
+        record = self.history.load(run.id)
+        if record is not None and not get_current_worker().is_cancelled:
+            self.bridge.call(self.post_message, self.RunSelected(record))
+
+    def _show_detail(self, run: RunSummary | None) -> None:
+        if run is not None and run is self._detail_shown:
+            return  # the same listing's run again (the cursor put back on it after a reload)
+        self._detail_shown = run
+        if run is None:
+            self.query_one("#history-outputs", OutputBrowser).show_run(None)
             for log in self.query(Log):
                 log.clear()
             return
-        self._set_summary(_summary(record, self.records.get(self.marked or "")))
-        self._load_tails(record)
+        self._load_run(run)
+        self._set_summary(_summary(run, self.runs.get(self.marked or "")))
+        self._load_tails(run)
 
     @work(thread=True, exclusive=True, group="history-outputs", exit_on_error=False)
-    def _load_outputs(self, record: RunRecord) -> None:
-        full = self.history.load(record.id)
-        if full is not None and not get_current_worker().is_cancelled:
-            self.bridge.call(self._show_outputs, full)
+    def _load_run(self, run: RunSummary) -> None:
+        record = self.history.load(run.id)
+        if not get_current_worker().is_cancelled:
+            self.bridge.call(self._show_outputs, run, record)
 
-    def _show_outputs(self, record: RunRecord) -> None:
+    def _show_outputs(self, run: RunSummary, record: RunRecord | None) -> None:
         current = self.highlighted
-        if current is not None and current.id == record.id:
+        if current is not None and current.id == run.id:
             self.query_one("#history-outputs", OutputBrowser).show_run(record)
 
     @work(thread=True, exclusive=True, group="history-tails", exit_on_error=False)
-    def _load_tails(self, record: RunRecord) -> None:
+    def _load_tails(self, run: RunSummary) -> None:
         tails = []
         # A kept log names the run's staged copy; shown, it names the author's own files (the log stays as it is).
         workspaces = staged_workspace_paths(self.history.app_root)
-        for path in (Path(record.stdout_log), Path(record.stderr_log)):
+        for path in (self._log_path(run, "stdout"), self._log_path(run, "stderr")):
             try:
                 text, cut = read_tail(path)
             except OSError as error:
@@ -289,15 +315,15 @@ class HistoryView(TabView):
                 text = author_paths(text, workspace, self.history.app_root)
             tails.append((text, cut))
         if not get_current_worker().is_cancelled:
-            self.bridge.call(self._show_tails, record, tails[0], tails[1])
+            self.bridge.call(self._show_tails, run, tails[0], tails[1])
 
-    def _show_tails(self, record: RunRecord, stdout: tuple[str, bool], stderr: tuple[str, bool]) -> None:
+    def _show_tails(self, run: RunSummary, stdout: tuple[str, bool], stderr: tuple[str, bool]) -> None:
         current = self.highlighted
-        if current is not None and current.id != record.id:
+        if current is not None and current.id != run.id:
             return
         for log_id, (text, cut), lines, key in (
-            ("#history-stdout", stdout, record.stdout_lines, "l"),
-            ("#history-stderr", stderr, record.stderr_lines, "L"),
+            ("#history-stdout", stdout, run.stdout_lines, "l"),
+            ("#history-stderr", stderr, run.stderr_lines, "L"),
         ):
             log = self.query_one(log_id, Log)
             log.clear()
@@ -322,28 +348,30 @@ class HistoryView(TabView):
         self.marked = None if previous == record.id else record.id
         table = self.query_one("#history-table", DataTable)
         for run_id in {previous, record.id} - {None}:
-            if run_id in self.records:
+            if run_id in self.runs:
                 table.update_cell(run_id, "mark", Text("●" if run_id == self.marked else "", style="bold"))
-        self._set_summary(_summary(record, self.records.get(self.marked or "")))
+        self._set_summary(_summary(record, self.runs.get(self.marked or "")))
 
     def action_compare(self) -> None:
         record = self.highlighted
         if record is None:
             return
-        if self.marked is None or self.marked not in self.records:
+        if self.marked is None or self.marked not in self.runs:
             self.notify("Mark a run with m first, then highlight the run to compare it with.", severity="warning")
             return
         if self.marked == record.id:
             self.notify("Highlight another run than the marked one to compare them.", severity="warning")
             return
-        old, new = ordered(self.records[self.marked], record)
-        self._compare(old, new)
+        self._compare(self.marked, record.id)
 
     @work(thread=True, exclusive=True, group="history-compare", exit_on_error=False)
-    def _compare(self, old: RunRecord, new: RunRecord) -> None:
-        # The listed records carry no outputs: read both runs whole for the comparison.
-        old = self.history.load(old.id) or old
-        new = self.history.load(new.id) or new
+    def _compare(self, marked: str, highlighted: str) -> None:
+        # The list holds summaries: both runs are read whole for the comparison.
+        first, second = self.history.load(marked), self.history.load(highlighted)
+        if first is None or second is None:
+            self.bridge.call(self.notify, "A run to compare could not be read.", severity="error")
+            return
+        old, new = ordered(first, second)
         result = compare_runs(old, new)
         self.bridge.call(self._show_comparison, result)
 
@@ -359,10 +387,10 @@ class HistoryView(TabView):
         record = self.highlighted
         if record is None:
             return
-        self.post_message(OpenExternally(Path(record.stdout_log if stream == "stdout" else record.stderr_log), pager=True))
+        self.post_message(OpenExternally(self._log_path(record, stream), pager=True))
 
 
-def _summary(record: RunRecord, marked: RunRecord | None) -> Content:
+def _summary(record: RunSummary, marked: RunSummary | None) -> Content:
     parts = [f"{format_started(record)}", status_words(record.status)]
     if record.exit_code is not None:
         parts.append(f"exit {record.exit_code}")
@@ -371,7 +399,7 @@ def _summary(record: RunRecord, marked: RunRecord | None) -> Content:
     if record.node is not None:
         blocking = ", ".join(item.code for item in record.node.findings if item.severity in ("fail", "hang"))
         parts.append(describe_verdict(record.node.verdict) + (f" ({blocking})" if blocking else ""))
-    count = record.output_count if record.output_count is not None else len(record.outputs)
+    count = record.output_count
     parts.append(f"{count} output{'s' if count != 1 else ''}")
     if record.outputs_not_kept:
         parts.append("outputs over the budget: not all kept")

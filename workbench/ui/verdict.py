@@ -6,6 +6,7 @@ from rich.text import Text
 
 from ..node.findings import VERDICT_TEXT, Severity, describe_verdict
 from ..records import RunRecord
+from ..runindex import RunSummary
 
 VERDICT_STYLES = {
     Severity.OK: "green",
@@ -20,8 +21,8 @@ SHOWN_FINDINGS = 4
 """Findings listed above the Run tab's output; the rest are counted (all are in the record)."""
 
 
-def verdict_cell(record: RunRecord) -> Text:
-    """The History's `On a Node` cell."""
+def verdict_cell(record: RunRecord | RunSummary) -> Text:
+    """The History's `On a Node` cell (of a run's record or its summary)."""
     if record.node is None:
         return Text("—", style="dim")
     verdict = Severity(record.node.verdict)
