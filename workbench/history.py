@@ -52,6 +52,12 @@ def output_records(run_dir: Path, start: int = 0, count: int | None = None) -> l
     return output_records(run_dir, start, count)
 
 
+def iter_output_records(run_dir: Path) -> Iterator[OutputRecord]:
+    from .runindex import iter_output_records
+
+    return iter_output_records(run_dir)
+
+
 DEFAULT_KEEP_RUNS = 50
 """How many runs a history keeps before pruning the oldest."""
 DEFAULT_KEEP_BYTES = 2 * 1024**3
@@ -203,6 +209,11 @@ class RunHistory:
     def outputs(self, run_id: str, start: int = 0, count: int | None = None) -> list[OutputRecord]:
         """A page of one run's outputs (`OutputRecord`s, in path order) without reading its record."""
         return output_records(self.run_dir(run_id), start, count)
+
+    def iter_outputs(self, run_id: str) -> Iterator[OutputRecord]:
+        """One run's outputs (`OutputRecord`s, in path order) read one by one: a reader that
+        stops early (a view whose run is no longer wanted) reads no more."""
+        return iter_output_records(self.run_dir(run_id))
 
     def summaries(self, limit: int | None = None) -> list[RunSummary]:
         """Summaries of the finished runs, newest first (no record is read)."""

@@ -300,6 +300,12 @@ def read_outputs(run_dir: Path, start: int = 0, count: int | None = None) -> lis
 
 def output_records(run_dir: Path, start: int = 0, count: int | None = None) -> list[OutputRecord]:
     """A page of a run's outputs as record models."""
+    return list(iter_output_records(run_dir, start, count))
+
+
+def iter_output_records(run_dir: Path, start: int = 0, count: int | None = None) -> Iterator[OutputRecord]:
+    """A run's outputs as record models, one by one (a reader may stop between any two)."""
     from .records import OutputRecord
 
-    return [OutputRecord(**item) for item in iter_outputs(run_dir, start, count)]
+    for item in iter_outputs(run_dir, start, count):
+        yield OutputRecord(**item)

@@ -22,12 +22,12 @@ from ..display import author_paths
 from ..filepreview import printable_name, read_tail, terminal_safe
 from ..history import STDERR_LOG, STDOUT_LOG, RunHistory
 from ..node.findings import describe_verdict
-from ..records import RunRecord
+from ..records import OutputRecord, RunRecord
 from ..runindex import RunSummary
 from ..staging import staged_workspace_paths
 from .marks import diff_style, status_label, status_mark, status_words
 from .messages import OpenExternally
-from .output_browser import OutputBrowser
+from .output_browser import OutputBrowser, OutputListing, output_listing
 from .resource_view import RunTrend
 from .tab_view import TabView
 from .verdict import verdict_cell
@@ -36,6 +36,8 @@ ARGS_WIDTH = 36
 """Characters of a run's arguments shown in the table."""
 TRIGGER_WIDTH = 28
 """Characters of why a run started shown in the table."""
+OUTPUTS_PAGE = 1000
+"""Outputs read between two looks at whether the highlighted run is still wanted."""
 
 _CHANGE_STYLES = {Change.ADDED: "$text-success", Change.REMOVED: "$text-error", Change.CHANGED: "$text-warning"}
 
@@ -291,14 +293,29 @@ class HistoryView(TabView):
 
     @work(thread=True, exclusive=True, group="history-outputs", exit_on_error=False)
     def _load_run(self, run: RunSummary) -> None:
-        record = self.history.load(run.id)
-        if not get_current_worker().is_cancelled:
-            self.bridge.call(self._show_outputs, run, record)
+        """Read a run's record and its outputs, and sort them for the tree, off the event loop.
 
-    def _show_outputs(self, run: RunSummary, record: RunRecord | None) -> None:
+        A newer highlight cancels this worker, which then stops within a page of outputs: the
+        cursor going down a list of big runs keeps one reader going, not one per run passed."""
+        worker = get_current_worker()
+        record = self.history.load(run.id, outputs=False)
+        if record is not None and record.output_count:
+            outputs: list[OutputRecord] = []
+            for output in self.history.iter_outputs(run.id):
+                outputs.append(output)
+                if len(outputs) % OUTPUTS_PAGE == 0 and worker.is_cancelled:
+                    return
+            record.outputs = outputs
+        if worker.is_cancelled:
+            return
+        listing = output_listing(record.outputs) if record is not None else None
+        if not worker.is_cancelled:
+            self.bridge.call(self._show_outputs, run, record, listing)
+
+    def _show_outputs(self, run: RunSummary, record: RunRecord | None, listing: OutputListing | None) -> None:
         current = self.highlighted
         if current is not None and current.id == run.id:
-            self.query_one("#history-outputs", OutputBrowser).show_run(record)
+            self.query_one("#history-outputs", OutputBrowser).show_run(record, listing)
 
     @work(thread=True, exclusive=True, group="history-tails", exit_on_error=False)
     def _load_tails(self, run: RunSummary) -> None:

@@ -60,6 +60,23 @@ def _index_tree(entries: list[OutputRecord]) -> dict[str, list[tuple[str, str, O
     return children
 
 
+@dataclass(frozen=True)
+class OutputListing:
+    """A run's outputs made ready for the tree: what `show_run` would work out on the event loop,
+    worked out beforehand (in a worker) by `output_listing`."""
+
+    count: int
+    """How many outputs the run has."""
+    index: dict[str, list[tuple[str, str, OutputRecord | None]]]
+    """Each folder's children (see `_index_tree`), of the first MAX_TREE_ENTRIES outputs in tree order."""
+
+
+def output_listing(outputs: list[OutputRecord]) -> OutputListing:
+    """Sort and index a run's outputs for the tree: for ten thousand outputs, a frame's work or more."""
+    entries = sorted(outputs, key=lambda item: item.path.split("/"))
+    return OutputListing(len(entries), _index_tree(entries[:MAX_TREE_ENTRIES]))
+
+
 def _shorten_path(parts: list[str]) -> str:
     if len(parts) > 4:
         parts = [parts[0], f"… {len(parts) - 3} folders …", parts[-2], parts[-1]]
@@ -188,8 +205,10 @@ class OutputBrowser(TabView):
         if self.wanted is not self.record:
             self.show_run(self.wanted)
 
-    def show_run(self, record: RunRecord | None) -> None:
-        """Show the outputs of `record` (or nothing), and preview its first file."""
+    def show_run(self, record: RunRecord | None, listing: OutputListing | None = None) -> None:
+        """Show the outputs of `record` (or nothing), and preview its first file.
+
+        `listing` is `output_listing(record.outputs)` when the caller made it (off the event loop)."""
         self.record = record
         self.preview = None
         tree = self.query_one("#output-tree", Tree)
@@ -201,13 +220,13 @@ class OutputBrowser(TabView):
         if not record.outputs:
             self._show_message(f"Run {record.id} left nothing in output/.")
             return
-        entries = sorted(record.outputs, key=lambda item: item.path.split("/"))
-        self._tree_index = _index_tree(entries[:MAX_TREE_ENTRIES])
+        listing = listing if listing is not None else output_listing(record.outputs)
+        self._tree_index = listing.index
         self._tree_unfilled.clear()
         # A run with few outputs shows its whole tree; a big one fills a folder when it is expanded.
-        self._fill(tree.root, "", eager=len(entries) <= EAGER_TREE_ENTRIES)
-        if len(entries) > MAX_TREE_ENTRIES:
-            more = len(entries) - MAX_TREE_ENTRIES
+        self._fill(tree.root, "", eager=listing.count <= EAGER_TREE_ENTRIES)
+        if listing.count > MAX_TREE_ENTRIES:
+            more = listing.count - MAX_TREE_ENTRIES
             tree.root.add_leaf(Text(f"… and {more} more outputs, not listed", style="dim italic"), None)
         tree.root.expand()
         self._show_message("Select an output to preview it.")
