@@ -436,6 +436,40 @@ async def test_a_run_s_outputs_are_shown_in_the_outputs_tab(sample_app) -> None:
         assert {item.path for item in browser.record.outputs} >= {"summary.txt", "data.json", "table.csv"}
 
 
+async def test_the_newest_run_is_read_off_the_event_loop_and_shown_at_start(sample_app, monkeypatch) -> None:
+    import threading
+
+    from workbench.appdir import AppFolder
+    from workbench.job import Job, JobSpec
+    from workbench.ui.output_browser import OutputBrowser
+
+    root = sample_app("outputs")
+
+    class Quiet:
+        def on_stdout(self, data: bytes) -> None: ...
+        def on_stderr(self, data: bytes) -> None: ...
+
+    newest = Job(AppFolder.open(root), JobSpec(), Quiet()).run()
+    threads: list[threading.Thread] = []
+    latest = RunHistory.latest
+
+    def reading_latest(self: RunHistory, **options: bool):
+        threads.append(threading.current_thread())
+        return latest(self, **options)
+
+    monkeypatch.setattr(RunHistory, "latest", reading_latest)
+    app = make(root)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: screen(app).run_pane.last_record is not None, what="the newest run shown")
+        assert screen(app).run_pane.last_record.id == newest.id
+        assert threads and threading.main_thread() not in threads
+        await pilot.press("5")
+        await pilot.pause()
+        browser = app.screen.query_one(OutputBrowser)
+        assert browser.record is not None and browser.record.id == newest.id
+        assert {item.path for item in browser.record.outputs} >= {"summary.txt", "data.json", "table.csv"}
+
+
 async def test_history_selection_shows_that_run_s_outputs(sample_app) -> None:
     from workbench.ui.history_view import HistoryView
     from workbench.ui.output_browser import OutputBrowser

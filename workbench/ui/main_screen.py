@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from dataclasses import replace
 
-from textual import events, on
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Button, TabbedContent, TabPane, Tabs
@@ -19,6 +19,7 @@ from ..job import JobSpec
 from ..records import RunRecord
 from .app_pane import AppPane
 from .arguments_editor import ArgumentsEditor
+from .bridge import ThreadBridge
 from .debounce import Debounce
 from .footer import WorkbenchFooter
 from .header import RunState
@@ -135,10 +136,22 @@ class MainScreen(WatchModeScreen, TabsScreen):
         self.view(self._active_tab()).take_focus()
         self.store.on_change = self._save_later.poke
         self._set_watch(self.watching, announce=False)
+        self._load_latest()
+
+    @work(thread=True, exclusive=True, group="latest-run", exit_on_error=False)
+    def _load_latest(self) -> None:
+        """Read the newest run, outputs and all (for the Outputs tab), off the event loop:
+        for a run of ten thousand outputs that takes longer than a frame."""
         latest = self.history.latest()
         if latest is not None:
-            self._show_in_browser(latest)
-            self.query_one(RunPane).last_record = latest
+            ThreadBridge(self).call(self._show_latest, latest)
+
+    def _show_latest(self, latest: RunRecord) -> None:
+        pane = self.query_one(RunPane)
+        if pane.last_record is not None or pane.running:
+            return  # a run started or ended meanwhile: the Run and Outputs tabs show that one
+        self._show_in_browser(latest)
+        pane.last_record = latest
 
     def shutdown(self) -> threading.Event | None:
         """Stop watching and cancel a run going (when the workbench quits or opens another App).
