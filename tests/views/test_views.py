@@ -407,8 +407,13 @@ async def test_history_compare_two_runs(make_app) -> None:
         assert view.marked is None and table_rows(view)[2][0] == ""
 
 
+@pytest.mark.parametrize("rows_at_once", [None, 1])  # 1: the table filled a row a turn, as a long history is
 @pilot_test
-async def test_history_reload_picks_up_new_runs_and_keeps_the_cursor(make_app) -> None:
+async def test_history_reload_picks_up_new_runs_and_keeps_the_cursor(make_app, monkeypatch, rows_at_once) -> None:
+    from workbench.ui import history_view
+
+    if rows_at_once is not None:
+        monkeypatch.setattr(history_view, "ROWS_AT_ONCE", rows_at_once)
     history, records = make_history(make_app)
     view = HistoryView(history)
     async with Harness(view).run_test(size=SIZE) as pilot:

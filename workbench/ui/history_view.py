@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,6 +37,8 @@ ARGS_WIDTH = 36
 """Characters of a run's arguments shown in the table."""
 TRIGGER_WIDTH = 28
 """Characters of why a run started shown in the table."""
+ROWS_AT_ONCE = 200
+"""Runs added to the table in one turn of the event loop."""
 OUTPUTS_PAGE = 1000
 """Outputs read between two looks at whether the highlighted run is still wanted."""
 
@@ -205,15 +208,23 @@ class HistoryView(TabView):
             self.bridge.call(self._show_runs, runs)
 
     def _show_runs(self, runs: list[RunSummary]) -> None:
+        self._fill_table(runs, self.highlighted)
+
+    @work(exclusive=True, group="history-rows", exit_on_error=False)
+    async def _fill_table(self, runs: list[RunSummary], current: RunSummary | None) -> None:
+        """Put the runs in the table, ROWS_AT_ONCE at a time: the table measures each new row's
+        cells, and two thousand rows measured at once held the event loop for a quarter of a second."""
         table = self.query_one("#history-table", DataTable)
-        current = self.highlighted
         previous_newest = next(iter(self.runs), None)
         self.runs = {run.id: run for run in runs}
         if self.marked not in self.runs:
             self.marked = None
         table.clear()
-        for run in runs:
-            table.add_row(*self._cells(run), key=run.id)
+        for start in range(0, len(runs), ROWS_AT_ONCE):
+            if start:
+                await asyncio.sleep(0)  # the table measures the rows added, and the screen is drawn
+            for run in runs[start : start + ROWS_AT_ONCE]:
+                table.add_row(*self._cells(run), key=run.id)
         oldest_first = runs[::-1]
         self.query_one(RunTrend).show_runs(
             [run.duration_seconds for run in oldest_first], [run.peak_memory_bytes for run in oldest_first]
