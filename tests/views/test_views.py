@@ -252,6 +252,31 @@ async def test_a_run_with_very_many_outputs_lists_the_first(tmp_path: Path, monk
 
 
 @pilot_test
+async def test_a_folder_of_many_outputs_is_listed_a_page_at_a_time(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(output_browser, "TREE_PAGE", 2)
+    monkeypatch.setattr(output_browser, "MAX_TREE_ENTRIES", 5)
+    browser = OutputBrowser()
+    async with Harness(browser).run_test(size=SIZE) as pilot:
+        browser.show_run(fake_record(tmp_path, [f"f{index}.txt" for index in range(6)]))
+        await settle(pilot)
+        assert tree_labels(browser) == ["f0.txt  1 B", "f1.txt  1 B", "… 3 more here: Enter lists the next 2"]
+        tree = browser.query_one(Tree)
+        tree.focus()
+        tree.cursor_line = 2
+        await settle(pilot)
+        assert preview_message(browser) == "More outputs in this folder: press Enter to list them."
+        await pilot.press("enter")
+        await settle(pilot)
+        assert tree_labels(browser) == [
+            "f0.txt  1 B", "f1.txt  1 B", "f2.txt  1 B", "f3.txt  1 B", "… 1 more here: Enter lists the next 1",
+        ]
+        tree.cursor_line = 4
+        await pilot.press("enter")
+        await settle(pilot)
+        assert tree_labels(browser) == [f"f{index}.txt  1 B" for index in range(5)] + ["… and 1 more outputs, not listed"]
+
+
+@pilot_test
 async def test_a_big_run_fills_its_output_folders_when_opened(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(output_browser, "EAGER_TREE_ENTRIES", 4)
     paths = ["top.txt"] + [f"a/f{index}.txt" for index in range(3)] + ["b/c/deep.txt"]

@@ -36,6 +36,9 @@ MAX_TREE_DEPTH = 12
 """Folder levels shown as tree nodes; deeper paths are shown whole on one leaf."""
 MAX_TREE_ENTRIES = 5000
 """Outputs listed in the tree; the rest are counted."""
+TREE_PAGE = 500
+"""Entries of one folder added to the tree at a time: past them, a last line counts the rest,
+and Enter on it lists the next page (a folder of ten thousand files costs a page, not all of them)."""
 EAGER_TREE_ENTRIES = 300
 """Up to this many outputs the tree opens whole; past it, folders open (and are filled) on demand,
 so showing a run costs its top level, not every output it wrote."""
@@ -91,6 +94,8 @@ class OutputEntry:
     """Path relative to `output/`, with forward slashes."""
     record: OutputRecord | None
     """None for a folder."""
+    more_from: int | None = None
+    """Set on the line that stands for the folder `path`'s entries not listed yet: the first of them."""
 
 
 def _label(name: str, entry: OutputRecord | None) -> Text:
@@ -179,6 +184,8 @@ class OutputBrowser(TabView):
         self._tree_index: dict[str, list[tuple[str, str, OutputRecord | None]]] = {}
         self._tree_unfilled: set[str] = set()
         """Folders shown collapsed whose children are added when first expanded."""
+        self._not_listed = 0
+        """Outputs past MAX_TREE_ENTRIES, counted on the tree's last line."""
 
     def compose(self) -> ComposeResult:
         tree: Tree[OutputEntry] = Tree("output/", id="output-tree")
@@ -223,18 +230,18 @@ class OutputBrowser(TabView):
         listing = listing if listing is not None else output_listing(record.outputs)
         self._tree_index = listing.index
         self._tree_unfilled.clear()
+        self._not_listed = max(0, listing.count - MAX_TREE_ENTRIES)
         # A run with few outputs shows its whole tree; a big one fills a folder when it is expanded.
         self._fill(tree.root, "", eager=listing.count <= EAGER_TREE_ENTRIES)
-        if listing.count > MAX_TREE_ENTRIES:
-            more = listing.count - MAX_TREE_ENTRIES
-            tree.root.add_leaf(Text(f"… and {more} more outputs, not listed", style="dim italic"), None)
         tree.root.expand()
         self._show_message("Select an output to preview it.")
         tree.cursor_line = _first_file_line(tree)
 
-    def _fill(self, node: TreeNode[OutputEntry], folder: str, *, eager: bool) -> None:
-        """Add a folder's children to its node (and, eagerly, theirs)."""
-        for name, path, entry in self._tree_index.get(folder, ()):
+    def _fill(self, node: TreeNode[OutputEntry], folder: str, *, eager: bool, start: int = 0) -> None:
+        """Add a page of a folder's children to its node, from entry `start` (and, eagerly, theirs)."""
+        children = self._tree_index.get(folder, [])
+        page = children[start : start + TREE_PAGE]
+        for name, path, entry in page:
             if entry is None:
                 child = node.add(_label(name, None), OutputEntry(path, None), expand=eager, allow_expand=True)
                 if eager:
@@ -243,6 +250,22 @@ class OutputBrowser(TabView):
                     self._tree_unfilled.add(path)
             else:
                 node.add_leaf(_label(name, entry), OutputEntry(entry.path, entry))
+        rest = len(children) - start - len(page)
+        if rest > 0:
+            label = Text(f"… {rest} more here: Enter lists the next {min(rest, TREE_PAGE)}", style="dim italic")
+            node.add_leaf(label, OutputEntry(folder, None, more_from=start + len(page)))
+        elif not folder and self._not_listed:
+            node.add_leaf(Text(f"… and {self._not_listed} more outputs, not listed", style="dim italic"), None)
+
+    @on(Tree.NodeSelected, "#output-tree")
+    def _node_selected(self, event: Tree.NodeSelected[OutputEntry]) -> None:
+        """Enter on a folder's last line, the count of its entries not listed yet: list the next page."""
+        entry, parent = event.node.data, event.node.parent
+        if entry is None or entry.more_from is None or parent is None:
+            return
+        event.stop()
+        event.node.remove()
+        self._fill(parent, entry.path, eager=False, start=entry.more_from)
 
     @on(Tree.NodeExpanded, "#output-tree")
     def _node_expanded(self, event: Tree.NodeExpanded[OutputEntry]) -> None:
@@ -256,6 +279,11 @@ class OutputBrowser(TabView):
         event.stop()
         entry = event.node.data
         if entry is None or self.output_dir is None:
+            return
+        if entry.more_from is not None:
+            self.preview = None
+            self._set_title("")
+            self._show_message("More outputs in this folder: press Enter to list them.")
             return
         if entry.record is None:
             self.preview = None
