@@ -277,6 +277,30 @@ async def test_a_folder_of_many_outputs_is_listed_a_page_at_a_time(tmp_path: Pat
 
 
 @pilot_test
+async def test_a_big_run_shown_in_the_outputs_tab_is_sorted_off_the_event_loop(tmp_path: Path, monkeypatch) -> None:
+    import threading
+
+    monkeypatch.setattr(output_browser, "EAGER_TREE_ENTRIES", 2)
+    sorted_on: list[threading.Thread] = []
+    listing = output_browser.output_listing
+
+    def sorting(outputs):
+        sorted_on.append(threading.current_thread())
+        return listing(outputs)
+
+    monkeypatch.setattr(output_browser, "output_listing", sorting)
+    browser = OutputBrowser()
+    async with Harness(browser).run_test(size=SIZE) as pilot:
+        record = fake_record(tmp_path, ["b.txt", "a/x.txt", "c.txt"])
+        browser.wanted = record
+        browser.refresh_view()
+        await settle(pilot)
+        assert browser.record is record
+        assert tree_labels(browser) == ["a/", "b.txt  1 B", "c.txt  1 B"]
+        assert sorted_on and threading.main_thread() not in sorted_on
+
+
+@pilot_test
 async def test_a_big_run_fills_its_output_folders_when_opened(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(output_browser, "EAGER_TREE_ENTRIES", 4)
     paths = ["top.txt"] + [f"a/f{index}.txt" for index in range(3)] + ["b/c/deep.txt"]

@@ -209,8 +209,24 @@ class OutputBrowser(TabView):
         return Path(self.record.output_dir) if self.record is not None else None
 
     def refresh_view(self) -> None:
-        if self.wanted is not self.record:
-            self.show_run(self.wanted)
+        wanted = self.wanted
+        if wanted is self.record:
+            return
+        if wanted is not None and len(wanted.outputs) > EAGER_TREE_ENTRIES:
+            self._sort_outputs(wanted)  # then shown
+        else:
+            self.show_run(wanted)
+
+    @work(thread=True, exclusive=True, group="output-listing", exit_on_error=False)
+    def _sort_outputs(self, record: RunRecord) -> None:
+        """Sort and index a big run's outputs off the event loop (tens of milliseconds for ten thousand)."""
+        listing = output_listing(record.outputs)
+        if not get_current_worker().is_cancelled:
+            self.bridge.call(self._show_sorted, record, listing)
+
+    def _show_sorted(self, record: RunRecord, listing: OutputListing) -> None:
+        if self.wanted is record and self.record is not record:
+            self.show_run(record, listing)
 
     def show_run(self, record: RunRecord | None, listing: OutputListing | None = None) -> None:
         """Show the outputs of `record` (or nothing), and preview its first file.
