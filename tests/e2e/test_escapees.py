@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from cli_helpers import load_record, own_lines, pid_alive, read_pids, start_workbench
+from waiting import finish
 from workbench import runner
 from workbench.pipeholders import pipe_holders, pipe_inode
 from workbench.proctree import ProcessTree
@@ -111,12 +112,15 @@ def test_an_escapee_holding_the_pipes_is_ended_and_reading_stops(
         timeout=2.0 if how == "timeout" else None,
         kill_grace=0.5,
     )
+    if how != "exits":
+        # A timeout or cancel cuts the drain short: a drain of 30 s would fail the bound on `took`.
+        monkeypatch.setattr(runner, "DRAIN", 30.0)
     started = time.monotonic()
     run.start()
     if how == "cancel":
         threading.Timer(1.0, run.cancel).start()
     try:
-        result = run.wait()
+        result = finish(run, timeout=15)
         took = time.monotonic() - started
     finally:
         survivors = kill_all(read_pids(pids) if pids.exists() else [])
@@ -161,3 +165,144 @@ def test_workbench_run_is_not_held_open_by_an_escapee(make_app, tmp_path: Path, 
     assert any(item.startswith(f"pid {escapee} ") for item in record["ended_processes"]), record
     if how == "exits":
         assert any("the workbench ended them" in line for line in own_lines(stderr))
+
+
+# An escapee that ends itself cleanly on SIGTERM: it says it is ending, cleans up for 0.2 s,
+# says goodbye and exits. It and the main process note when things happen (CLOCK_MONOTONIC
+# is one clock for every process of the machine).
+CLEAN_ESCAPEE = """
+import os, signal, sys, time
+times = sys.argv[1]
+def note(what):
+    with open(times, "a") as handle:
+        handle.write(f"{what} {os.getpid()} {time.monotonic()!r}\\n")
+def end(signum, frame):
+    note("term")
+    os.write(1, b"ending\\n")
+    time.sleep(0.2)  # cleaning up
+    os.write(1, b"bye\\n")
+    note("exit")
+    os._exit(0)
+signal.signal(signal.SIGTERM, end)
+note("up")
+while True:
+    os.write(1, b"still here\\n")
+    time.sleep(0.05)
+"""
+
+CLEAN_ESCAPEE_MAIN = """
+import os, sys, time
+times = os.path.abspath("times")
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        os.execve(sys.executable, [sys.executable, "escapee.py", times], {})
+    os._exit(0)
+os.wait()
+while not os.path.exists(times) or "up" not in open(times).read():
+    time.sleep(0.01)
+with open(times, "a") as handle:
+    handle.write(f"main {os.getpid()} {time.monotonic()!r}\\n")
+"""
+
+
+def read_times(path: Path) -> dict[str, tuple[int, float]]:
+    return {what: (int(pid), float(at)) for what, pid, at in (line.split() for line in path.read_text().splitlines())}
+
+
+def test_an_escapee_gets_the_drain_then_sigterm_and_its_grace_and_its_last_words_are_kept(
+    make_app, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # After the main process ends, the pipes get 0.5 s to drain (docs/security.md); then the
+    # escapee holding them gets SIGTERM and the grace to end itself, and what it writes as it
+    # ends is kept, even while the screen is busy drawing; once it is gone, wait() returns.
+    monkeypatch.setattr(runner, "ProcessTree", _Blind)
+    app = make_app(CLEAN_ESCAPEE_MAIN, **{"escapee.py": CLEAN_ESCAPEE})
+
+    class BusyScreen:
+        def __init__(self) -> None:
+            self.out = bytearray()
+            self.drawing = False
+
+        def on_stdout(self, data: bytes) -> None:
+            if b"ending" in data and not self.drawing:
+                self.drawing = True
+                time.sleep(0.4)  # drawing, while the escapee writes its last words and exits
+            self.out += data
+
+        def on_stderr(self, data: bytes) -> None:
+            pass
+
+    screen = BusyScreen()
+    run = ProcessRun(
+        [sys.executable, "main.py"],
+        cwd=app,
+        env=dict(os.environ),
+        stdin_data=None,
+        stdout_log=app / "stdout.log",
+        stderr_log=app / "stderr.log",
+        sink=screen,
+        kill_grace=3.0,
+    )
+    run.start()
+    try:
+        result = finish(run, timeout=15)
+        returned = time.monotonic()
+    finally:
+        times = read_times(app / "times") if (app / "times").exists() else {}
+        survivors = kill_all([times["up"][0]] if "up" in times else [])
+    assert survivors == [], "the escapee outlived the run"
+    assert result.outcome is Outcome.EXITED and result.exit_code == 0
+    escapee, _ = times["up"]
+    assert any(item.startswith(f"pid {escapee} ") for item in result.ended), result.ended
+    # SIGTERM, not SIGKILL: it ended itself within the grace, and its last words were delivered.
+    assert "term" in times and "exit" in times, times
+    assert bytes(screen.out).endswith(b"ending\nbye\n")
+    assert (app / "stdout.log").read_bytes().endswith(b"ending\nbye\n")
+    # The drain: half a second after the main process ended, not before, and not much after.
+    drained = times["term"][1] - times["main"][1]
+    assert 0.5 <= drained < 1.5, drained
+    # Gone at once: wait() returns without waiting out the grace or the bound on SIGKILL.
+    assert returned - times["exit"][1] < 1.0, returned - times["exit"][1]
+
+
+def test_without_proc_reading_stops_after_the_drain_and_no_reader_is_left(
+    make_app, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Where the pipes' holders cannot be found (no /proc: not Linux), an escapee still holding
+    # the pipes is left running, but reading stops after the drain: the run never hangs on it,
+    # and no reader thread outlives wait().
+    monkeypatch.setattr(runner, "ProcessTree", _Blind)
+    monkeypatch.setattr(runner, "pipe_holders", lambda inodes, exclude=frozenset(): [])
+    app, pids = escapee_app(make_app, tmp_path)
+    out: list[bytes] = []
+
+    class Sink:
+        def on_stdout(self, data: bytes) -> None:
+            out.append(data)
+
+        def on_stderr(self, data: bytes) -> None:
+            pass
+
+    run = ProcessRun(
+        [sys.executable, "main.py"],
+        cwd=app,
+        env=dict(os.environ),
+        stdin_data=None,
+        stdout_log=tmp_path / "held-stdout.log",
+        stderr_log=tmp_path / "held-stderr.log",
+        sink=Sink(),
+        kill_grace=0.5,
+    )
+    run.start()
+    try:
+        result = finish(run, timeout=10)
+        readers = [t.name for t in threading.enumerate() if t.name.startswith("workbench-read-held-")]
+        escapee = read_pids(pids)[0]
+        still_held = pid_alive(escapee)
+    finally:
+        kill_all(read_pids(pids) if pids.exists() else [])
+    assert still_held, "the escapee did not hold the pipes to the end"
+    assert readers == []
+    assert result.outcome is Outcome.EXITED and result.ended == ()
+    assert b"escaped" in b"".join(out)

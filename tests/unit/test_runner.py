@@ -126,8 +126,11 @@ while True:
     result = finish(run)
     assert result.outcome is Outcome.TIMED_OUT
     assert result.exit_code == -signal.SIGKILL
-    for pid in read_pids(pids):
+    main, child = read_pids(pids)
+    for pid in (main, child):
         assert not pid_alive(pid)
+    # The record names the child it ended, not the main process (its exit code tells its end).
+    assert [item.split()[1] for item in result.ended] == [str(child)], result.ended
 
 
 @pytest.mark.parametrize("end", ["timeout", "cancel"])
@@ -200,7 +203,13 @@ def test_the_duration_is_the_apps_own(tmp_path: Path) -> None:
 
 def test_cancel_from_another_thread(tmp_path: Path) -> None:
     sink = Collect()
-    run = make_run(tmp_path, "import time\nprint('up', flush=True)\ntime.sleep(60)\n", sink=sink, kill_grace=0.3)
+    source = (
+        "import subprocess, sys, time\n"
+        "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+        "print('up', child.pid, flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    run = make_run(tmp_path, source, sink=sink, kill_grace=0.3)
     run.start()
     assert not run.cancelled
 
@@ -213,6 +222,10 @@ def test_cancel_from_another_thread(tmp_path: Path) -> None:
     assert run.cancelled
     assert result.outcome is Outcome.CANCELLED
     assert result.exit_code == -signal.SIGTERM
+    # The child was running at the cancel: ended, and named; the main process is not named.
+    child = int(bytes(sink.stdout).split()[1])
+    assert not pid_alive(child)
+    assert [item.split()[1] for item in result.ended] == [str(child)], result.ended
 
 
 def test_stragglers_are_counted_and_ended(tmp_path: Path) -> None:
@@ -412,3 +425,82 @@ while not os.path.exists({str(sampled)!r}) and time.monotonic() < deadline:
     finish(run)
     assert handled == ["drawn"]
     assert not any(thread.name == "workbench-sample" for thread in threading.enumerate())
+
+
+def test_a_run_whose_output_was_all_read_does_not_wait_out_the_drain(tmp_path: Path, monkeypatch) -> None:
+    # The drain is for pipes still held open; once both readers hit the end of their pipe, wait()
+    # returns. A drain of 30 s makes any wait on it fail the bound below.
+    from workbench import runner
+
+    monkeypatch.setattr(runner, "DRAIN", 30.0)
+    sink = Collect()
+    run = make_run(tmp_path, "import sys\nprint('out')\nprint('err', file=sys.stderr)\n", sink=sink)
+    run.start()
+    result = finish(run, timeout=10, what="the run ended without waiting out the drain")
+    assert (bytes(sink.stdout), bytes(sink.stderr)) == (b"out\n", b"err\n")
+    assert result.ended == ()
+
+
+def _state(pid: int) -> str:
+    data = open(f"/proc/{pid}/stat", "rb").read()
+    return data[data.rfind(b")") + 2 :].split()[0].decode()
+
+
+def test_running_is_false_for_a_zombie_and_a_reaped_process_true_for_a_live_one() -> None:
+    # Ending a run's pipe holders waits while they run: a zombie (ended, not yet reaped by its
+    # parent) has ended, and must not hold the run for the grace period and a SIGKILL.
+    from workbench.runner import _running
+
+    live = subprocess.Popen(["sleep", "60"])
+    ended = subprocess.Popen(["true"])
+    try:
+        wait_until(lambda: _state(ended.pid) == "Z", what="the ended process was a zombie")
+        assert _running(live.pid)
+        assert not _running(ended.pid)
+    finally:
+        live.kill()
+        live.wait(timeout=10)
+        ended.wait(timeout=10)
+    assert not _running(ended.pid)  # reaped: no /proc entry at all
+
+
+def test_running_without_proc_asks_the_kernel_and_sends_no_signal(monkeypatch) -> None:
+    # Where /proc/PID/stat cannot be read (no /proc), `kill(pid, 0)` tells whether the process
+    # exists, and sends nothing: a process is never hung up or signalled by being looked at.
+    from workbench import runner
+
+    def no_proc(path, *args, **kwargs):
+        raise FileNotFoundError(path)
+
+    # The child blocks every catchable signal, so one sent to it stays pending where we can see it.
+    live = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import signal, sys, time\n"
+            "signal.pthread_sigmask(signal.SIG_BLOCK, set(signal.Signals) - {signal.SIGKILL, signal.SIGSTOP})\n"
+            "print('blocked', flush=True)\n"
+            "time.sleep(60)\n",
+        ],
+        stdout=subprocess.PIPE,
+    )
+    gone = subprocess.Popen(["true"])
+    gone.wait(timeout=10)
+    try:
+        assert live.stdout is not None
+        assert read_line(live.stdout, what="the child blocked its signals") == b"blocked\n"
+        monkeypatch.setattr(runner, "open", no_proc, raising=False)
+        assert runner._running(live.pid)
+        assert not runner._running(gone.pid)
+        monkeypatch.undo()
+        pending = {
+            key: int(value, 16)
+            for key, value in (line.split(":") for line in open(f"/proc/{live.pid}/status").read().splitlines())
+            if key in ("SigPnd", "ShdPnd")
+        }
+        assert pending == {"SigPnd": 0, "ShdPnd": 0}, pending
+    finally:
+        live.kill()
+        live.wait(timeout=10)
+        if live.stdout is not None:
+            live.stdout.close()
