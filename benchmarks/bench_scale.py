@@ -222,8 +222,9 @@ async def tui_start(app_dir: Path, runs: int) -> tuple[float, float]:
     started = time.perf_counter()
     app = create_app(app_dir, watch=False, settings=UISettings(cursor_blink=False, animate=False))
     async with app.run_test(size=(120, 40)):
-        # History is not the tab shown first: its view is mounted just after the first paint.
-        while not app.screen.query(HistoryView) and time.perf_counter() - started < 60:
+        # History is not the tab shown first: its view is mounted just after the first paint (its
+        # table is waited for, not the view, which may not have composed its children yet).
+        while not app.screen.query("HistoryView #history-table") and time.perf_counter() - started < 60:
             await asyncio.sleep(0.005)
         view = app.screen.query_one(HistoryView)
         table = view.query_one("#history-table", DataTable)
