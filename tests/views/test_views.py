@@ -420,6 +420,48 @@ async def test_history_lists_runs_from_their_summaries_without_reading_a_record(
 
 
 @pilot_test
+async def test_a_newer_highlight_stops_the_reading_of_a_run_s_outputs(make_app, monkeypatch) -> None:
+    import asyncio
+    import threading
+
+    from workbench.ui import history_view
+
+    monkeypatch.setattr(history_view, "OUTPUTS_PAGE", 1)  # the worker looks at its cancellation after each output
+    history, records = make_history(make_app)
+    newest = records[0]
+    go = threading.Event()
+    read: list[str] = []
+    iter_outputs = history.iter_outputs
+
+    def held(run_id: str):
+        for index, output in enumerate(iter_outputs(run_id)):
+            if run_id == newest.id:
+                if index == 1:
+                    go.wait(10)  # the newest run's reading is held after its first output
+                read.append(output.path)
+            yield output
+
+    history.iter_outputs = held  # type: ignore[method-assign]
+    view = HistoryView(history)
+    async with Harness(view).run_test(size=SIZE) as pilot:
+        for _ in range(200):
+            if read:
+                break
+            await asyncio.sleep(0.01)
+        view.query_one("#history-table").focus()
+        await pilot.press("down")  # grace's run: its outputs are read by a new worker
+        browser = view.query_one(OutputBrowser)
+        for _ in range(500):
+            if browser.record is not None and browser.record.id == RUN_IDS[1]:
+                break
+            await asyncio.sleep(0.01)
+        go.set()
+        await settle(pilot)
+        assert len(newest.outputs) == 3 and len(read) == 2  # stopped one output after the newer highlight
+        assert browser.record.id == RUN_IDS[1]
+
+
+@pilot_test
 async def test_history_compare_two_runs(make_app) -> None:
     history, records = make_history(make_app)
     view = HistoryView(history)
