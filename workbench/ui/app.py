@@ -24,11 +24,11 @@ from textual.widgets import Input
 from ..appdir import AppFolder, AppFolderError
 from ..draft import DraftStore
 from ..runner import KILL_GRACE
-from .app_pane import OpenFolderScreen
 from .commands import WorkbenchCommands
 from .keys import read_alt_digits
 from .main_screen import MainScreen
 from .messages import OpenExternally
+from .open_folder import OpenFolderScreen
 from .settings import UISettings, WatchTarget
 
 
