@@ -34,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from textual import events
@@ -106,7 +107,7 @@ KEY_GAP = 0.02
 
 
 async def ingest(app_dir: Path, lines: int, buffering: str) -> dict:
-    app = create_app(app_dir, watch=False, settings=SETTINGS.model_copy(update={"buffering": Buffering(buffering)}))
+    app = create_app(app_dir, watch=False, settings=replace(SETTINGS, buffering=Buffering(buffering)))
     async with app.run_test(size=(120, 40)):
         screen = app.screen
         assert isinstance(screen, MainScreen)

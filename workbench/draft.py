@@ -8,11 +8,11 @@ after a pause (never once per keystroke). `spec_from_draft` and
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-
-from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .appdir import STATE_DIR, ensure_state_dir
 from .fsutil import atomic_write_text, json_text
@@ -22,31 +22,58 @@ from .kwargs import ArgsMode
 DRAFT_FILE = "draft.json"
 
 
-class JobDraft(BaseModel):
-    """The next Job's settings, as the author left them."""
+@dataclass
+class JobDraft:
+    """The next Job's settings, as the author left them.
 
-    model_config = ConfigDict(extra="forbid")
+    A plain dataclass checked by `JobDraft.from_json`, not a pydantic model: the TUI
+    reads the draft before its first paint, which pydantic would slow by a tenth of a second.
+    """
 
-    kwargs: dict[str, str] = {}
+    kwargs: dict[str, str] = field(default_factory=dict)
     """Keyword arguments; kept even while invalid so no typing is lost."""
     args_mode: ArgsMode = ArgsMode.STDIN
-    inputs: list[str] = []
+    inputs: list[str] = field(default_factory=list)
     """Absolute paths of the files and folders staged into `input/`."""
     timeout: float | None = None
     """Seconds before a run is ended; None for no limit."""
+
+    @classmethod
+    def from_json(cls, data: object) -> JobDraft:
+        """The draft a saved JSON object holds; ValueError when it is not one (an unknown key, a wrong type)."""
+        if not isinstance(data, dict):
+            raise ValueError("a draft is a JSON object")
+        unknown = set(data) - {item.name for item in fields(cls)}
+        if unknown:
+            raise ValueError(f"unknown keys: {', '.join(sorted(unknown))}")
+        kwargs = data.get("kwargs", {})
+        if not isinstance(kwargs, dict) or not all(isinstance(value, str) for value in kwargs.values()):
+            raise ValueError("kwargs: an object of strings")
+        inputs = data.get("inputs", [])
+        if not isinstance(inputs, list) or not all(isinstance(value, str) for value in inputs):
+            raise ValueError("inputs: a list of strings")
+        timeout = data.get("timeout")
+        if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int | float)):
+            raise ValueError("timeout: a number of seconds or null")
+        return cls(
+            kwargs=dict(kwargs),
+            args_mode=ArgsMode(data.get("args_mode", ArgsMode.STDIN)),
+            inputs=list(inputs),
+            timeout=None if timeout is None else float(timeout),
+        )
 
 
 def load_draft(app_root: Path) -> JobDraft:
     """The saved draft, or a fresh one when none is saved or it is unreadable."""
     path = app_root / STATE_DIR / DRAFT_FILE
     try:
-        return JobDraft.model_validate(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValidationError, ValueError):
+        return JobDraft.from_json(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError):
         return JobDraft()
 
 
 def save_draft(app_root: Path, draft: JobDraft) -> None:
-    atomic_write_text(ensure_state_dir(app_root) / DRAFT_FILE, json_text(draft.model_dump(mode="json")))
+    atomic_write_text(ensure_state_dir(app_root) / DRAFT_FILE, json_text(asdict(draft)))
 
 
 def spec_from_draft(draft: JobDraft, *, trigger: str, buffering: Buffering = Buffering.FLUSHED) -> JobSpec:
@@ -97,7 +124,7 @@ class DraftStore:
 
     def replace(self, draft: JobDraft) -> None:
         """Take another draft as a whole (a preset loaded, say)."""
-        self.draft = draft.model_copy(deep=True)
+        self.draft = copy.deepcopy(draft)
         self._changed()
 
     def _changed(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -404,7 +405,7 @@ async def test_a_flood_keeps_a_bounded_tail_and_counts_every_line(make_app) -> N
         "import sys, time\nfor i in range(20000):\n    print(f'line {i}')\n"
         "time.sleep(0.5)  # stderr after stdout has been read\nprint('oops', file=sys.stderr)\n"
     )
-    app = create_app(root, watch=False, settings=SETTINGS.model_copy(update={"tail_lines": 100}))
+    app = create_app(root, watch=False, settings=replace(SETTINGS, tail_lines=100))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("r")
         await wait_for(pilot, lambda: screen(app).run_pane.last_record is not None and not screen(app).run_pane.running)
@@ -627,7 +628,7 @@ async def test_the_draft_is_saved_after_a_pause_in_the_typing_not_on_every_key(s
     monkeypatch.setattr(draft_module, "save_draft", counting_save)
     root = sample_app("echo")
     # A long pause, so that a slow machine's gaps between keys are no pause in the typing.
-    app = create_app(root, watch=False, settings=SETTINGS.model_copy(update={"draft_save_delay": 3.0}))
+    app = create_app(root, watch=False, settings=replace(SETTINGS, draft_save_delay=3.0))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("2", "ctrl+n", *"message", "tab", *"typed in a burst")
         assert screen(app).store.draft.kwargs == {"message": "typed in a burst"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -71,7 +72,7 @@ def round_done(app: WorkbenchApp, number: int) -> bool:
 
 
 async def test_the_header_shows_what_a_save_runs_and_t_switches_it(greeter: Path) -> None:
-    app = create_app(greeter, watch=True, settings=SETTINGS.model_copy(update={"watch_target": WatchTarget.JOB}))
+    app = create_app(greeter, watch=True, settings=replace(SETTINGS, watch_target=WatchTarget.JOB))
     async with app.run_test(size=SIZE) as pilot:
         assert "watch on·restart " in str(header(app).render())
         await pilot.press("t")
@@ -185,7 +186,7 @@ def pinned(monkeypatch):
 def test_the_board_after_a_regression(snap_compare, make_app, pinned, size) -> None:
     root = make_app(GREETER, name="greeter", **{"mode.txt": "none\n", "presets.toml": PRESETS})
     # One preset at a time, so the run ids (pinned) come in the same order every time.
-    app = create_app(root, watch=False, settings=SETTINGS.model_copy(update={"round_jobs": 1}))
+    app = create_app(root, watch=False, settings=replace(SETTINGS, round_jobs=1))
 
     async def two_rounds(pilot) -> None:
         await wait_for(pilot, lambda: bool(app.screen.query(PresetsView)))

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 
@@ -140,7 +141,7 @@ class WorkbenchApp(App[int]):
 
 def create_app(app_dir: Path | str, *, watch: bool = True, settings: UISettings | None = None) -> WorkbenchApp:
     """The workbench app for a folder; `settings` (tests pass their own) override the defaults."""
-    chosen = (settings or UISettings()).model_copy(update={"watch": watch})
+    chosen = replace(settings or UISettings(), watch=watch)
     return WorkbenchApp(Path(app_dir), chosen)
 
 

@@ -1,10 +1,13 @@
-"""The TUI's settings: typed, each documented, unknown keys refused."""
+"""The TUI's settings: typed, each documented, unknown keys refused.
+
+A plain dataclass, not a pydantic model: the CLI builds one before the first
+paint, and pydantic would cost the first screen a tenth of a second.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
-
-from pydantic import BaseModel, ConfigDict
 
 from ..job import Buffering
 from ..watch import DEBOUNCE_MS, STEP_MS
@@ -30,10 +33,9 @@ class WatchTarget(StrEnum):
     """The Job and a round of the presets."""
 
 
-class UISettings(BaseModel):
-    """How the workbench TUI behaves; the CLI and the tests each build one."""
-
-    model_config = ConfigDict(extra="forbid")
+@dataclass(kw_only=True)
+class UISettings:
+    """How the workbench TUI behaves; the CLI and the tests each build one (`dataclasses.replace` for a variant)."""
 
     watch: bool = True
     """Watch mode on at start: a save to the App's files runs it again."""
