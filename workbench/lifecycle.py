@@ -8,7 +8,8 @@ workbench. When the platform clarifies a transition, only that table changes.
 `preview(app)` combines the table with the workbench's own preflight checks
 (`workbench.checks`): an action the platform allows can still be blocked by a
 failing check, and the result says which. The headless `workbench preview` and
-the UI's lifecycle panel both show a `Preview`.
+the UI's lifecycle panel both show a `Preview`. The states, and reading the one
+the author simulates (the TUI header's), live in `workbench.lifecycle_state`.
 """
 
 from __future__ import annotations
@@ -20,26 +21,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from .appdir import STATE_DIR, AppFolder, ensure_state_dir
+from .appdir import AppFolder, ensure_state_dir
 from .checks import CheckResult, run_checks
 from .fsutil import atomic_write_text
-
-LIFECYCLE_FILE = "lifecycle.json"
-"""Where the simulated state is kept, inside `.workbench/`."""
-
-
-class State(StrEnum):
-    """An App's lifecycle state on the platform (CONTRACT.md, "App lifecycle states")."""
-
-    CREATED = "CREATED"
-    TESTING = "TESTING"
-    PUBLISHED = "PUBLISHED"
-    HIDDEN = "HIDDEN"
-    ERROR = "ERROR"
-    REMOVED = "REMOVED"
-
-
-DEFAULT_STATE = State.CREATED
+from .lifecycle_state import LIFECYCLE_FILE, State, load_simulated_state
 
 
 class Action(StrEnum):
@@ -200,24 +185,6 @@ def parse_action(text: str) -> Action:
     except ValueError:
         known = ", ".join(Action)
         raise LifecycleError(f"unknown action {text!r}: choose one of {known}") from None
-
-
-class _SavedState(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    state: State = DEFAULT_STATE
-
-
-def load_simulated_state(app_root: Path) -> State:
-    """The state the author simulates for this App; CREATED when none is saved or it is unreadable.
-
-    Reading never creates `.workbench/`.
-    """
-    path = app_root / STATE_DIR / LIFECYCLE_FILE
-    try:
-        return _SavedState.model_validate_json(path.read_text(encoding="utf-8")).state
-    except (OSError, ValueError):
-        return DEFAULT_STATE
 
 
 def set_simulated_state(app_root: Path, state: State | str) -> State:

@@ -16,7 +16,7 @@ from textual.widget import Widget
 from ..display import safe_text
 from ..job import Buffering
 from ..kwargs import ArgsMode
-from ..lifecycle import State
+from ..lifecycle_state import State
 from ..status import RunStatus
 from .settings import OnSave, WatchTarget
 

@@ -20,7 +20,8 @@ from textual.widgets import DataTable, Label, Select, Static
 from ..appdir import AppFolder
 from ..checks import CheckResult
 from ..filepreview import terminal_safe
-from ..lifecycle import ActionPreview, LifecycleError, Preview, State, preview, set_simulated_state, simulate
+from ..lifecycle import ActionPreview, LifecycleError, Preview, preview, set_simulated_state, simulate
+from ..lifecycle_state import State
 from .tab_view import TabView
 
 ASSUMED_MARK = "*"
