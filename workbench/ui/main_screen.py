@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
+from functools import partial
+from typing import TYPE_CHECKING, cast
 
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -11,28 +13,29 @@ from textual.binding import Binding
 from textual.widgets import Button, TabbedContent, TabPane, Tabs
 
 from ..appdir import DECLARED_FILE, AppFolder
-from ..declared import save_declared
 from ..display import safe_text
 from ..draft import DraftStore, JobDraft, spec_from_draft
 from ..history import RunHistory
 from ..job import JobSpec
-from ..records import RunRecord
-from .app_pane import AppPane
-from .arguments_editor import ArgumentsEditor
 from .bridge import ThreadBridge
 from .debounce import Debounce
 from .footer import WorkbenchFooter
 from .header import RunState
 from .help import HelpScreen, help_sections
-from .history_view import HistoryView
-from .inputs_pane import InputsPane
-from .lifecycle_panel import LifecyclePanel
-from .output_browser import OutputBrowser
-from .presets.view import PresetsView
 from .run_pane import RunPane
 from .settings import OnSave, UISettings, WatchTarget
 from .tab_view import TabsScreen, TabView
 from .watch_mode import WatchModeScreen
+
+if TYPE_CHECKING:
+    from ..records import RunRecord
+    from .app_pane import AppPane
+    from .arguments_editor import ArgumentsEditor
+    from .history_view import HistoryView
+    from .inputs_pane import InputsPane
+    from .lifecycle_panel import LifecyclePanel
+    from .output_browser import OutputBrowser
+    from .presets.view import PresetsView
 
 TABS = ("app", "arguments", "inputs", "run", "outputs", "history", "presets", "lifecycle")
 """The tabs' ids, in the order of their number keys."""
@@ -104,28 +107,54 @@ class MainScreen(WatchModeScreen, TabsScreen):
     def compose(self) -> ComposeResult:
         yield self.compose_header()
         first = "run"
-        views: dict[str, TabView] = {
-            "app": AppPane(self.app_folder, id="app-pane"),
-            "arguments": ArgumentsEditor(self.draft.kwargs, self.draft.args_mode, id="arguments-editor"),
-            "inputs": InputsPane(self.draft.inputs, id="inputs-pane"),
-            "run": RunPane(self.app_folder, self.history, self.settings, id="run-pane"),
-            "outputs": OutputBrowser(id="output-browser"),
-            "history": HistoryView(self.history, id="history-view"),
-            "presets": PresetsView(
+        with TabbedContent(initial=first, id="tabs"):
+            for tab, title in zip(TABS, TITLES, strict=True):
+                with TabPane(title, id=tab):
+                    yield self.tab_view(tab, partial(self._build_view, tab), first=tab == first)
+        yield WorkbenchFooter()
+
+    def _build_view(self, tab: str) -> TabView:
+        """The view that fills a tab. The hidden tabs' views are built just after the first
+        paint (see `TabsScreen.tab_view`), and their modules are imported only then: with
+        them (and pydantic, the checks, the presets) the first paint would take twice as long."""
+        if tab == "run":
+            return RunPane(self.app_folder, self.history, self.settings, id="run-pane")
+        if tab == "app":
+            from .app_pane import AppPane
+
+            return AppPane(self.app_folder, id="app-pane")
+        if tab == "arguments":
+            from .arguments_editor import ArgumentsEditor
+
+            return ArgumentsEditor(self.draft.kwargs, self.draft.args_mode, id="arguments-editor")
+        if tab == "inputs":
+            from .inputs_pane import InputsPane
+
+            return InputsPane(self.draft.inputs, id="inputs-pane")
+        if tab == "outputs":
+            from .output_browser import OutputBrowser
+
+            return OutputBrowser(id="output-browser")
+        if tab == "history":
+            from .history_view import HistoryView
+
+            return HistoryView(self.history, id="history-view")
+        if tab == "presets":
+            from .presets.view import PresetsView
+
+            return PresetsView(
                 self.app_folder,
                 history=self.history,
                 jobs=self.settings.round_jobs,
                 clock=self.settings.show_clock,
                 store=self.store,
                 id="presets-view",
-            ),
-            "lifecycle": LifecyclePanel(self.app_folder, id="lifecycle-panel"),
-        }
-        with TabbedContent(initial=first, id="tabs"):
-            for tab, title in zip(TABS, TITLES, strict=True):
-                with TabPane(title, id=tab):
-                    yield self.tab_view(tab, views[tab], first=tab == first)
-        yield WorkbenchFooter()
+            )
+        if tab == "lifecycle":
+            from .lifecycle_panel import LifecyclePanel
+
+            return LifecyclePanel(self.app_folder, id="lifecycle-panel")
+        raise ValueError(f"no tab {tab!r}")
 
     AUTO_FOCUS = None  # the Run tab's home takes the focus in on_mount
 
@@ -161,8 +190,8 @@ class MainScreen(WatchModeScreen, TabsScreen):
         self._pending_trigger = None
         self._save_later.flush()  # what was typed in the last half second is kept
         self.stop_watching()
-        presets = self.query(PresetsView)
-        round_thread = presets.first().cancel_round() if presets else None
+        presets = self.query("#presets-view")
+        round_thread = cast("PresetsView", presets.first()).cancel_round() if presets else None
         run_pane = self.query(RunPane)
         run_ended = run_pane.first().cancel() if run_pane else None
         if round_thread is None or not round_thread.is_alive():
@@ -185,6 +214,25 @@ class MainScreen(WatchModeScreen, TabsScreen):
     def run_pane(self) -> RunPane:
         return self.query_one(RunPane)
 
+    # The hidden tabs' views, found by id: their classes are imported for the type checker only
+    # (see `_build_view`). As a query by class would, these fail until the view is mounted.
+
+    @property
+    def app_pane(self) -> AppPane:
+        return cast("AppPane", self.query_one("#app-pane"))
+
+    @property
+    def arguments_editor(self) -> ArgumentsEditor:
+        return cast("ArgumentsEditor", self.query_one("#arguments-editor"))
+
+    @property
+    def inputs_pane(self) -> InputsPane:
+        return cast("InputsPane", self.query_one("#inputs-pane"))
+
+    @property
+    def presets_view(self) -> PresetsView:
+        return cast("PresetsView", self.query_one("#presets-view"))
+
     # -- the draft -----------------------------------------------------------------------
 
     @property
@@ -197,26 +245,26 @@ class MainScreen(WatchModeScreen, TabsScreen):
         except OSError as error:
             self.notify(f"the draft could not be saved in .workbench/: {error.strerror or error}", severity="error")
 
-    @on(ArgumentsEditor.Changed)
-    def _arguments_changed(self, event: ArgumentsEditor.Changed) -> None:
+    # The hidden tabs' messages are handled by name (`on_<view>_<message>`): no `@on(...)` can
+    # name their classes here, whose modules are imported only after the first paint.
+
+    def on_arguments_editor_changed(self, event: ArgumentsEditor.Changed) -> None:
         self.store.update(kwargs=event.kwargs)
         self._forget_refusal()
 
-    @on(ArgumentsEditor.ModeChanged)
-    def _mode_changed(self, event: ArgumentsEditor.ModeChanged) -> None:
+    def on_arguments_editor_mode_changed(self, event: ArgumentsEditor.ModeChanged) -> None:
         self.store.update(args_mode=event.mode)
         self._forget_refusal()
         self.args_mode = event.mode
 
-    @on(InputsPane.Changed)
-    def _inputs_changed(self, event: InputsPane.Changed) -> None:
+    def on_inputs_pane_changed(self, event: InputsPane.Changed) -> None:
         self.store.update(inputs=event.inputs)
         self._forget_refusal()
 
     def _forget_refusal(self) -> None:
         """The draft changed: a "not run" message whose cause is fixed goes (a new run may be refused again)."""
         pane = self.run_pane
-        if pane.refused and not self.query_one(ArgumentsEditor).problems():
+        if pane.refused and not self.arguments_editor.problems():
             pane.clear_refusal()
             record = pane.last_record
             self.run_status = record.status if record is not None else RunState.IDLE
@@ -225,7 +273,7 @@ class MainScreen(WatchModeScreen, TabsScreen):
         """Files dropped or pasted anywhere that is not a text field are staged as inputs."""
         event.stop()
         self.action_show_tab("inputs")
-        self.query_one(InputsPane).stage_text(event.text)
+        self.inputs_pane.stage_text(event.text)
 
     # -- running -------------------------------------------------------------------------
 
@@ -235,8 +283,7 @@ class MainScreen(WatchModeScreen, TabsScreen):
 
     def start_run(self, trigger: str = "manual") -> bool:
         """Run the App with the draft; the reason is shown when the run is refused."""
-        editor = self.query_one(ArgumentsEditor)
-        problems = editor.problems()
+        problems = self.arguments_editor.problems()
         if problems:
             reason = "; ".join(problems)
             self.run_pane.show_refusal(reason)
@@ -309,47 +356,40 @@ class MainScreen(WatchModeScreen, TabsScreen):
 
     def _show_in_browser(self, record: RunRecord | None) -> None:
         """Show a run in the Outputs tab (now if it is shown, else when it is)."""
-        browser = self.view("outputs")
-        assert isinstance(browser, OutputBrowser)
+        browser = cast("OutputBrowser", self.view("outputs"))
         browser.wanted = record
         self._reload("outputs")
 
     # -- other panes' messages ------------------------------------------------------------
 
-    @on(HistoryView.RunSelected)
-    def _history_selected(self, event: HistoryView.RunSelected) -> None:
+    def on_history_view_run_selected(self, event: HistoryView.RunSelected) -> None:
         self._show_in_browser(event.record)
 
-    @on(PresetsView.DraftLoaded)
-    def _preset_loaded(self, event: PresetsView.DraftLoaded) -> None:
+    def on_presets_view_draft_loaded(self, event: PresetsView.DraftLoaded) -> None:
         """A preset was loaded into the draft store: show it in the editors."""
-        self.call_later(self.query_one(ArgumentsEditor).load, event.draft.kwargs, event.draft.args_mode)
-        self.query_one(InputsPane).load(event.draft.inputs)
+        self.call_later(self.arguments_editor.load, event.draft.kwargs, event.draft.args_mode)
+        self.inputs_pane.load(event.draft.inputs)
         self.args_mode = event.draft.args_mode
         self.notify(f"preset {event.preset} loaded into the Job draft")
 
-    @on(PresetsView.PresetFinished)
-    def _preset_finished(self, event: PresetsView.PresetFinished) -> None:
+    def on_presets_view_preset_finished(self, event: PresetsView.PresetFinished) -> None:
         self._reload("history")
         if event.result.record is not None:
             self._show_in_browser(event.result.record)
 
-    @on(PresetsView.RunAllFinished)
-    def _presets_finished(self, event: PresetsView.RunAllFinished) -> None:
+    def on_presets_view_run_all_finished(self, event: PresetsView.RunAllFinished) -> None:
         self._reload("history")
 
-    @on(PresetsView.RoundEnded)
-    def _round_ended(self, event: PresetsView.RoundEnded) -> None:
+    def on_presets_view_round_ended(self, event: PresetsView.RoundEnded) -> None:
         """A round of presets ended: its result goes in the header."""
         result = event.round.result
-        if result is None or result.cancelled or event.round is not self.query_one(PresetsView).round:
+        if result is None or result.cancelled or event.round is not self.presets_view.round:
             return
         self.round_result = result.summary()
         self.round_ok = result.passed == result.total
         self._reload("history")
 
-    @on(LifecyclePanel.StateChanged)
-    def _state_changed(self, event: LifecyclePanel.StateChanged) -> None:
+    def on_lifecycle_panel_state_changed(self, event: LifecyclePanel.StateChanged) -> None:
         self.lifecycle_state = event.state
 
     # -- a save in watch mode ------------------------------------------------------------
@@ -361,7 +401,7 @@ class MainScreen(WatchModeScreen, TabsScreen):
         the Job's run says why with `app_reason` (the App's own files) when given.
         """
         if self.watching and self.watch_target is not WatchTarget.JOB:
-            self.query_one(PresetsView).start_round(reason)
+            self.presets_view.start_round(reason)
         elif tests_only:
             self._reload("presets")  # no round, but the Presets tab shows the file as it is now
         if tests_only:
@@ -375,7 +415,7 @@ class MainScreen(WatchModeScreen, TabsScreen):
             else:
                 self.start_run(job_reason)
         # After the run has started, so the file list costs the run no time.
-        self.query_one(AppPane).refresh_files()
+        self.app_pane.refresh_files()
         self._reload("lifecycle")
 
     # -- other actions -------------------------------------------------------------------
@@ -391,14 +431,16 @@ class MainScreen(WatchModeScreen, TabsScreen):
     def action_add_argument(self) -> None:
         """Add a keyword argument row and put the cursor in its name."""
         self.query_one("#tabs", TabbedContent).active = "arguments"
-        self.call_later(self.query_one(ArgumentsEditor).action_add_argument)
+        self.call_later(self.arguments_editor.action_add_argument)
 
     def action_declare_arguments(self) -> None:
         """Declare the Job's keyword arguments as the App's: written to arguments.toml, which the checks read."""
-        problems = self.query_one(ArgumentsEditor).problems()
+        problems = self.arguments_editor.problems()
         if problems:
             self.notify(f"not declared: {'; '.join(problems)}", severity="error", title="Arguments")
             return
+        from ..declared import save_declared  # with tomlkit: imported on this key, not before the first paint
+
         kwargs = dict(self.draft.kwargs)
         try:
             save_declared(self.app_folder.root, kwargs)
@@ -412,7 +454,7 @@ class MainScreen(WatchModeScreen, TabsScreen):
 
     def action_clear_inputs(self) -> None:
         """Unstage every input."""
-        self.query_one(InputsPane).clear()
+        self.inputs_pane.clear()
 
     def action_open_log(self, stream: str) -> None:
         """Open the last run's full log of one stream in $PAGER."""

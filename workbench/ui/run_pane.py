@@ -7,6 +7,7 @@ import time
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -28,7 +29,6 @@ from ..history import RunHistory
 from ..job import Job, JobSpec
 from ..node.job_output import JobOutput, job_output
 from ..proctree import Sample
-from ..records import RunRecord
 from .messages import OpenExternally
 from .output_stream import STDERR, OutputBuffer
 from .resource_view import ResourceView
@@ -37,6 +37,9 @@ from .settings import UISettings
 from .stream_log import StreamLog
 from .tab_view import TabView
 from .verdict import findings_text
+
+if TYPE_CHECKING:
+    from ..records import RunRecord  # pydantic: loaded with the first record, not before the first paint
 
 
 class RunPane(Vertical, TabView):

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
 from ..display import first_clauses, plural, safe_text
 from ..proctree import describe_signal
-from ..records import RunRecord
 from .marks import status_mark, status_words
 from .verdict import verdict_text
+
+if TYPE_CHECKING:
+    from ..records import RunRecord  # pydantic: loaded with the first record, not before the first paint
 
 READY = "No run yet. Press r to run the App."
 STATUS_MESSAGE_CHARS = 60

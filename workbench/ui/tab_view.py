@@ -9,14 +9,16 @@ the letter keys act) nor a button (so a stray Enter presses nothing). Showing a
 tab, by any means, puts the focus there; Escape anywhere in the tab goes back
 to it. See docs/tui.md, "Focus".
 
-Only the tab shown first is built before the first paint: the others are mounted
-just after it (`TabsScreen.tab_view`), so a screen of many tabs paints as soon
-as a screen of one. A view asked to refresh before it is mounted loads on mount.
+Only the tab shown first is built before the first paint: the others are built
+and mounted just after it (`TabsScreen.tab_view`), so a screen of many tabs paints
+as soon as a screen of one, and their modules need not be imported before then.
+A view asked to refresh before it is mounted loads on mount.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import ClassVar
 
 from textual import on
@@ -28,7 +30,7 @@ from .bridge import ThreadBridge
 
 
 class _AfterFirstPaint(Widget):
-    """Stands in for a view until the screen has painted once, then mounts it in its place.
+    """Stands in for a view until the screen has painted once, then builds and mounts it in its place.
 
     Like `textual.lazy.Lazy`, and then tells the screen the view is there (so a tab shown,
     or changed, before then gets its focus and its refresh).
@@ -36,7 +38,7 @@ class _AfterFirstPaint(Widget):
 
     DEFAULT_CSS = "_AfterFirstPaint { display: none; }"
 
-    def __init__(self, view: TabView, mounted: Callable[[TabView], None]) -> None:
+    def __init__(self, view: Callable[[], TabView], mounted: Callable[[TabView], None]) -> None:
         super().__init__()
         self._view = view
         self._mounted = mounted
@@ -47,9 +49,10 @@ class _AfterFirstPaint(Widget):
             return
 
         async def mount() -> None:
-            await parent.mount(self._view, after=self)
+            view = self._view()
+            await parent.mount(view, after=self)
             await self.remove()
-            self._mounted(self._view)
+            self._mounted(view)
 
         self.call_after_refresh(mount)
 
@@ -91,18 +94,23 @@ class TabsScreen(Screen[None]):
         self._stale: set[str] = set()
         """Tabs whose view changed while hidden (or before it was mounted): refreshed when next shown."""
         self._views: dict[str, TabView] = {}
-        """Each tab's view, mounted or not yet."""
+        """Each tab's view once built, mounted or not yet."""
+        self._builders: dict[str, Callable[[], TabView]] = {}
+        """How to build each tab's view not built yet."""
 
-    def tab_view(self, tab: str, view: TabView, *, first: bool) -> Widget:
-        """What a tab's pane holds in `compose`: the view itself for the tab shown `first`,
-        else a stand-in that mounts it just after the first paint."""
-        self._views[tab] = view
-        return view if first else _AfterFirstPaint(view, lambda view: self._view_mounted(tab))
+    def tab_view(self, tab: str, build: Callable[[], TabView], *, first: bool) -> Widget:
+        """What a tab's pane holds in `compose`: the view, built now, for the tab shown `first`;
+        else a stand-in that builds and mounts it just after the first paint (or `view(tab)`
+        builds it before, when asked)."""
+        self._builders[tab] = build
+        if first:
+            return self.view(tab)
+        return _AfterFirstPaint(partial(self.view, tab), lambda view: self._view_mounted(tab))
 
     @property
     def views_mounted(self) -> bool:
         """Whether every tab's view is mounted (they are, soon after the first paint)."""
-        return all(view.is_mounted for view in self._views.values())
+        return not self._builders and all(view.is_mounted for view in self._views.values())
 
     def _view_mounted(self, tab: str) -> None:
         """A view mounted after the first paint: if its tab is shown already, refresh and focus it."""
@@ -117,7 +125,10 @@ class TabsScreen(Screen[None]):
 
     def view(self, tab: str) -> TabView:
         """The view that fills a tab (its pane's one child; found by class, not CSS type: a
-        view that is also a container has its container's CSS type). It may not be mounted yet."""
+        view that is also a container has its container's CSS type). It may not be mounted yet:
+        then it is built, if it was not (its stand-in mounts it)."""
+        if tab in self._builders:
+            self._views[tab] = self._builders.pop(tab)()
         if tab in self._views:
             return self._views[tab]
         pane = self.query_one("#tabs", TabbedContent).get_pane(tab)

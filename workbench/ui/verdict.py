@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 
 from ..node.findings import VERDICT_TEXT, Severity, describe_verdict
-from ..records import RunRecord
 from ..runindex import RunSummary
+
+if TYPE_CHECKING:
+    from ..records import RunRecord  # pydantic: loaded with the first record, not before the first paint
 
 VERDICT_STYLES = {
     Severity.OK: "green",

@@ -10,6 +10,7 @@ the Job, a round of presets, or both).
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING, cast
 
 from textual import work
 from textual.reactive import reactive
@@ -19,11 +20,13 @@ from textual.worker import Worker, WorkerState
 from ..appdir import AppFolder
 from ..job import Buffering
 from ..kwargs import ArgsMode
-from ..lifecycle import State, load_simulated_state
+from ..lifecycle_state import State, load_simulated_state
 from ..watch import watch_app
-from .arguments_editor import ArgumentsEditor
 from .header import RunShown, RunState, WorkbenchHeader
 from .settings import OnSave, UISettings, WatchTarget
+
+if TYPE_CHECKING:
+    from .arguments_editor import ArgumentsEditor  # imported after the first paint (see MainScreen._build_view)
 
 
 class WatchModeScreen(Screen[None]):
@@ -96,7 +99,7 @@ class WatchModeScreen(Screen[None]):
 
     def action_toggle_args_mode(self) -> None:
         """Pass the arguments on stdin as JSON, or as --key value words."""
-        editor = self.query_one(ArgumentsEditor)
+        editor = cast("ArgumentsEditor", self.query_one("#arguments-editor"))
         editor.set_mode(ArgsMode.ARGV if editor.mode is ArgsMode.STDIN else ArgsMode.STDIN)
 
     def action_toggle_buffering(self) -> None:
