@@ -14,8 +14,8 @@ staged copies go to a private stage root there too. Prints, as ratios where a pa
 (f) tab switching by number keys during an output flood: worst key latency (target 50 ms);
 (g) RSS over 1,000 tab switches (target: flat within 10 MB);
 (h) the TUI's first paint against a minimal Textual app with tabs and a Footer, each in a
-    fresh process from its first line (imports included) to its first screen drawn
-    (target: within 2x);
+    fresh process from its first line (imports included) to its first frame drawn
+    (target: within 2x); and to settled (the CPU idle: the hidden tabs' views built too);
 (i) the App tab of a 20,000-file App: worst event-loop stall from start to its file
     list filled (target: 50 ms);
 (j) the History tab with 2,000 runs (start to its list filled, worst stall), and the cursor
@@ -276,8 +276,20 @@ import time
 started = time.perf_counter()
 import sys
 from pathlib import Path
+from textual.app import App
+
+# The first frame: when Textual first hands a frame of the screen to the terminal (headless,
+# it is dropped there). `pilot.pause()` below waits for an idle CPU, past the first frame.
+first_frame = []
+display = App._display
+
+def timed_display(self, screen, renderable):
+    if renderable is not None and not first_frame:
+        first_frame.append(time.perf_counter() - started)
+    return display(self, screen, renderable)
+
+App._display = timed_display
 if sys.argv[1] == "minimal":
-    from textual.app import App
     from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
     class Minimal(App):
@@ -300,8 +312,8 @@ else:
 
 
 async def first_paint(pilot):
-    await pilot.pause()  # the first screen composed, mounted and drawn
-    print(time.perf_counter() - started)
+    await pilot.pause()  # the first screen composed, mounted and drawn, and the CPU idle
+    print(first_frame[0], time.perf_counter() - started)
     app.exit()
 
 
@@ -309,21 +321,26 @@ app.run(headless=True, size=(120, 40), auto_pilot=first_paint)
 """
 
 
-def first_paint(kind: str, app_dir: Path, env: dict[str, str], reps: int) -> float:
-    times = []
+def first_paint(kind: str, app_dir: Path, env: dict[str, str], reps: int) -> tuple[float, float]:
+    """The medians of the time to the first frame and to settled."""
+    frames, settled = [], []
     for _ in range(reps):
         done = subprocess.run([sys.executable, "-c", FIRST_PAINT, kind, str(app_dir)], cwd=REPO, env=env,
                               capture_output=True, text=True, check=True)
-        times.append(float(done.stdout.strip().splitlines()[-1]))
-    return statistics.median(times)
+        frame, idle = done.stdout.strip().splitlines()[-1].split()
+        frames.append(float(frame))
+        settled.append(float(idle))
+    return statistics.median(frames), statistics.median(settled)
 
 
 def case_first_paint(tmp: Path, env: dict[str, str], reps: int) -> None:
     app = make_app(tmp / "paint", 'print("hi")\n')
-    minimal = first_paint("minimal", app, env, reps)
-    workbench_tui = first_paint("workbench", app, env, reps)
-    print(f"(h) first paint, median of {reps}: a minimal Textual app {minimal * 1000:.0f} ms, the workbench"
-          f" {workbench_tui * 1000:.0f} ms: ratio {workbench_tui / minimal:.2f} (target 2)")
+    minimal, minimal_settled = first_paint("minimal", app, env, reps)
+    workbench_tui, workbench_settled = first_paint("workbench", app, env, reps)
+    print(f"(h) first paint (first frame drawn), median of {reps}: a minimal Textual app {minimal * 1000:.0f} ms,"
+          f" the workbench {workbench_tui * 1000:.0f} ms: ratio {workbench_tui / minimal:.2f} (target 2)")
+    print(f"    settled (CPU idle, every tab's view built): a minimal Textual app {minimal_settled * 1000:.0f} ms,"
+          f" the workbench {workbench_settled * 1000:.0f} ms: ratio {workbench_settled / minimal_settled:.2f}")
 
 
 async def app_tab_stall(app_dir: Path, files: int) -> tuple[float, float]:
