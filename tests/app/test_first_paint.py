@@ -15,6 +15,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 
 OFF_THE_FIRST_PAINT = (
@@ -34,7 +36,8 @@ OFF_THE_FIRST_PAINT = (
 )
 
 # Runs the workbench headless and notes the modules imported when its first frame is drawn
-# (`App._display` is where Textual hands a frame to the terminal), then once every tab is built.
+# (`App._display` is where Textual hands a frame to the terminal), then once every tab is built
+# (and the newest run read, when the history has one: argv[2]).
 FIRST_FRAME = """
 import json, sys
 from pathlib import Path
@@ -57,19 +60,24 @@ app = create_app(Path(sys.argv[1]), watch=False, settings=UISettings(cursor_blin
 
 async def until_every_tab_is_built(pilot):
     for _ in range(1000):
-        if app.screen.views_mounted:
+        if app.screen.views_mounted and (sys.argv[2] == "0" or app.screen.run_pane.last_record is not None):
             break
         await pilot.pause(0.01)
-    print(json.dumps({"first_frame": first_frame[0], "mounted": app.screen.views_mounted, "later": sorted(sys.modules)}))
+    print(json.dumps({"first_frame": first_frame[0], "mounted": app.screen.views_mounted, "later": sorted(sys.modules),
+                      "last_run": getattr(app.screen.run_pane.last_record, "id", None)}))
     app.exit()
 
 app.run(headless=True, size=(100, 30), auto_pilot=until_every_tab_is_built)
 """
 
 
-def test_the_first_frame_is_drawn_before_the_hidden_tabs_modules_are_imported(make_app) -> None:
+@pytest.mark.parametrize("runs", [0, 1])
+def test_the_first_frame_is_drawn_before_the_hidden_tabs_modules_are_imported(make_app, runs: int) -> None:
     root = make_app('print("hi")\n')
-    done = subprocess.run([sys.executable, "-c", FIRST_FRAME, str(root)], cwd=REPO, capture_output=True, text=True,
+    for _ in range(runs):  # a run in the history: its record is read after the first frame too
+        subprocess.run([sys.executable, "-m", "workbench", "run", str(root), "-q"], cwd=REPO, check=True,
+                       capture_output=True, timeout=60)
+    done = subprocess.run([sys.executable, "-c", FIRST_FRAME, str(root), str(runs)], cwd=REPO, capture_output=True, text=True,
                           timeout=60)
     assert done.returncode == 0, done.stderr
     seen = json.loads(done.stdout.strip().splitlines()[-1])
@@ -80,3 +88,5 @@ def test_the_first_frame_is_drawn_before_the_hidden_tabs_modules_are_imported(ma
     # ... and the others are imported once their tabs are built, just after.
     assert seen["mounted"]
     assert {"workbench.ui.app_pane", "workbench.ui.presets.view", "workbench.ui.lifecycle_panel"} <= set(seen["later"])
+    # The Run tab keeps the newest run (for its log keys) once it is read.
+    assert (seen["last_run"] is not None) == (runs > 0)

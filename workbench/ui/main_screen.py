@@ -165,7 +165,8 @@ class MainScreen(WatchModeScreen, TabsScreen):
         self.view(self._active_tab()).take_focus()
         self.store.on_change = self._save_later.poke
         self._set_watch(self.watching, announce=False)
-        self._load_latest()
+        # Once the first frame is drawn: reading a record imports pydantic, which would hold it up.
+        self.call_after_refresh(self._load_latest)
 
     @work(thread=True, exclusive=True, group="latest-run", exit_on_error=False)
     def _load_latest(self) -> None:
