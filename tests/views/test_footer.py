@@ -78,3 +78,56 @@ async def _compact() -> None:
         await pilot.press("tab")
         await pilot.pause()
         assert all(key.compact and key.has_class("-compact") for key in bound())
+
+
+class _Three(App[None]):
+    """Three fields with bindings of their own: A and B one each, C two and one disabled by `check_action`."""
+
+    BINDINGS = [("f3", "bell", "Ring")]
+
+    def __init__(self, footer: type[Footer]) -> None:
+        super().__init__()
+        self.footer_class = footer
+
+    def compose(self) -> ComposeResult:
+        yield _A(id="a")
+        yield _B(id="b")
+        yield _C(id="c")
+        yield self.footer_class()
+
+
+class _C(Input):
+    BINDINGS = [("f4", "bell", "Ring C"), ("f5", "nothing", "Never")]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return None if action == "nothing" else True  # shown, disabled
+
+
+def _keys_shown(app: App) -> list[tuple[str, str, bool, frozenset[str]]]:
+    return [
+        (key.key_display, key.description, key._disabled, frozenset(key.classes - {"-follows-footer"}))
+        for key in app.query_one(Footer).query(FooterKey)
+    ]
+
+
+def test_lean_footer_shows_what_footer_shows_reusing_its_keys() -> None:
+    asyncio.run(_reusing())
+
+
+async def _reusing() -> None:
+    lean, upstream = _Three(LeanFooter), _Three(Footer)
+    async with lean.run_test() as lean_pilot, upstream.run_test() as upstream_pilot:
+        for field in ("b", "c", "a", "c", "b"):
+            for app, pilot in ((lean, lean_pilot), (upstream, upstream_pilot)):
+                app.query_one(f"#{field}").focus()
+                await pilot.pause()
+                await pilot.pause()
+            before = {id(key) for key in lean.query(FooterKey)}
+            assert _keys_shown(lean) == _keys_shown(upstream), field
+            assert len(lean.query(FooterKey)) == len(upstream.query(FooterKey))
+        # Between two fields with as many keys, the keys shown are the same widgets, given new bindings.
+        lean.query_one("#a").focus()
+        await lean_pilot.pause()
+        await lean_pilot.pause()
+        assert {id(key) for key in lean.query(FooterKey)} == before
+        assert [key.description for key in lean.query(FooterKey)] == ["Ring A", "palette"]

@@ -44,11 +44,20 @@ every old FooterKey (and its styles, render cache, tooltips) alive for good, and
 
 `LeanFooter` yields the same keys without `data_bind` and sets their `compact`
 itself when its own changes, so nothing outlives a recompose.
+
+It also does far less on a change of the screen's bindings. `Footer` recomposes
+after every one (a focus change sends two): it mounts and styles every key again,
+then lays out and draws the screen again in a frame of its own, which cost a tab
+switch more than the switch itself. `LeanFooter` gathers the changes into one
+update, in the frame of the change, skips it when the keys are the ones shown, and
+else gives the keys it has the new bindings (mounting or removing only the
+difference in number); only a change of kind (a group of keys) recomposes.
 """
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
@@ -57,9 +66,14 @@ QUIT_ACTIONS = ("quit", "app.quit")
 
 
 class LeanFooter(Footer):
-    """`Footer` without the per-recompose watcher leak (see the module's docstring)."""
+    """`Footer` without the per-recompose watcher leak, recomposed only when its keys change (see the module's docstring)."""
+
+    _composed: object = None
+    """What the keys shown were composed from (`_keys_shown`)."""
+    _update_queued = False
 
     def compose(self) -> ComposeResult:
+        self._composed = self._keys_shown()
         for widget in super().compose():
             # Undo `data_bind` before it is initialised (it would register the leaking watcher).
             if isinstance(widget, FooterKey):  # grouped keys come through here too
@@ -71,12 +85,84 @@ class LeanFooter(Footer):
         if not key._reactive_connect or key._reactive_connect.pop("compact", None) is None:
             return
         key.set_reactive(FooterKey.compact, self.compact)
-        key.set_class(self.compact, "-compact")
-        key.add_class("-follows-footer")
+        # Not mounted yet: its styles are worked out once, when it is mounted.
+        key.set_class(self.compact, "-compact", update=False)
+        key.add_class("-follows-footer", update=False)
+
+    def _keys_shown(self) -> object:
+        """What `Footer.compose` makes its keys of: the shown bindings (with their state), and the palette's."""
+        if not self._bindings_ready:
+            return None
+        active = self.screen.active_bindings
+        shown = tuple((binding, enabled, tooltip) for _node, binding, enabled, tooltip in active.values() if binding.show)
+        palette = active.get(self.app.COMMAND_PALETTE_BINDING) if self.show_command_palette else None
+        return shown, palette and palette[1:], self.app.ENABLE_COMMAND_PALETTE
+
+    def bindings_changed(self, screen: Screen[object]) -> None:
+        self._bindings_ready = True
+        if not screen.app.app_focus:
+            return
+        if self.is_attached and screen is self.screen and not self._update_queued:
+            self._update_queued = True
+            self.call_later(self._update_keys)  # before the screen's next frame, which draws it with the change
+
+    async def _update_keys(self) -> None:
+        """Show the keys of the bindings as they are now, reusing the keys shown."""
+        self._update_queued = False
+        if not self.is_attached or self._keys_shown() == self._composed:
+            return
+        wanted = list(self.compose())
+        shown = [child for child in self.children if not child.has_class("-textual-system")]
+        if not (_plain_keys(wanted) and _plain_keys(shown)):
+            await self.recompose()
+            return
+        wanted_keys, wanted_palette = _split_palette(wanted)
+        shown_keys, shown_palette = _split_palette(shown)
+        if len(wanted_palette) != len(shown_palette):
+            await self.recompose()
+            return
+        async with self.batch():
+            for key, new in [*zip(shown_keys, wanted_keys, strict=False), *zip(shown_palette, wanted_palette, strict=True)]:
+                _take_binding(key, new)
+            if len(shown_keys) > len(wanted_keys):
+                await self.remove_children(shown_keys[len(wanted_keys) :])
+            elif len(wanted_keys) > len(shown_keys):
+                extra = wanted_keys[len(shown_keys) :]
+                if shown_palette:
+                    await self.mount_all(extra, before=shown_palette[0])
+                else:
+                    await self.mount_all(extra)
 
     def watch_compact(self, compact: bool) -> None:
         for key in self.query(FooterKey).filter(".-follows-footer"):
             key.compact = compact
+
+
+def _plain_keys(widgets: list[Widget]) -> bool:
+    """Whether the footer's widgets are keys only (no group of keys and its label)."""
+    return all(type(widget) is FooterKey for widget in widgets)
+
+
+def _split_palette(keys: list[Widget]) -> tuple[list[FooterKey], list[FooterKey]]:
+    """The keys of bindings, and the command palette's key (last, with a style of its own)."""
+    split: tuple[list[FooterKey], list[FooterKey]] = ([], [])
+    for key in keys:
+        assert isinstance(key, FooterKey)
+        split[key.has_class("-command-palette")].append(key)
+    return split
+
+
+def _take_binding(key: FooterKey, new: FooterKey) -> None:
+    """A key shown takes the binding, state and tooltip of a key composed (and never mounted)."""
+    if (key.key, key.key_display, key.description, key.action, key._disabled, key.tooltip) == (
+        new.key, new.key_display, new.description, new.action, new._disabled, new.tooltip
+    ):
+        return
+    key.key, key.key_display, key.description, key.action = new.key, new.key_display, new.description, new.action
+    key._disabled = new._disabled
+    key.set_class(new._disabled, "-disabled")
+    key.tooltip = new.tooltip
+    key.refresh(layout=True)
 
 
 class WorkbenchFooter(LeanFooter):

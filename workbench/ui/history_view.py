@@ -30,7 +30,8 @@ from .marks import diff_style, status_label, status_mark, status_words
 from .messages import OpenExternally
 from .output_browser import OutputBrowser, OutputListing, output_listing
 from .resource_view import RunTrend
-from .tab_view import TabView
+from .stream_log import BatchLog
+from .tab_view import FocusTabs, TabView
 from .verdict import verdict_cell
 
 ARGS_WIDTH = 36
@@ -168,11 +169,11 @@ class HistoryView(TabView):
         table.add_column("Trigger", key="trigger")
         yield table
         yield Static("No runs yet: every run of the App appears here.", id="history-summary")
-        with TabbedContent(id="history-detail"):
+        with FocusTabs(id="history-detail"):
             with TabPane("Logs", id="history-tab-logs"):
                 with Horizontal(id="history-logs"):
-                    yield Log(id="history-stdout", auto_scroll=True)
-                    yield Log(id="history-stderr", auto_scroll=True)
+                    yield BatchLog(id="history-stdout", auto_scroll=True)
+                    yield BatchLog(id="history-stderr", auto_scroll=True)
             with TabPane("Outputs", id="history-tab-outputs"):
                 yield OutputBrowser(id="history-outputs")
             with TabPane("Compare", id="history-tab-compare"):
@@ -353,12 +354,11 @@ class HistoryView(TabView):
             ("#history-stdout", stdout, run.stdout_lines, "l"),
             ("#history-stderr", stderr, run.stderr_lines, "L"),
         ):
-            log = self.query_one(log_id, Log)
+            log = self.query_one(log_id, BatchLog)
             log.clear()
             if cut:
                 log.write_line(f"… the last lines of {lines}; press {key} to read it all")
-            if text:
-                log.write(text.removesuffix("\n"))
+            log.write_block(text)  # up to 64 KiB: one batch, not a line at a time
             name = log_id.removeprefix("#history-")
             log.border_subtitle = f"{lines} line{'s' if lines != 1 else ''}"
             log.border_title = name

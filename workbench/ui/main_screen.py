@@ -24,7 +24,7 @@ from .header import RunState
 from .help import HelpScreen, help_sections
 from .run_pane import RunPane
 from .settings import OnSave, UISettings, WatchTarget
-from .tab_view import TabsScreen, TabView
+from .tab_view import FocusTabs, TabsScreen, TabView
 from .watch_mode import WatchModeScreen
 
 if TYPE_CHECKING:
@@ -81,7 +81,7 @@ class MainScreen(WatchModeScreen, TabsScreen):
                 start=1,
             )
             for binding in (
-                Binding(str(number), f"show_tab('{tab}')", title, id=f"tab_{tab}", show=False, tooltip=tip),
+                Binding(str(number), f"show_tab('{tab}')", title, id=f"tab_{tab}", show=False, tooltip=tip, priority=True),
                 # A priority binding: a terminal sends alt+N with N as its text, which a field would type.
                 Binding(f"alt+{number}", f"show_tab('{tab}')", title, id=f"tab_{tab}_alt", show=False,
                         tooltip=tip, priority=True),
@@ -107,7 +107,7 @@ class MainScreen(WatchModeScreen, TabsScreen):
     def compose(self) -> ComposeResult:
         yield self.compose_header()
         first = "run"
-        with TabbedContent(initial=first, id="tabs"):
+        with FocusTabs(initial=first, id="tabs"):
             for tab, title in zip(TABS, TITLES, strict=True):
                 with TabPane(title, id=tab):
                     yield self.tab_view(tab, partial(self._build_view, tab), first=tab == first)

@@ -34,11 +34,18 @@ class Drained:
 
     stdout: list[str] = field(default_factory=list)
     stderr: list[str] = field(default_factory=list)
-    combined: list[tuple[str, str]] = field(default_factory=list)
-    """(stream, line) pairs in the order they arrived."""
+    combined_lines: list[str] = field(default_factory=list)
+    """Both streams' lines in the order they arrived."""
+    combined_streams: list[str] = field(default_factory=list)
+    """The stream of each of `combined_lines`."""
     stdout_lines: int = 0
     stderr_lines: int = 0
     """Complete lines counted so far, per stream."""
+
+    @property
+    def combined(self) -> list[tuple[str, str]]:
+        """(stream, line) pairs in the order they arrived."""
+        return list(zip(self.combined_streams, self.combined_lines, strict=True))
 
     @property
     def empty(self) -> bool:
@@ -103,16 +110,25 @@ class OutputBuffer:
         self._lock = threading.Lock()
         self._decoders = {STDOUT: _Decoder(tail_lines), STDERR: _Decoder(tail_lines)}
         self._counts = {STDOUT: 0, STDERR: 0}
-        # What the UI has not drained yet; bounded, so a flood only keeps its tail.
+        # What the UI has not drained yet; bounded, so a flood only keeps its tail. The combined
+        # view is two deques in step (each line and its stream): a flood makes no object per
+        # line but the line itself, so it does not set off the garbage collector, whose full
+        # passes over the UI's objects would stall the UI.
         self._pending: dict[str, deque[str]] = {STDOUT: deque(maxlen=tail_lines), STDERR: deque(maxlen=tail_lines)}
-        self._pending_combined: deque[tuple[str, str]] = deque(maxlen=tail_lines)
+        self._combined_lines: deque[str] = deque(maxlen=tail_lines)
+        self._combined_streams: deque[str] = deque(maxlen=tail_lines)
         # The combined view orders lines by the arrival of their first bytes. An unbuffered
         # print reaches the pipe in two writes (text, then newline), so a line is often
-        # finished after the other stream's next line arrived: lines wait in `_held` while
-        # the other stream has an older unfinished line, for at most PARTIAL_LINE_WAIT.
+        # finished after the other stream's next line arrived: lines wait in `_held` (with
+        # their arrivals in `_held_arrivals`, in step) while the other stream has an older
+        # unfinished line, for at most PARTIAL_LINE_WAIT. Only the tail can ever be shown.
         self._arrivals = 0
         self._partial_since: dict[str, tuple[int, float] | None] = {STDOUT: None, STDERR: None}
-        self._held: dict[str, deque[tuple[int, str]]] = {STDOUT: deque(), STDERR: deque()}
+        self._held: dict[str, deque[str]] = {STDOUT: deque(maxlen=tail_lines), STDERR: deque(maxlen=tail_lines)}
+        self._held_arrivals: dict[str, deque[int]] = {
+            STDOUT: deque(maxlen=tail_lines),
+            STDERR: deque(maxlen=tail_lines),
+        }
 
     # -- the sink side, called from reader threads -------------------------------------
 
@@ -132,12 +148,10 @@ class OutputBuffer:
             since = self._partial_since[stream]
             if lines:
                 self._pending[stream].extend(lines)
-                held = self._held[stream]
-                held.append((since[0] if since else arrival, lines[0]))
-                held.extend(zip(repeat(arrival), lines[1:]))
-                if len(held) > self.tail_lines:  # only the tail can ever be shown
-                    for _ in range(len(held) - self.tail_lines):
-                        held.popleft()
+                self._held[stream].extend(lines)
+                arrivals = self._held_arrivals[stream]
+                arrivals.append(since[0] if since else arrival)  # the first line began in an earlier read
+                arrivals.extend(repeat(arrival, len(lines) - 1))
             if not decoder.has_partial:
                 self._partial_since[stream] = None
             elif lines or since is None:
@@ -148,20 +162,28 @@ class OutputBuffer:
         """Move held lines to the combined view, oldest first, unless an older line is unfinished."""
         now = time.monotonic()
         while True:
-            heads = [(held[0][0], stream) for stream, held in self._held.items() if held]
+            heads = [(arrivals[0], stream) for stream, arrivals in self._held_arrivals.items() if arrivals]
             if not heads:
                 return
             _, stream = min(heads)
             other = _OTHER[stream]
-            limit = self._held[other][0][0] if self._held[other] else None
+            limit = self._held_arrivals[other][0] if self._held_arrivals[other] else None
             waiting_on = self._partial_since[other]
             if not force and waiting_on is not None and now - waiting_on[1] < PARTIAL_LINE_WAIT:
                 limit = waiting_on[0] if limit is None else min(limit, waiting_on[0])
-            held = self._held[stream]
-            moved = 0
-            while held and (limit is None or held[0][0] < limit):
-                self._pending_combined.append((stream, held.popleft()[1]))
-                moved += 1
+            held, arrivals = self._held[stream], self._held_arrivals[stream]
+            if limit is None:  # nothing older is pending: all of them, at C speed (a flood of one stream)
+                moved = len(held)
+                self._combined_lines.extend(held)
+                held.clear()
+                arrivals.clear()
+            else:
+                moved = 0
+                while arrivals and arrivals[0] < limit:
+                    self._combined_lines.append(held.popleft())
+                    arrivals.popleft()
+                    moved += 1
+            self._combined_streams.extend(repeat(stream, moved))
             if not moved:
                 return
 
@@ -179,13 +201,15 @@ class OutputBuffer:
             drained = Drained(
                 stdout=list(self._pending[STDOUT]),
                 stderr=list(self._pending[STDERR]),
-                combined=list(self._pending_combined),
+                combined_lines=list(self._combined_lines),
+                combined_streams=list(self._combined_streams),
                 stdout_lines=self._counts[STDOUT],
                 stderr_lines=self._counts[STDERR],
             )
             self._pending[STDOUT].clear()
             self._pending[STDERR].clear()
-            self._pending_combined.clear()
+            self._combined_lines.clear()
+            self._combined_streams.clear()
         return drained
 
     @property

@@ -106,9 +106,13 @@ class ResourceView(Horizontal):
         self.processes = 0
         self._draw()
 
+    def on_show(self) -> None:
+        self._draw()
+
     def _draw(self) -> None:
-        if not self.is_mounted:
-            return
+        """Show the values; a hidden view only keeps them (each update would ask the screen for a layout)."""
+        if not self.is_on_screen:
+            return  # drawn when shown
         self.query_one("#resource-cpu", Sparkline).data = list(self.cpu)
         self.query_one("#resource-memory", Sparkline).data = list(self.memory)
         cpu_now = self.cpu[-1] if self.cpu else 0.0

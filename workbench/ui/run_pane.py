@@ -21,7 +21,7 @@ from textual.widgets import Button, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from ..appdir import AppFolder
-from ..display import author_paths, first_clauses, safe_text
+from ..display import author_paths, first_clauses, names_workspace, safe_text
 from ..environment import EnvironmentProvider
 from ..errors import JobError
 from ..filepreview import terminal_safe
@@ -35,7 +35,7 @@ from .resource_view import ResourceView
 from .run_status import READY, STATUS_MESSAGE_CHARS, RunStatusLine, record_status, running_status
 from .settings import UISettings
 from .stream_log import StreamLog
-from .tab_view import TabView
+from .tab_view import FocusTabs, TabView
 from .verdict import findings_text
 
 if TYPE_CHECKING:
@@ -125,7 +125,7 @@ class RunPane(Vertical, TabView):
                          tooltip="Open the full stderr log in $PAGER (O)")
         if self.settings.live_resources:
             yield ResourceView(id="run-resources")
-        with TabbedContent(id="run-logs"):
+        with FocusTabs(id="run-logs"):
             with TabPane("combined", id="tab-combined"):
                 yield StreamLog(self.settings.tail_lines, id="log-combined")
             with TabPane("stdout", id="tab-stdout"):
@@ -241,10 +241,22 @@ class RunPane(Vertical, TabView):
 
         return environment_provider(output=installing.append)
 
-    def _drain(self) -> None:
+    def on_show(self) -> None:
+        """The Run tab is shown: what arrived while it was hidden is drawn now, in one batch."""
+        self._drain()
+
+    def _drain(self, *, hidden_too: bool = False) -> None:
+        """Move what the run's threads gathered into the pane (the timer's tick, and once more at the end).
+
+        While the tab is hidden the output stays where it is: the buffer and the installer's
+        lines keep a bounded tail (as the logs would), and `on_show` takes it in one batch.
+        The resource samples are taken always, so no peak is lost, and drawn when shown.
+        """
         if self._samples:
             taken = [self._samples.popleft() for _ in range(len(self._samples))]  # each taken once, none lost
             self.query_one(ResourceView).add_samples(taken)
+        if not (hidden_too or self.is_on_screen):
+            return
         if self._installing:
             lines = list(self._installing)
             self._installing.clear()
@@ -261,10 +273,11 @@ class RunPane(Vertical, TabView):
             self.query_one("#log-stdout", StreamLog).feed(self._author_paths(drained.stdout))
         if drained.stderr:
             self.query_one("#log-stderr", StreamLog).feed(self._author_paths(drained.stderr))
-        if drained.combined:
-            self.query_one("#log-combined", StreamLog).feed(
-                self._author_paths([f"! {line}" if stream == STDERR else line for stream, line in drained.combined])
-            )
+        if drained.combined_lines:
+            lines, streams = drained.combined_lines, drained.combined_streams
+            if STDERR in streams:  # stderr's lines are marked
+                lines = [f"! {line}" if stream == STDERR else line for stream, line in zip(streams, lines, strict=True)]
+            self.query_one("#log-combined", StreamLog).feed(self._author_paths(lines))
         if self.running:
             self._show_status(drained.stdout_lines, drained.stderr_lines)
 
@@ -276,7 +289,7 @@ class RunPane(Vertical, TabView):
         App's folder name is the author's but shown all the same.
         """
         workspace = workspace or self._workspace
-        if workspace is None:
+        if workspace is None or not names_workspace("\n".join(lines), workspace):  # a flood's batch: one check
             return lines
         root = self.app_folder.root
         shown = []
@@ -384,7 +397,7 @@ class RunPane(Vertical, TabView):
     def _finished(self, event: RunFinished) -> None:
         if self.buffer is not None:
             self.buffer.close()
-        self._drain()
+        self._drain(hidden_too=True)  # the buffer goes: its tail waits in the logs if they are hidden
         self.job = None
         self.buffer = None
         self.last_record = event.record

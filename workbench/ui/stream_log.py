@@ -1,14 +1,85 @@
-"""A log pane of a run's output that does work only while it is on screen."""
+"""Logs of a run's output: a batch of lines costs one pass at C speed, and a hidden log does no work."""
 
 from __future__ import annotations
 
+import re
 from collections import deque
+from collections.abc import Iterable
 
+from rich.cells import cell_len
+from textual.geometry import Size
 from textual.widgets import Log
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+"""Where `Log.write` breaks a text into lines."""
 
-class StreamLog(Log):
-    """A Log that only does work while it is on screen: lines for a hidden log wait (bounded)."""
+
+class BatchLog(Log):
+    """Textual's `Log`, whose `write_lines` measures the new lines at once instead of in a thread.
+
+    `Log.write_lines` starts a worker thread per call to measure the lines' widths, one
+    `cell_len` each: in a flood that is a thread per batch competing with the UI for the
+    GIL, and a stream of worker messages. Here a batch of printable ASCII is measured by
+    `len` at C speed, and other text only where a line could be the widest. What is
+    shown is the same: the same lines (split and blank lines dropped as `Log` does), the
+    same width, pruning and scrolling. It keeps `Log`'s own state (`_lines`, `_width`,
+    `_prune_max_lines`), which the pinned Textual version and this module's tests hold still.
+    """
+
+    def write_lines(self, lines: Iterable[str], scroll_end: bool | None = None) -> BatchLog:
+        lines = list(lines)
+        if "" in lines or not "".join(lines).isprintable():  # a line break to split at, or a blank line
+            lines = [part for line in lines for part in line.splitlines()]  # as `Log` splits them (blank lines go)
+        return self._append(lines, scroll_end)
+
+    def write_block(self, text: str) -> BatchLog:
+        """Write a block of text (a log's tail) as whole lines after those shown, blank lines kept.
+
+        What `Log.write` shows of it, in one batch rather than a line at a time (and
+        never joined to the last line written, as `write` would).
+        """
+        lines = _LINE_BREAK.split(text) if text else []
+        if lines and not lines[-1]:
+            lines.pop()  # the break that ends the last line starts none
+        return self._append(lines, None)
+
+    def _append(self, lines: list[str], scroll_end: bool | None) -> BatchLog:
+        if not lines:
+            return self
+        is_vertical_scroll_end = self.is_vertical_scroll_end
+        auto_scroll = self.auto_scroll if scroll_end is None else scroll_end
+        start_line = len(self._lines)
+        self._lines.extend(lines)
+        if self.max_lines is not None and len(self._lines) > self.max_lines:
+            self._prune_max_lines()
+        self._width = max(self._width, _widest(lines, self._width))
+        self.virtual_size = Size(self._width, len(self._lines))
+        self.refresh_lines(start_line, len(lines))
+        if auto_scroll and not self.is_vertical_scrollbar_grabbed and is_vertical_scroll_end:
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
+        else:
+            self.refresh()
+        return self
+
+
+def _widest(lines: list[str], at_least: int) -> int:
+    """The widest of `lines` in cells as `Log` draws them (tabs expanded), or `at_least` if none is wider."""
+    joined = "".join(lines)
+    if joined.isascii() and joined.isprintable():  # one cell a character
+        return max(map(len, lines))
+    if "\t" in joined:
+        lines = [line.expandtabs() for line in lines]
+    widest = at_least
+    # A line takes at most two cells a character: only lines that could be wider are measured.
+    for line in sorted(lines, key=len, reverse=True):
+        if 2 * len(line) <= widest:
+            break
+        widest = max(widest, cell_len(Log._process_line(line)))
+    return widest
+
+
+class StreamLog(BatchLog):
+    """A log that only does work while it is on screen: lines for a hidden log wait (bounded)."""
 
     def __init__(self, max_lines: int, *, id: str | None = None) -> None:
         super().__init__(max_lines=max_lines, id=id)

@@ -24,9 +24,26 @@ from typing import ClassVar
 from textual import on
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import TabbedContent
+from textual.widgets import TabbedContent, TabPane
 
 from .bridge import ThreadBridge
+
+
+class FocusTabs(TabbedContent):
+    """A `TabbedContent` that follows the focus into a pane only while the focus is still there.
+
+    `TabbedContent` shows the pane a focused widget is in when that pane's `TabPane.Focused`
+    arrives, which is some messages after the focus moved. Keys pressed faster than that
+    (tab switches during a flood of output) left stale ones in flight: each showed the
+    pane it named again, whose focus then sent another, and the tabs flipped back and
+    forth long after the last key. A pane the focus has left since is not shown.
+    """
+
+    def _on_tab_pane_focused(self, event: TabPane.Focused) -> None:
+        # Textual calls this handler, then `TabbedContent`'s own (which shows the pane) unless prevented.
+        if not event.tab_pane.has_focus_within:
+            event.stop()
+            event.prevent_default()
 
 
 class _AfterFirstPaint(Widget):
@@ -146,6 +163,8 @@ class TabsScreen(Screen[None]):
     def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
         """However a tab was shown (key, palette, click), its view is fresh and the focus is in it."""
         tab = event.pane.id or ""
+        if tab != self._active_tab():
+            return  # another tab was shown since: that one's message follows
         if tab in self._stale:
             self._reload(tab)
         if not event.pane.has_focus_within and self.view(tab).is_mounted:
