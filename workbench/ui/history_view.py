@@ -14,6 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.widgets import DataTable, Log, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
@@ -347,19 +348,22 @@ class HistoryView(TabView):
             self.bridge.call(self._show_tails, run, tails[0], tails[1])
 
     def _show_tails(self, run: RunSummary, stdout: tuple[str, bool], stderr: tuple[str, bool]) -> None:
-        current = self.highlighted
+        try:
+            current = self.highlighted
+            logs = {name: self.query_one(f"#history-{name}", BatchLog) for name in ("stdout", "stderr")}
+        except NoMatches:
+            return  # the view's children are being removed (the app is closing)
         if current is not None and current.id != run.id:
             return
-        for log_id, (text, cut), lines, key in (
-            ("#history-stdout", stdout, run.stdout_lines, "l"),
-            ("#history-stderr", stderr, run.stderr_lines, "L"),
+        for name, (text, cut), lines, key in (
+            ("stdout", stdout, run.stdout_lines, "l"),
+            ("stderr", stderr, run.stderr_lines, "L"),
         ):
-            log = self.query_one(log_id, BatchLog)
+            log = logs[name]
             log.clear()
             if cut:
                 log.write_line(f"… the last lines of {lines}; press {key} to read it all")
             log.write_block(text)  # up to 64 KiB: one batch, not a line at a time
-            name = log_id.removeprefix("#history-")
             log.border_subtitle = f"{lines} line{'s' if lines != 1 else ''}"
             log.border_title = name
 
