@@ -12,13 +12,17 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from types import FrameType
 
 from textual import events, on
+from textual.actions import ActionParseResult
 from textual.app import App, SuspendNotSupported
 from textual.binding import Binding
+from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widgets import Input
 
@@ -31,6 +35,7 @@ from .main_screen import MainScreen
 from .messages import OpenExternally
 from .open_folder import OpenFolderScreen
 from .settings import UISettings, WatchTarget
+from .tab_view import TabsScreen
 
 
 class WorkbenchApp(App[int]):
@@ -63,6 +68,23 @@ class WorkbenchApp(App[int]):
     def action_focus_previous(self) -> None:
         """Shift+Tab: the previous widget, once the screen is laid out (see `action_focus_next`)."""
         self.screen.call_after_refresh(self.screen.focus_previous)
+
+    async def run_action(
+        self,
+        action: str | ActionParseResult,
+        default_namespace: DOMNode | None = None,
+        namespaces: Mapping[str, DOMNode] | None = None,
+    ) -> bool:
+        """Run an action; one of the main screen's waits until its tabs' views are mounted.
+
+        They are mounted just after the first paint (see `TabsScreen.tab_view`): a key
+        pressed in that instant (`r`, `m`, ...) would otherwise find no view to act on.
+        """
+        screen = default_namespace
+        if isinstance(screen, TabsScreen) and not screen.views_mounted:
+            screen.after_views_mounted(partial(self.call_later, self.run_action, action, screen, namespaces))
+            return True
+        return await super().run_action(action, default_namespace, namespaces)
 
     def get_default_screen(self) -> Screen:
         try:

@@ -273,8 +273,11 @@ class MainScreen(WatchModeScreen, TabsScreen):
     def on_paste(self, event: events.Paste) -> None:
         """Files dropped or pasted anywhere that is not a text field are staged as inputs."""
         event.stop()
+        self.after_views_mounted(partial(self._stage_pasted, event.text))
+
+    def _stage_pasted(self, text: str) -> None:
         self.action_show_tab("inputs")
-        self.inputs_pane.stage_text(event.text)
+        self.inputs_pane.stage_text(text)
 
     # -- running -------------------------------------------------------------------------
 
@@ -401,6 +404,9 @@ class MainScreen(WatchModeScreen, TabsScreen):
         A save to `presets.toml` or `golden/` alone (`tests_only`) runs the presets, never the Job;
         the Job's run says why with `app_reason` (the App's own files) when given.
         """
+        if not self.views_mounted:  # a save in the instant after the first paint
+            self.after_views_mounted(partial(self.app_changed, reason, tests_only=tests_only, app_reason=app_reason))
+            return
         if self.watching and self.watch_target is not WatchTarget.JOB:
             self.presets_view.start_round(reason)
         elif tests_only:

@@ -114,6 +114,8 @@ class TabsScreen(Screen[None]):
         """Each tab's view once built, mounted or not yet."""
         self._builders: dict[str, Callable[[], TabView]] = {}
         """How to build each tab's view not built yet."""
+        self._waiting: list[Callable[[], object]] = []
+        """What waits for every view to be mounted (see `after_views_mounted`)."""
 
     def tab_view(self, tab: str, build: Callable[[], TabView], *, first: bool) -> Widget:
         """What a tab's pane holds in `compose`: the view, built now, for the tab shown `first`;
@@ -129,6 +131,17 @@ class TabsScreen(Screen[None]):
         """Whether every tab's view is mounted (they are, soon after the first paint)."""
         return not self._builders and all(view.is_mounted for view in self._views.values())
 
+    def after_views_mounted(self, callback: Callable[[], object]) -> None:
+        """Call `callback` now if every tab's view is mounted, else once they are, in the order asked.
+
+        For what reaches a hidden tab's view (a key, a paste, a save in watch mode) in the
+        instant between the first paint and the views' mounting: it waits, not fails.
+        """
+        if self.views_mounted:
+            callback()
+        else:
+            self._waiting.append(callback)
+
     def _view_mounted(self, tab: str) -> None:
         """A view mounted after the first paint: if its tab is shown already, refresh and focus it."""
         if self.is_attached and self._active_tab() == tab:
@@ -136,6 +149,10 @@ class TabsScreen(Screen[None]):
                 self._reload(tab)
             if not self.view(tab).has_focus_within:
                 self.view(tab).take_focus()
+        if self.views_mounted:
+            waiting, self._waiting = self._waiting, []
+            for callback in waiting:
+                callback()
 
     def _active_tab(self) -> str:
         return self.query_one("#tabs", TabbedContent).active
