@@ -452,13 +452,13 @@ async def test_the_newest_run_is_read_off_the_event_loop_and_shown_at_start(samp
 
     newest = Job(AppFolder.open(root), JobSpec(), Quiet()).run()
     threads: list[threading.Thread] = []
-    latest = RunHistory.latest
+    load = RunHistory.load
 
-    def reading_latest(self: RunHistory, **options: bool):
+    def reading(self: RunHistory, run_id: str, **options: bool):
         threads.append(threading.current_thread())
-        return latest(self, **options)
+        return load(self, run_id, **options)
 
-    monkeypatch.setattr(RunHistory, "latest", reading_latest)
+    monkeypatch.setattr(RunHistory, "load", reading)
     app = make(root)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: screen(app).run_pane.last_record is not None, what="the newest run shown")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,7 +18,7 @@ from textual.content import Content
 from textual.css.query import NoMatches
 from textual.message import Message
 from textual.widgets import DataTable, Log, Static, TabbedContent, TabPane
-from textual.worker import get_current_worker
+from textual.worker import Worker, get_current_worker
 
 from ..compare import Change, RunComparison, compare_runs, ordered
 from ..display import author_paths
@@ -41,8 +42,30 @@ TRIGGER_WIDTH = 28
 """Characters of why a run started shown in the table."""
 ROWS_AT_ONCE = 200
 """Runs added to the table in one turn of the event loop."""
-OUTPUTS_PAGE = 1000
-"""Outputs read between two looks at whether the highlighted run is still wanted."""
+OUTPUTS_PAGE = 100
+"""Outputs read between two looks at whether the run is still wanted, and two breaks for the event loop."""
+
+
+def read_run(history: RunHistory, run_id: str, worker: Worker[None]) -> RunRecord | None:
+    """A run's record with its outputs, read in `worker`'s thread; None if unreadable or if the
+    worker was cancelled meanwhile (it stops within OUTPUTS_PAGE outputs).
+
+    Between pages it lets the event loop's thread have the GIL at once (`time.sleep(0)`): a
+    thread parsing ten thousand outputs without a break holds it in 5 ms slices, and each time
+    the loop waits for it costs as much, so turns of a few milliseconds took 50 to 70.
+    """
+    record = history.load(run_id, outputs=False)
+    if record is None or record.outputs or not record.output_count:
+        return record  # no outputs, or a record from before the listing, which holds them
+    outputs: list[OutputRecord] = []
+    for output in history.iter_outputs(run_id):
+        outputs.append(output)
+        if len(outputs) % OUTPUTS_PAGE == 0:
+            if worker.is_cancelled:
+                return None
+            time.sleep(0)
+    record.outputs = outputs
+    return record
 
 _CHANGE_STYLES = {Change.ADDED: "$text-success", Change.REMOVED: "$text-error", Change.CHANGED: "$text-warning"}
 
@@ -311,14 +334,7 @@ class HistoryView(TabView):
         A newer highlight cancels this worker, which then stops within a page of outputs: the
         cursor going down a list of big runs keeps one reader going, not one per run passed."""
         worker = get_current_worker()
-        record = self.history.load(run.id, outputs=False)
-        if record is not None and record.output_count:
-            outputs: list[OutputRecord] = []
-            for output in self.history.iter_outputs(run.id):
-                outputs.append(output)
-                if len(outputs) % OUTPUTS_PAGE == 0 and worker.is_cancelled:
-                    return
-            record.outputs = outputs
+        record = read_run(self.history, run.id, worker)
         if worker.is_cancelled:
             return
         listing = output_listing(record.outputs) if record is not None else None

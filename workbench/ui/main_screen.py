@@ -11,6 +11,7 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Button, TabbedContent, TabPane, Tabs
+from textual.worker import get_current_worker
 
 from ..appdir import DECLARED_FILE, AppFolder
 from ..display import safe_text
@@ -172,9 +173,16 @@ class MainScreen(WatchModeScreen, TabsScreen):
     def _load_latest(self) -> None:
         """Read the newest run, outputs and all (for the Outputs tab), off the event loop:
         for a run of ten thousand outputs that takes longer than a frame."""
-        latest = self.history.latest()
-        if latest is not None:
-            ThreadBridge(self).call(self._show_latest, latest)
+        from .history_view import read_run
+
+        worker = get_current_worker()
+        for summary in self.history.iter_summaries():  # the newest run whose record can be read
+            latest = read_run(self.history, summary.id, worker)
+            if worker.is_cancelled:
+                return
+            if latest is not None:
+                ThreadBridge(self).call(self._show_latest, latest)
+                return
 
     def _show_latest(self, latest: RunRecord) -> None:
         pane = self.query_one(RunPane)
