@@ -504,3 +504,30 @@ def test_running_without_proc_asks_the_kernel_and_sends_no_signal(monkeypatch) -
         live.wait(timeout=10)
         if live.stdout is not None:
             live.stdout.close()
+
+
+def test_ending_pipe_holders_returns_only_once_a_sigkilled_one_has_ended() -> None:
+    # A holder that ignores SIGTERM gets SIGKILL after the grace; the ending returns once it has
+    # landed (the process is a zombie here, as its parent is this test), never while it still runs.
+    # The holder's 200 MB take the kernel a moment to free as it dies.
+    from workbench.runner import _end_processes
+
+    source = (
+        "import signal, time\n"
+        "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+        "held = b'x' * (200 << 20)\n"
+        "print('ready', flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    holder = subprocess.Popen([sys.executable, "-c", source], stdout=subprocess.PIPE)
+    try:
+        assert holder.stdout is not None
+        assert read_line(holder.stdout, what="the holder ignored SIGTERM") == b"ready\n"
+        _end_processes([holder.pid], 0.2)
+        assert not pid_alive(holder.pid)
+        assert holder.wait(timeout=10) == -signal.SIGKILL
+    finally:
+        holder.kill()
+        holder.wait(timeout=10)
+        if holder.stdout is not None:
+            holder.stdout.close()
