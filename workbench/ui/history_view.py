@@ -40,7 +40,7 @@ ARGS_WIDTH = 36
 """Characters of a run's arguments shown in the table."""
 TRIGGER_WIDTH = 28
 """Characters of why a run started shown in the table."""
-ROWS_AT_ONCE = 200
+ROWS_AT_ONCE = 50
 """Runs added to the table in one turn of the event loop."""
 OUTPUTS_PAGE = 100
 """Outputs read between two looks at whether the run is still wanted, and two breaks for the event loop."""
