@@ -57,13 +57,15 @@ def noting_display(self, screen, renderable):
 
 App._display = noting_display
 app = create_app(Path(sys.argv[1]), watch=False, settings=UISettings(cursor_blink=False, animate=False))
+probed_before_run = "workbench.ui.image_view" in sys.modules
 
 async def until_every_tab_is_built(pilot):
     for _ in range(1000):
         if app.screen.views_mounted and (sys.argv[2] == "0" or app.screen.run_pane.last_record is not None):
             break
         await pilot.pause(0.01)
-    print(json.dumps({"first_frame": first_frame[0], "mounted": app.screen.views_mounted, "later": sorted(sys.modules),
+    print(json.dumps({"probed_before_run": probed_before_run,
+                      "first_frame": first_frame[0], "mounted": app.screen.views_mounted, "later": sorted(sys.modules),
                       "last_run": getattr(app.screen.run_pane.last_record, "id", None)}))
     app.exit()
 
@@ -82,6 +84,9 @@ def test_the_first_frame_is_drawn_before_the_hidden_tabs_modules_are_imported(ma
     assert done.returncode == 0, done.stderr
     seen = json.loads(done.stdout.strip().splitlines()[-1])
     assert seen["first_frame"]["screen"] == "MainScreen"
+    # The terminal is asked whether it draws pixels before Textual takes it over: after, its
+    # answer (`ESC [ ? 1 ; 2 c`) would be read as keys typed (`?` opens the help, `2` a tab).
+    assert seen["probed_before_run"]
     at_first_frame = set(seen["first_frame"]["modules"])
     assert "workbench.ui.run_pane" in at_first_frame  # the tab shown first is there
     assert sorted(set(OFF_THE_FIRST_PAINT) & at_first_frame) == []

@@ -30,6 +30,7 @@ from ..appdir import AppFolder, AppFolderError
 from ..draft import DraftStore
 from ..runner import KILL_GRACE
 from .commands import WorkbenchCommands
+from .image_view import PIXELS  # noqa: F401  asks the terminal whether it draws pixels, before Textual takes it over
 from .keys import read_alt_digits
 from .main_screen import MainScreen
 from .messages import OpenExternally
