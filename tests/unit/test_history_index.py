@@ -72,6 +72,18 @@ def test_record_file_stays_small_and_outputs_are_read_in_pages(tmp_path: Path) -
     assert history.latest(outputs=False).id == record.id
 
 
+def test_outputs_are_read_one_by_one_in_path_order(tmp_path: Path) -> None:
+    # History's view reads a highlighted run's outputs this way, and stops when another run is highlighted.
+    history = RunHistory(tmp_path)
+    record = save_run(history, 0, outputs=300)
+    reader = history.iter_outputs(record.id)
+    first = next(reader)
+    assert first.path == "d/f00000.txt"
+    rest = list(reader)
+    assert len(rest) == 299
+    assert [first, *rest] == history.outputs(record.id) == history.load(record.id).outputs
+
+
 def test_a_record_from_before_summaries_gets_one(tmp_path: Path) -> None:
     history = RunHistory(tmp_path)
     record = save_run(history, 0, outputs=2)
