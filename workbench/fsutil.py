@@ -10,9 +10,10 @@ import re
 import shutil
 import stat
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 _BLOCK = 1 << 20
 
@@ -51,21 +52,38 @@ def atomic_write_text(path: Path, text: str, *, through_symlink: bool = False) -
     try:
         mode = stat.S_IMODE(os.stat(path).st_mode)
     except OSError:
-        mode = 0o666 & ~_umask()  # the mode any new file gets
+        mode = new_file_mode()
+    with atomic_writer(path, mode=mode, durable=True) as handle:
+        handle.write(text)
+
+
+@contextmanager
+def atomic_writer(
+    path: Path, *, binary: bool = False, encoding: str = "utf-8", mode: int | None = None, durable: bool = False
+) -> Iterator[IO[Any]]:
+    """A file to write in the block, which then replaces `path` whole: readers see the old
+    contents or the new, never a part. After an error `path` is as it was and the temporary
+    file is gone. `mode` sets the file's permissions (else it stays private, 0600);
+    `durable` puts it on disk before it replaces `path`."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        os.fchmod(fd, mode)  # mkstemp makes the file private (0600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
+        if mode is not None:
+            os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb" if binary else "w", encoding=None if binary else encoding) as handle:
+            yield handle
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise
+
+
+def new_file_mode() -> int:
+    """The mode a file created now gets (0666 less the process's umask)."""
+    return 0o666 & ~_umask()
 
 
 def real_folder(path: Path) -> None:
@@ -91,17 +109,8 @@ def load_marshal(path: Path) -> Any:
 
 def save_marshal(path: Path, data: Any) -> None:
     """Write a marshal file atomically (a reader sees the old file or the whole new one)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(marshal.dumps(data))
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    with atomic_writer(path, binary=True) as handle:
+        handle.write(marshal.dumps(data))
 
 
 def _umask() -> int:

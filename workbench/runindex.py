@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .fsutil import atomic_write_text
+from .fsutil import atomic_write_text, atomic_writer, new_file_mode
 
 if TYPE_CHECKING:
     from .records import OutputRecord, RunRecord
@@ -258,21 +258,12 @@ def read_summary(run_dir: Path, record_file: str = "record.json") -> RunSummary 
 
 def write_outputs(run_dir: Path, outputs: Iterable[Any]) -> None:
     """Write a run's output listing, one compact line an entry (non-UTF-8 names kept as escapes)."""
-    tmp = run_dir / f".{OUTPUTS_FILE}.tmp"
-    try:
-        with open(tmp, "w", encoding="ascii") as handle:
-            dumps = json.dumps
-            handle.writelines(
-                dumps([item.path, item.size, item.sha256, item.link_target if item.is_symlink else None]) + "\n"
-                for item in outputs
-            )
-        os.replace(tmp, run_dir / OUTPUTS_FILE)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    with atomic_writer(run_dir / OUTPUTS_FILE, encoding="ascii", mode=new_file_mode()) as handle:
+        dumps = json.dumps
+        handle.writelines(
+            dumps([item.path, item.size, item.sha256, item.link_target if item.is_symlink else None]) + "\n"
+            for item in outputs
+        )
 
 
 def iter_outputs(run_dir: Path, start: int = 0, count: int | None = None) -> Iterator[dict[str, Any]]:
