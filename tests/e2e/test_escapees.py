@@ -8,6 +8,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -86,32 +87,34 @@ class _Blind(ProcessTree):
         return [info for info in super().members() if info.pid == self.root_pid]
 
 
+class StdoutSink:
+    """Keeps what the run writes on stdout."""
+
+    def __init__(self) -> None:
+        self.out: list[bytes] = []
+
+    def on_stdout(self, data: bytes) -> None:
+        self.out.append(data)
+
+    def on_stderr(self, data: bytes) -> None:
+        pass
+
+
+def escapee_run(app: Path, sink: Any, stdout_log: Path, stderr_log: Path, **options: Any) -> ProcessRun:
+    """A run of the App's main.py, not started, its output to `sink` and the two logs."""
+    return ProcessRun([sys.executable, "main.py"], cwd=app, env=dict(os.environ), stdin_data=None,
+                      stdout_log=stdout_log, stderr_log=stderr_log, sink=sink, **options)
+
+
 @pytest.mark.parametrize("how", ["exits", "timeout", "cancel"])
 def test_an_escapee_holding_the_pipes_is_ended_and_reading_stops(
     make_app, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
 ) -> None:
     monkeypatch.setattr(runner, "ProcessTree", _Blind)
     app, pids = escapee_app(make_app, tmp_path, "sys.exit(0)" if how == "exits" else "time.sleep(60)")
-    out: list[bytes] = []
-
-    class Sink:
-        def on_stdout(self, data: bytes) -> None:
-            out.append(data)
-
-        def on_stderr(self, data: bytes) -> None:
-            pass
-
-    run = ProcessRun(
-        [sys.executable, "main.py"],
-        cwd=app,
-        env=dict(os.environ),
-        stdin_data=None,
-        stdout_log=tmp_path / "stdout.log",
-        stderr_log=tmp_path / "stderr.log",
-        sink=Sink(),
-        timeout=2.0 if how == "timeout" else None,
-        kill_grace=0.5,
-    )
+    sink = StdoutSink()
+    run = escapee_run(app, sink, tmp_path / "stdout.log", tmp_path / "stderr.log",
+                      timeout=2.0 if how == "timeout" else None, kill_grace=0.5)
     if how != "exits":
         # A timeout or cancel cuts the drain short: a drain of 30 s would fail the bound on `took`.
         monkeypatch.setattr(runner, "DRAIN", 30.0)
@@ -130,7 +133,7 @@ def test_an_escapee_holding_the_pipes_is_ended_and_reading_stops(
     assert took < {"exits": 4.0, "timeout": 5.0, "cancel": 4.0}[how]
     escapee = read_pids(pids)[0]
     assert any(item.startswith(f"pid {escapee} ") for item in result.ended), result.ended
-    assert b"escaped" in b"".join(out)
+    assert b"escaped" in b"".join(sink.out)
 
 
 @pytest.mark.parametrize("how", ["exits", "timeout", "sigterm", "sigint"])
@@ -234,16 +237,7 @@ def test_an_escapee_gets_the_drain_then_sigterm_and_its_grace_and_its_last_words
             pass
 
     screen = BusyScreen()
-    run = ProcessRun(
-        [sys.executable, "main.py"],
-        cwd=app,
-        env=dict(os.environ),
-        stdin_data=None,
-        stdout_log=app / "stdout.log",
-        stderr_log=app / "stderr.log",
-        sink=screen,
-        kill_grace=3.0,
-    )
+    run = escapee_run(app, screen, app / "stdout.log", app / "stderr.log", kill_grace=3.0)
     run.start()
     try:
         result = finish(run, timeout=15)
@@ -275,25 +269,8 @@ def test_without_proc_reading_stops_after_the_drain_and_no_reader_is_left(
     monkeypatch.setattr(runner, "ProcessTree", _Blind)
     monkeypatch.setattr(runner, "pipe_holders", lambda inodes, exclude=frozenset(): [])
     app, pids = escapee_app(make_app, tmp_path)
-    out: list[bytes] = []
-
-    class Sink:
-        def on_stdout(self, data: bytes) -> None:
-            out.append(data)
-
-        def on_stderr(self, data: bytes) -> None:
-            pass
-
-    run = ProcessRun(
-        [sys.executable, "main.py"],
-        cwd=app,
-        env=dict(os.environ),
-        stdin_data=None,
-        stdout_log=tmp_path / "held-stdout.log",
-        stderr_log=tmp_path / "held-stderr.log",
-        sink=Sink(),
-        kill_grace=0.5,
-    )
+    sink = StdoutSink()
+    run = escapee_run(app, sink, tmp_path / "held-stdout.log", tmp_path / "held-stderr.log", kill_grace=0.5)
     run.start()
     try:
         result = finish(run, timeout=10)
@@ -305,4 +282,4 @@ def test_without_proc_reading_stops_after_the_drain_and_no_reader_is_left(
     assert still_held, "the escapee did not hold the pipes to the end"
     assert readers == []
     assert result.outcome is Outcome.EXITED and result.ended == ()
-    assert b"escaped" in b"".join(out)
+    assert b"escaped" in b"".join(sink.out)
