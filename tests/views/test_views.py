@@ -344,17 +344,20 @@ async def test_names_and_logs_cannot_drive_the_terminal(make_app, tmp_path: Path
 
 # ---------------------------------------------------------------- History
 
+HISTORY_ROWS = [
+    ["", "✗ failed", "ok", "11-28 09:32:00", "2.25 s", "name=fail", "preset smoke"],
+    ["", "✓ succeeded", "ok", "11-28 09:31:00", "1.25 s", "name=grace", "saved main.py"],
+    ["", "✓ succeeded", "ok", "11-28 09:30:00", "0.25 s", "name=ada", "manual"],
+]
+"""The History table's rows for `make_history`'s three runs, newest first."""
+
 @pilot_test
 async def test_history_lists_runs_newest_first(make_app, utc) -> None:  # noqa: F811
     history, records = make_history(make_app)
     view = HistoryView(history)
     async with Harness(view).run_test(size=SIZE) as pilot:
         await settle(pilot)
-        assert table_rows(view) == [
-            ["", "✗ failed", "ok", "11-28 09:32:00", "2.25 s", "name=fail", "preset smoke"],
-            ["", "✓ succeeded", "ok", "11-28 09:31:00", "1.25 s", "name=grace", "saved main.py"],
-            ["", "✓ succeeded", "ok", "11-28 09:30:00", "0.25 s", "name=ada", "manual"],
-        ]
+        assert table_rows(view) == HISTORY_ROWS
         # The newest run is shown: its logs and outputs.
         assert log_lines(view, "#history-stdout") == ["hello fail", "done"]
         assert log_lines(view, "#history-stderr") == ["a warning about fail"]
@@ -403,11 +406,7 @@ async def test_history_lists_runs_from_their_summaries_without_reading_a_record(
     view = HistoryView(history)
     async with Harness(view).run_test(size=SIZE) as pilot:
         await settle(pilot)
-        assert table_rows(view) == [
-            ["", "✗ failed", "ok", "11-28 09:32:00", "2.25 s", "name=fail", "preset smoke"],
-            ["", "✓ succeeded", "ok", "11-28 09:31:00", "1.25 s", "name=grace", "saved main.py"],
-            ["", "✓ succeeded", "ok", "11-28 09:30:00", "0.25 s", "name=ada", "manual"],
-        ]
+        assert table_rows(view) == HISTORY_ROWS
         assert loaded == [RUN_IDS[2]]  # only the highlighted run's record, for its outputs
         assert view.query_one(OutputBrowser).record.id == RUN_IDS[2]
         # An older run's logs and summary line still show (they come from the summary and the logs).
