@@ -39,7 +39,7 @@ OFF_THE_FIRST_PAINT = (
 # (`App._display` is where Textual hands a frame to the terminal), then once every tab is built
 # (and the newest run read, when the history has one: argv[2]).
 FIRST_FRAME = """
-import json, sys
+import gc, json, sys
 from pathlib import Path
 
 from textual.app import App
@@ -52,7 +52,9 @@ display = App._display
 
 def noting_display(self, screen, renderable):
     if renderable is not None and not first_frame:
-        first_frame.append({"screen": type(screen).__name__, "modules": sorted(sys.modules)})
+        first_frame.append({"screen": type(screen).__name__, "modules": sorted(sys.modules),
+                            "run_logs": len(screen.query("#run-logs")), "run_buttons": len(screen.query("Button")),
+                            "footer_keys": len(screen.query("FooterKey")), "frozen": gc.get_freeze_count()})
     return display(self, screen, renderable)
 
 App._display = noting_display
@@ -64,9 +66,13 @@ async def until_every_tab_is_built(pilot):
         if app.screen.views_mounted and (sys.argv[2] == "0" or app.screen.run_pane.last_record is not None):
             break
         await pilot.pause(0.01)
-    print(json.dumps({"probed_before_run": probed_before_run,
+    await pilot.pause(0.2)
+    history_view = app.screen.query_one("#history-view")
+    print(json.dumps({"probed_before_run": probed_before_run, "footer_keys": len(app.screen.query("FooterKey")),
+                      "views_frozen": not any(thing is history_view for thing in gc.get_objects()),
                       "first_frame": first_frame[0], "mounted": app.screen.views_mounted, "later": sorted(sys.modules),
-                      "last_run": getattr(app.screen.run_pane.last_record, "id", None)}))
+                      "last_run": getattr(app.screen.run_pane.last_record, "id", None),
+                      "focused": getattr(app.screen.focused, "id", None)}))
     app.exit()
 
 app.run(headless=True, size=(100, 30), auto_pilot=until_every_tab_is_built)
@@ -89,9 +95,71 @@ def test_the_first_frame_is_drawn_before_the_hidden_tabs_modules_are_imported(ma
     assert seen["probed_before_run"]
     at_first_frame = set(seen["first_frame"]["modules"])
     assert "workbench.ui.run_pane" in at_first_frame  # the tab shown first is there
+    # ... but not its buttons and logs, which come in the frame after (with them, the first
+    # frame's turn of the event loop took 70 ms, and no key is read during one).
+    assert seen["first_frame"]["run_logs"] == 0
+    assert seen["first_frame"]["run_buttons"] == 0
+    assert seen["focused"] == "log-combined"  # where the focus goes once they are in
+    assert seen["first_frame"]["footer_keys"] == 0 < seen["footer_keys"]  # the footer's keys come then too
+    # Once every view is built, what exists is frozen (out of the cyclic collector's sight, which
+    # made full collections during a flood of output twice as long): views and all, not before.
+    assert seen["first_frame"]["frozen"] == 0
+    assert seen["views_frozen"]
     assert sorted(set(OFF_THE_FIRST_PAINT) & at_first_frame) == []
     # ... and the others are imported once their tabs are built, just after.
     assert seen["mounted"]
     assert {"workbench.ui.app_pane", "workbench.ui.presets.view", "workbench.ui.lifecycle_panel"} <= set(seen["later"])
     # The Run tab keeps the newest run (for its log keys) once it is read.
     assert (seen["last_run"] is not None) == (runs > 0)
+
+
+# The hidden tabs' modules are imported by `MainScreen.preload`, made slow here (0.3 s): it
+# must run on a worker thread, and the views must be built only once it has returned.
+PRELOAD = """
+import json, sys, threading, time
+from pathlib import Path
+
+from workbench.ui.app import create_app
+from workbench.ui.main_screen import MainScreen
+from workbench.ui.settings import UISettings
+
+seen = {"preload_threads": [], "built": {}}
+preload = MainScreen.preload
+build = MainScreen._build_view
+
+def slow_preload(self):
+    seen["preload_threads"].append(threading.current_thread() is threading.main_thread())
+    time.sleep(0.3)
+    preload(self)
+
+MODULES = {"app": "app_pane", "arguments": "arguments_editor", "history": "history_view", "inputs": "inputs_pane",
+           "lifecycle": "lifecycle_panel", "outputs": "output_browser", "presets": "presets.view"}
+
+def noting_build(self, tab):
+    if tab in MODULES:
+        seen["built"][tab] = f"workbench.ui.{MODULES[tab]}" in sys.modules
+    return build(self, tab)
+
+MainScreen.preload = slow_preload
+MainScreen._build_view = noting_build
+app = create_app(Path(sys.argv[1]), watch=False, settings=UISettings(cursor_blink=False, animate=False))
+
+async def until_every_tab_is_built(pilot):
+    for _ in range(1000):
+        if app.screen.views_mounted:
+            break
+        await pilot.pause(0.01)
+    print(json.dumps(seen))
+    app.exit()
+
+app.run(headless=True, size=(100, 30), auto_pilot=until_every_tab_is_built)
+"""
+
+
+def test_the_hidden_tabs_modules_are_imported_off_the_event_loop_before_their_views_are_built(make_app) -> None:
+    root = make_app('print("hi")\n')
+    done = subprocess.run([sys.executable, "-c", PRELOAD, str(root)], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["preload_threads"] == [False]  # once, on a worker thread
+    assert seen["built"] == {tab: True for tab in ("app", "arguments", "history", "inputs", "lifecycle", "outputs", "presets")}

@@ -157,13 +157,18 @@ class MainScreen(WatchModeScreen, TabsScreen):
             return LifecyclePanel(self.app_folder, id="lifecycle-panel")
         raise ValueError(f"no tab {tab!r}")
 
+    def preload(self) -> None:
+        from . import app_pane, arguments_editor, history_view, inputs_pane, lifecycle_panel, output_browser  # noqa: F401
+        from .presets import view  # noqa: F401
+
     AUTO_FOCUS = None  # the Run tab's home takes the focus in on_mount
 
     def on_mount(self) -> None:
         # The tab bar takes no focus: the number keys switch tabs, and a click on a tab puts the
         # focus on its home widget (a focused tab bar would keep the focus out of every tab).
         self.query_one("#tabs", TabbedContent).query_one(Tabs).can_focus = False
-        self.view(self._active_tab()).take_focus()
+        if self.view(self._active_tab()).ready:  # else it takes the focus once it is
+            self.view(self._active_tab()).take_focus()
         self.store.on_change = self._save_later.poke
         self._set_watch(self.watching, announce=False)
         # Once the first frame is drawn: reading a record imports pydantic, which would hold it up.

@@ -13,6 +13,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.compose import compose
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.timer import Timer
@@ -35,7 +36,7 @@ from .resource_view import ResourceView
 from .run_status import READY, STATUS_MESSAGE_CHARS, RunStatusLine, record_status, running_status
 from .settings import UISettings
 from .stream_log import StreamLog
-from .tab_view import FocusTabs, TabView
+from .tab_view import AfterFirstPaint, FocusTabs, TabsScreen, TabView
 from .verdict import findings_text
 
 if TYPE_CHECKING:
@@ -101,6 +102,8 @@ class RunPane(Vertical, TabView):
         self._samples: deque[Sample] = deque(maxlen=1000)
         """Samples of the run's processes not drawn yet; appended from the run's sampling thread."""
         self._workspace: Path | None = None
+        self._body_in = False
+        """Whether the buttons and logs are mounted (just after the first paint)."""
         """The staged copy the current run's App runs in, once known: its paths are shown as the App's."""
 
     def compose(self) -> ComposeResult:
@@ -113,6 +116,11 @@ class RunPane(Vertical, TabView):
         findings = Static(id="run-findings")
         findings.display = False
         yield findings
+        # The buttons and logs come just after the first paint: with them the first frame
+        # takes twice as long to draw, and no key is read meanwhile.
+        yield AfterFirstPaint(lambda: compose(self, self._compose_body()), self._body_mounted)
+
+    def _compose_body(self) -> ComposeResult:
         with Horizontal(id="run-actions"):
             yield Button("Run", id="run-start", variant="primary", compact=True,
                          tooltip="Run the App with the arguments and inputs (r)")
@@ -136,6 +144,16 @@ class RunPane(Vertical, TabView):
                 yield StreamLog(self.settings.tail_lines, id="log-install")
             with TabPane("job output", id="tab-job"):
                 yield StreamLog(self.settings.tail_lines, id="log-job")
+
+    def _body_mounted(self) -> None:
+        self._body_in = True
+        self._set_buttons()
+        if isinstance(self.screen, TabsScreen):
+            self.screen.view_ready(self)
+
+    @property
+    def ready(self) -> bool:
+        return self.is_mounted and self._body_in
 
     def home(self) -> Widget:
         """The log shown (combined, stdout, stderr or install)."""

@@ -11,8 +11,8 @@ to it. See docs/tui.md, "Focus".
 
 Only the tab shown first is built before the first paint: the others are built
 and mounted just after it (`TabsScreen.tab_view`), so a screen of many tabs paints
-as soon as a screen of one, and their modules need not be imported before then.
-A view asked to refresh before it is mounted loads on mount.
+as soon as a screen of one, and their modules are imported then, off the event loop
+(`TabsScreen.preload`). A view asked to refresh before it is mounted loads on mount.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import ClassVar
 
-from textual import on
+from textual import events, on
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import TabbedContent, TabPane
@@ -46,19 +46,28 @@ class FocusTabs(TabbedContent):
             event.prevent_default()
 
 
-class _AfterFirstPaint(Widget):
-    """Stands in for a view until the screen has painted once, then builds and mounts it in its place.
+class AfterFirstPaint(Widget):
+    """Stands in for widgets until the screen has painted once, then builds and mounts them in its place.
 
-    Like `textual.lazy.Lazy`, and then tells the screen the view is there (so a tab shown,
-    or changed, before then gets its focus and its refresh).
+    Like `textual.lazy.Lazy`, but the widgets are built only then (`build`), may wait a
+    little longer (`when`: the hidden tabs' views wait for their modules to be imported
+    off the event loop), and `mounted` is called once they are in (so what needs them can
+    go on).
     """
 
-    DEFAULT_CSS = "_AfterFirstPaint { display: none; }"
+    DEFAULT_CSS = "AfterFirstPaint { display: none; }"
 
-    def __init__(self, view: Callable[[], TabView], mounted: Callable[[TabView], None]) -> None:
+    def __init__(
+        self,
+        build: Callable[[], list[Widget]],
+        mounted: Callable[[], None],
+        *,
+        when: Callable[[Callable[[], object]], None] | None = None,
+    ) -> None:
         super().__init__()
-        self._view = view
+        self._build = build
         self._mounted = mounted
+        self._when = when
 
     async def mount_composed_widgets(self, widgets: list[Widget]) -> None:
         parent = self.parent
@@ -66,12 +75,16 @@ class _AfterFirstPaint(Widget):
             return
 
         async def mount() -> None:
-            view = self._view()
-            await parent.mount(view, after=self)
+            if not self.is_attached:
+                return  # the screen is going (the workbench quit in its first instant)
+            await parent.mount_all(self._build(), after=self)
             await self.remove()
-            self._mounted(view)
+            self._mounted()
 
-        self.call_after_refresh(mount)
+        if self._when is None:
+            self.call_after_refresh(mount)
+        else:
+            self.call_after_refresh(self._when, partial(self.call_later, mount))
 
 
 class TabView(Widget):
@@ -102,6 +115,12 @@ class TabView(Widget):
     def refresh_view(self) -> None:
         """Read what the view shows again (its tab was shown after something changed)."""
 
+    @property
+    def ready(self) -> bool:
+        """Whether the view is mounted whole. A view that mounts part of itself after the first
+        paint says so here, and calls `TabsScreen.view_ready` once that part is in."""
+        return self.is_mounted
+
 
 class TabsScreen(Screen[None]):
     """A screen whose `TabbedContent` (id `tabs`) holds one `TabView` per pane."""
@@ -116,6 +135,35 @@ class TabsScreen(Screen[None]):
         """How to build each tab's view not built yet."""
         self._waiting: list[Callable[[], object]] = []
         """What waits for every view to be mounted (see `after_views_mounted`)."""
+        self._preloading: list[Callable[[], object]] | None = []
+        """What waits for the hidden views' modules to be imported; None once they are."""
+
+    def preload(self) -> None:
+        """Import what the hidden tabs' views need, on a worker thread after the first paint.
+
+        Their stand-ins build them only once this has returned: imported on the event loop
+        (pydantic, the checks, the presets), the modules would hold up keys for 100 ms and more.
+        """
+
+    def _on_mount(self, event: events.Mount) -> None:
+        self.call_after_refresh(self.run_worker, self._preload, thread=True, group="preload", exit_on_error=False)
+
+    def _preload(self) -> None:
+        try:
+            self.preload()
+        finally:  # a module that cannot be imported fails where its view is built, as it would have
+            ThreadBridge(self).call(self._preloaded)
+
+    def _preloaded(self) -> None:
+        waiting, self._preloading = self._preloading or [], None
+        for callback in waiting:
+            callback()
+
+    def _after_preload(self, callback: Callable[[], object]) -> None:
+        if self._preloading is None:
+            callback()
+        else:
+            self._preloading.append(callback)
 
     def tab_view(self, tab: str, build: Callable[[], TabView], *, first: bool) -> Widget:
         """What a tab's pane holds in `compose`: the view, built now, for the tab shown `first`;
@@ -124,12 +172,12 @@ class TabsScreen(Screen[None]):
         self._builders[tab] = build
         if first:
             return self.view(tab)
-        return _AfterFirstPaint(partial(self.view, tab), lambda view: self._view_mounted(tab))
+        return AfterFirstPaint(lambda: [self.view(tab)], partial(self._view_mounted, tab), when=self._after_preload)
 
     @property
     def views_mounted(self) -> bool:
         """Whether every tab's view is mounted (they are, soon after the first paint)."""
-        return not self._builders and all(view.is_mounted for view in self._views.values())
+        return not self._builders and all(view.ready for view in self._views.values())
 
     def after_views_mounted(self, callback: Callable[[], object]) -> None:
         """Call `callback` now if every tab's view is mounted, else once they are, in the order asked.
@@ -142,8 +190,14 @@ class TabsScreen(Screen[None]):
         else:
             self._waiting.append(callback)
 
+    def view_ready(self, view: TabView) -> None:
+        """`view` has mounted the part of itself it left for after the first paint."""
+        self._view_mounted(next(tab for tab, built in self._views.items() if built is view))
+
     def _view_mounted(self, tab: str) -> None:
-        """A view mounted after the first paint: if its tab is shown already, refresh and focus it."""
+        """A view mounted (or made whole) after the first paint: if its tab is shown already, refresh and focus it."""
+        if not self.view(tab).ready:
+            return
         if self.is_attached and self._active_tab() == tab:
             if tab in self._stale:
                 self._reload(tab)
@@ -170,7 +224,7 @@ class TabsScreen(Screen[None]):
 
     def _reload(self, tab: str) -> None:
         """Refresh a tab's view now if the tab is shown, else when it is next shown."""
-        if self._active_tab() != tab or not self.view(tab).is_mounted:
+        if self._active_tab() != tab or not self.view(tab).ready:
             self._stale.add(tab)
             return
         self._stale.discard(tab)
@@ -184,7 +238,7 @@ class TabsScreen(Screen[None]):
             return  # another tab was shown since: that one's message follows
         if tab in self._stale:
             self._reload(tab)
-        if not event.pane.has_focus_within and self.view(tab).is_mounted:
+        if not event.pane.has_focus_within and self.view(tab).ready:
             self.view(tab).take_focus()
 
     def action_show_tab(self, tab: str) -> None:
@@ -192,11 +246,11 @@ class TabsScreen(Screen[None]):
         never a text field, so the letter keys keep working, nor a button, which a stray Enter
         would press). The focus moves now, so no widget of the tab left behind can pull it back."""
         self.query_one("#tabs", TabbedContent).active = tab
-        if self.view(tab).is_mounted:  # else it takes the focus once mounted
+        if self.view(tab).ready:  # else it takes the focus once mounted
             self.view(tab).take_focus()
 
     def action_go_home(self) -> None:
         """Leave a text field (or any widget) for the home widget of the tab shown; there, do nothing."""
         view = self.view(self._active_tab())
-        if view.is_mounted:
+        if view.ready:
             view.take_focus()
