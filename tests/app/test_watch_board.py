@@ -189,7 +189,7 @@ def test_the_board_after_a_regression(snap_compare, make_app, pinned, size) -> N
     app = create_app(root, watch=False, settings=replace(SETTINGS, round_jobs=1))
 
     async def two_rounds(pilot) -> None:
-        await wait_for(pilot, lambda: bool(app.screen.query(PresetsView)))
+        await wait_for(pilot, lambda: app.screen.views_mounted)  # the Presets tab's view is built after the first paint
         view = board(app)
         view.start_round("saved main.py")
         await wait_for(pilot, lambda: round_done(app, 1))

@@ -156,8 +156,13 @@ class TabsScreen(Screen[None]):
 
     def _preloaded(self) -> None:
         waiting, self._preloading = self._preloading or [], None
-        for callback in waiting:
-            callback()
+        self._one_by_one(waiting)
+
+    def _one_by_one(self, waiting: list[Callable[[], object]]) -> None:
+        """Build the views one a frame: all at once, their mounts shared one turn of the event loop (70 ms)."""
+        if waiting:
+            waiting.pop(0)()
+            self.call_after_refresh(self._one_by_one, waiting)
 
     def _after_preload(self, callback: Callable[[], object]) -> None:
         if self._preloading is None:
