@@ -6,6 +6,7 @@ second its pipe would have filled, the first byte that is not UTF-8).
 from __future__ import annotations
 
 import codecs
+import io
 import os
 import select
 import threading
@@ -14,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .fsutil import parse_size
 from .node.findings import PIPE_LIMIT
 
 READ_SIZE = 1 << 20
@@ -26,6 +28,23 @@ lets a flood through at nearly the speed of writing to a file.
 """
 POLL_INTERVAL = 0.1
 """How often a reader blocked on a quiet pipe checks whether it should stop."""
+DEFAULT_LOG_LIMIT = 256 * 1024**2
+"""How much of each stream a run's log file keeps: an App flooding its output writes 100 MB
+a second, and a log without a bound fills the disk before the run is over. What comes after
+is still counted, judged and shown live; the log ends with a line that says so."""
+LOG_LIMIT_VARIABLE = "WORKBENCH_LOG_LIMIT"
+"""Sets the limit (`64M`, `1G`, a number of bytes) in place of `DEFAULT_LOG_LIMIT`."""
+
+
+def log_limit() -> int:
+    """The byte limit of each log file: `$WORKBENCH_LOG_LIMIT` if it is a size, else the default."""
+    value = os.environ.get(LOG_LIMIT_VARIABLE)
+    if value:
+        try:
+            return parse_size(value)
+        except ValueError:
+            pass
+    return DEFAULT_LOG_LIMIT
 
 
 @dataclass(frozen=True)
@@ -51,8 +70,11 @@ class _Stream:
         ended: threading.Event,
         started_at: float,
         mark: int = PIPE_LIMIT,
+        limit: int | None = None,
     ) -> None:
         self.fd = fd
+        self.limit = log_limit() if limit is None else limit
+        """How many bytes the log file keeps (the rest is counted and delivered, not written)."""
         self.started_at = started_at
         self.mark = mark
         self.crossed_at: float | None = None
@@ -77,27 +99,11 @@ class _Stream:
             poller = select.poll()
             poller.register(self.fd, select.POLLIN)
             with open(self.log_path, "wb", buffering=0) as log:
-                while not self.stop.is_set():
-                    if not poller.poll(POLL_INTERVAL * 1000):
-                        continue
-                    data = os.read(self.fd, READ_SIZE)
-                    if not data:
-                        break
-                    log.write(data)
-                    self.lines += data.count(b"\n")
-                    if self.bad_offset is None and (self._undecided or not data.isascii()):
-                        self._check_utf8(data)
-                    self.bytes += len(data)
-                    if self.crossed_at is None and self.bytes > self.mark:
-                        self.crossed_at = time.monotonic() - self.started_at
-                    self._last = data[-1:]
-                    try:
-                        self.deliver(data)
-                    except Exception as error:  # a sink's failure must not stop the log
-                        self.error = error
-                        self.deliver = _discard
-                    if len(data) < READ_SIZE // 4:
-                        self.ended.wait(BATCH_DELAY)
+                try:
+                    self._read_into(log, poller)
+                finally:
+                    if self.bytes > self.limit:
+                        log.write(self._cut_note().encode())
         except OSError as error:
             self.error = error
         finally:
@@ -108,6 +114,36 @@ class _Stream:
                 self.lines += 1  # a last line without a newline still counts
             if self.bad_offset is None and self._undecided:
                 self._check_utf8(b"", final=True)  # the stream ends inside a character
+
+    def _cut_note(self) -> str:
+        return (
+            f"\n[workbench: this log stops after its first {self.limit:,} bytes; the App wrote {self.bytes:,} bytes"
+            f" to {self.log_path.stem} in all. {LOG_LIMIT_VARIABLE} sets how much a log keeps.]\n"
+        )
+
+    def _read_into(self, log: io.FileIO, poller: select.poll) -> None:
+        while not self.stop.is_set():
+            if not poller.poll(POLL_INTERVAL * 1000):
+                continue
+            data = os.read(self.fd, READ_SIZE)
+            if not data:
+                break
+            if self.bytes < self.limit:
+                log.write(data[: self.limit - self.bytes])
+            self.lines += data.count(b"\n")
+            if self.bad_offset is None and (self._undecided or not data.isascii()):
+                self._check_utf8(data)
+            self.bytes += len(data)
+            if self.crossed_at is None and self.bytes > self.mark:
+                self.crossed_at = time.monotonic() - self.started_at
+            self._last = data[-1:]
+            try:
+                self.deliver(data)
+            except Exception as error:  # a sink's failure must not stop the log
+                self.error = error
+                self.deliver = _discard
+            if len(data) < READ_SIZE // 4:
+                self.ended.wait(BATCH_DELAY)
 
     def _check_utf8(self, data: bytes, final: bool = False) -> None:
         """Feed the UTF-8 decoder (ASCII reads skip it: a flood of ASCII costs nothing here)."""

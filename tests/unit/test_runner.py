@@ -16,6 +16,7 @@ from cli_helpers import pid_alive, read_pids
 from waiting import finish, read_line, wait_until
 from workbench.proctree import TAG_VARIABLE, ProcessTree, describe_signal
 from workbench.runner import Outcome, ProcessRun
+from workbench.streams import DEFAULT_LOG_LIMIT, LOG_LIMIT_VARIABLE, log_limit
 
 
 class Collect:
@@ -253,6 +254,34 @@ def test_a_failing_sink_does_not_lose_the_log(tmp_path: Path) -> None:
     result = finish(run)
     assert result.exit_code == 0 and result.stdout_lines == 1000
     assert (tmp_path / "stdout.log").read_bytes() == b"".join(b"%d\n" % i for i in range(1000))
+
+
+def test_a_log_keeps_its_first_bytes_up_to_the_limit_and_ends_saying_what_it_left_out(tmp_path: Path, monkeypatch) -> None:
+    # A flood fills a disk (100 MB a second): each log file keeps up to WORKBENCH_LOG_LIMIT.
+    monkeypatch.setenv(LOG_LIMIT_VARIABLE, "100K")
+    sink = Collect()
+    run = make_run(tmp_path, "import sys\nfor i in range(50000):\n    print(i)\nprint('e', file=sys.stderr)\n", sink=sink)
+    run.start()
+    result = finish(run)
+    printed = b"".join(b"%d\n" % i for i in range(50000))
+    log = (tmp_path / "stdout.log").read_bytes()
+    assert log[: 100 * 1024] == printed[: 100 * 1024]
+    assert log[100 * 1024 :].decode() == (
+        f"\n[workbench: this log stops after its first 102,400 bytes; the App wrote {len(printed):,} bytes to stdout"
+        " in all. WORKBENCH_LOG_LIMIT sets how much a log keeps.]\n"
+    )
+    # Past the limit, the output is still shown live, counted and judged.
+    assert bytes(sink.stdout) == printed
+    assert result.stdout_lines == 50000
+    assert (tmp_path / "stderr.log").read_bytes() == b"e\n"  # under the limit: whole, with no note
+
+
+@pytest.mark.parametrize(
+    ("value", "limit"), [("64M", 64 * 1024**2), ("4096", 4096), ("lots", DEFAULT_LOG_LIMIT), ("", DEFAULT_LOG_LIMIT)]
+)
+def test_the_log_limit_comes_from_the_environment(monkeypatch, value: str, limit: int) -> None:
+    monkeypatch.setenv(LOG_LIMIT_VARIABLE, value)
+    assert log_limit() == limit
 
 
 def test_peak_memory_of_the_tree_is_sampled(tmp_path: Path) -> None:
