@@ -101,9 +101,10 @@ def test_the_first_frame_is_drawn_before_the_hidden_tabs_modules_are_imported(ma
     assert seen["first_frame"]["run_buttons"] == 0
     assert seen["focused"] == "log-combined"  # where the focus goes once they are in
     assert seen["first_frame"]["footer_keys"] == 0 < seen["footer_keys"]  # the footer's keys come then too
-    # Once every view is built, what exists is frozen (out of the cyclic collector's sight, which
-    # made full collections during a flood of output twice as long): views and all, not before.
-    assert seen["first_frame"]["frozen"] == 0
+    # What exists when the event loop starts (the modules) is frozen, out of the cyclic collector's
+    # sight (a full pass over it fell in the first frame), and again once every view is built (full
+    # passes during a flood of output took twice as long): views and all.
+    assert seen["first_frame"]["frozen"] > 0
     assert seen["views_frozen"]
     assert sorted(set(OFF_THE_FIRST_PAINT) & at_first_frame) == []
     # ... and the others are imported once their tabs are built, just after.

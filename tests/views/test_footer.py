@@ -131,3 +131,29 @@ async def _reusing() -> None:
         await lean_pilot.pause()
         assert {id(key) for key in lean.query(FooterKey)} == before
         assert [key.description for key in lean.query(FooterKey)] == ["Ring A", "palette"]
+
+
+class _Held(App[None]):
+    def compose(self) -> ComposeResult:
+        yield _A(id="a")
+        yield _B(id="b")
+        yield LeanFooter(held=True)
+
+
+def test_a_held_footer_shows_its_keys_once_released_and_follows_changes_then() -> None:
+    asyncio.run(_held())
+
+
+async def _held() -> None:
+    app = _Held()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        app.query_one("#b").focus()  # a change of bindings while held
+        await pilot.pause()
+        assert not app.query(FooterKey)
+        app.query_one(LeanFooter).release()
+        await pilot.pause()
+        assert [key.description for key in app.query(FooterKey) if key.description.startswith("Ring")] == ["Ring B"]
+        app.query_one("#a").focus()
+        await pilot.pause()
+        assert [key.description for key in app.query(FooterKey) if key.description.startswith("Ring")] == ["Ring A"]

@@ -71,12 +71,20 @@ class LeanFooter(Footer):
     _composed: object = None
     """What the keys shown were composed from (`_keys_shown`)."""
     _update_queued = False
-    _painted = False
-    """Whether the screen has been drawn once: the keys come in the frame after the first
-    (with them, the first frame took a fifth longer to draw)."""
 
-    def on_mount(self) -> None:
-        self.call_after_refresh(setattr, self, "_painted", True)
+    def __init__(self, *, held: bool = False, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._held = held
+        """Whether the keys wait for `release()` (a screen that builds itself over several frames
+        shows its keys once it is whole: with them, its first frames took a fifth longer)."""
+        self._changed_while_held = False
+
+    def release(self) -> None:
+        """Show the keys now (they are composed in the next frame), and follow every change from now on."""
+        self._held = False
+        if self._changed_while_held:
+            self._changed_while_held = False
+            self.bindings_changed(self.screen)
 
     def compose(self) -> ComposeResult:
         self._composed = self._keys_shown()
@@ -108,10 +116,12 @@ class LeanFooter(Footer):
         self._bindings_ready = True
         if not screen.app.app_focus:
             return
+        if self._held:
+            self._changed_while_held = True
+            return
         if self.is_attached and screen is self.screen and not self._update_queued:
             self._update_queued = True
-            # Before the screen's next frame, which draws it with the change (after the first frame, the first time).
-            (self.call_later if self._painted else self.call_after_refresh)(self._update_keys)
+            self.call_later(self._update_keys)  # before the screen's next frame, which draws it with the change
 
     async def _update_keys(self) -> None:
         """Show the keys of the bindings as they are now, reusing the keys shown."""

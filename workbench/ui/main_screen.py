@@ -112,7 +112,7 @@ class MainScreen(WatchModeScreen, TabsScreen):
             for tab, title in zip(TABS, TITLES, strict=True):
                 with TabPane(title, id=tab):
                     yield self.tab_view(tab, partial(self._build_view, tab), first=tab == first)
-        yield WorkbenchFooter()
+        yield WorkbenchFooter(held=True)  # its keys come once the Run tab is whole (see `view_ready`)
 
     def _build_view(self, tab: str) -> TabView:
         """The view that fills a tab. The hidden tabs' views are built just after the first
@@ -173,6 +173,11 @@ class MainScreen(WatchModeScreen, TabsScreen):
         self._set_watch(self.watching, announce=False)
         # Once the first frame is drawn: reading a record imports pydantic, which would hold it up.
         self.call_after_refresh(self._load_latest)
+
+    def view_ready(self, view: TabView) -> None:
+        super().view_ready(view)
+        if isinstance(view, RunPane):  # the tab shown first is whole: the footer's keys, in the frame after
+            self.call_after_refresh(self.query_one(WorkbenchFooter).release)
 
     @work(thread=True, exclusive=True, group="latest-run", exit_on_error=False)
     def _load_latest(self) -> None:

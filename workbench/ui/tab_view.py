@@ -137,6 +137,8 @@ class TabsScreen(Screen[None]):
         """What waits for every view to be mounted (see `after_views_mounted`)."""
         self._preloading: list[Callable[[], object]] | None = []
         """What waits for the hidden views' modules to be imported; None once they are."""
+        self._releasing: list[Callable[[], object]] = []
+        """The stand-ins not yet let to mount their views, once the modules are imported (one at a time)."""
 
     def preload(self) -> None:
         """Import what the hidden tabs' views need, on a worker thread after the first paint.
@@ -155,14 +157,15 @@ class TabsScreen(Screen[None]):
             ThreadBridge(self).call(self._preloaded)
 
     def _preloaded(self) -> None:
-        waiting, self._preloading = self._preloading or [], None
-        self._one_by_one(waiting)
+        self._releasing, self._preloading = self._preloading or [], None
+        self._release_next()
 
-    def _one_by_one(self, waiting: list[Callable[[], object]]) -> None:
-        """Build the views one a frame: all at once, their mounts shared one turn of the event loop (70 ms)."""
-        if waiting:
-            waiting.pop(0)()
-            self.call_after_refresh(self._one_by_one, waiting)
+    def _release_next(self) -> None:
+        """Let the next stand-in build and mount its view; the one after goes once that view is
+        mounted and drawn (`_view_mounted`). Released together, their mounts shared passes of
+        the event loop of 70 ms and more, during which no key is read."""
+        if self._releasing:
+            self._releasing.pop(0)()
 
     def _after_preload(self, callback: Callable[[], object]) -> None:
         if self._preloading is None:
@@ -203,6 +206,7 @@ class TabsScreen(Screen[None]):
         """A view mounted (or made whole) after the first paint: if its tab is shown already, refresh and focus it."""
         if not self.view(tab).ready:
             return
+        self.call_after_refresh(self._release_next)
         if self.is_attached and self._active_tab() == tab:
             if tab in self._stale:
                 self._reload(tab)
