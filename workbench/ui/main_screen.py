@@ -167,7 +167,7 @@ class MainScreen(WatchModeScreen, TabsScreen):
         # The tab bar takes no focus: the number keys switch tabs, and a click on a tab puts the
         # focus on its home widget (a focused tab bar would keep the focus out of every tab).
         self.query_one("#tabs", TabbedContent).query_one(Tabs).can_focus = False
-        if self.view(self._active_tab()).ready:  # else it takes the focus once it is
+        if self.ready(self._active_tab()):  # else it takes the focus once it is
             self.view(self._active_tab()).take_focus()
         self.store.on_change = self._save_later.poke
         self._set_watch(self.watching, announce=False)

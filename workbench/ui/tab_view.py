@@ -135,9 +135,9 @@ class TabsScreen(Screen[None]):
         """How to build each tab's view not built yet."""
         self._waiting: list[Callable[[], object]] = []
         """What waits for every view to be mounted (see `after_views_mounted`)."""
-        self._preloading: list[Callable[[], object]] | None = []
-        """What waits for the hidden views' modules to be imported; None once they are."""
-        self._releasing: list[Callable[[], object]] = []
+        self._preloading: dict[str, Callable[[], object]] | None = {}
+        """The stand-ins waiting for the hidden views' modules to be imported, by tab; None once they are."""
+        self._releasing: dict[str, Callable[[], object]] = {}
         """The stand-ins not yet let to mount their views, once the modules are imported (one at a time)."""
 
     def preload(self) -> None:
@@ -157,21 +157,22 @@ class TabsScreen(Screen[None]):
             ThreadBridge(self).call(self._preloaded)
 
     def _preloaded(self) -> None:
-        self._releasing, self._preloading = self._preloading or [], None
+        self._releasing, self._preloading = self._preloading or {}, None
         self._release_next()
 
     def _release_next(self) -> None:
-        """Let the next stand-in build and mount its view; the one after goes once that view is
-        mounted and drawn (`_view_mounted`). Released together, their mounts shared passes of
-        the event loop of 70 ms and more, during which no key is read."""
+        """Let the next stand-in build and mount its view (the tab shown first, if it waits); the
+        one after goes once that view is mounted and drawn (`_view_mounted`). Released together,
+        their mounts shared passes of the event loop of 70 ms and more, with no key read."""
         if self._releasing:
-            self._releasing.pop(0)()
+            shown = self._active_tab()
+            self._releasing.pop(shown if shown in self._releasing else next(iter(self._releasing)))()
 
-    def _after_preload(self, callback: Callable[[], object]) -> None:
+    def _after_preload(self, tab: str, callback: Callable[[], object]) -> None:
         if self._preloading is None:
             callback()
         else:
-            self._preloading.append(callback)
+            self._preloading[tab] = callback
 
     def tab_view(self, tab: str, build: Callable[[], TabView], *, first: bool) -> Widget:
         """What a tab's pane holds in `compose`: the view, built now, for the tab shown `first`;
@@ -180,7 +181,9 @@ class TabsScreen(Screen[None]):
         self._builders[tab] = build
         if first:
             return self.view(tab)
-        return AfterFirstPaint(lambda: [self.view(tab)], partial(self._view_mounted, tab), when=self._after_preload)
+        return AfterFirstPaint(
+            lambda: [self.view(tab)], partial(self._view_mounted, tab), when=partial(self._after_preload, tab)
+        )
 
     @property
     def views_mounted(self) -> bool:
@@ -197,6 +200,11 @@ class TabsScreen(Screen[None]):
             callback()
         else:
             self._waiting.append(callback)
+
+    def ready(self, tab: str) -> bool:
+        """Whether a tab's view is mounted whole (asking builds no view: one built before its
+        modules are imported would import them on the event loop)."""
+        return tab not in self._builders and self.view(tab).ready
 
     def view_ready(self, view: TabView) -> None:
         """`view` has mounted the part of itself it left for after the first paint."""
@@ -233,7 +241,7 @@ class TabsScreen(Screen[None]):
 
     def _reload(self, tab: str) -> None:
         """Refresh a tab's view now if the tab is shown, else when it is next shown."""
-        if self._active_tab() != tab or not self.view(tab).ready:
+        if self._active_tab() != tab or not self.ready(tab):
             self._stale.add(tab)
             return
         self._stale.discard(tab)
@@ -247,7 +255,7 @@ class TabsScreen(Screen[None]):
             return  # another tab was shown since: that one's message follows
         if tab in self._stale:
             self._reload(tab)
-        if not event.pane.has_focus_within and self.view(tab).ready:
+        if not event.pane.has_focus_within and self.ready(tab):
             self.view(tab).take_focus()
 
     def action_show_tab(self, tab: str) -> None:
@@ -255,11 +263,10 @@ class TabsScreen(Screen[None]):
         never a text field, so the letter keys keep working, nor a button, which a stray Enter
         would press). The focus moves now, so no widget of the tab left behind can pull it back."""
         self.query_one("#tabs", TabbedContent).active = tab
-        if self.view(tab).ready:  # else it takes the focus once mounted
+        if self.ready(tab):  # else it takes the focus once mounted
             self.view(tab).take_focus()
 
     def action_go_home(self) -> None:
         """Leave a text field (or any widget) for the home widget of the tab shown; there, do nothing."""
-        view = self.view(self._active_tab())
-        if view.ready:
-            view.take_focus()
+        if self.ready(self._active_tab()):
+            self.view(self._active_tab()).take_focus()
