@@ -162,7 +162,7 @@ class TabsScreen(Screen[None]):
 
     def _release_next(self) -> None:
         """Let the next stand-in build and mount its view (the tab shown first, if it waits); the
-        one after goes once that view is mounted and drawn (`_view_mounted`). Released together,
+        one after goes once that view is mounted (`_view_mounted`). Released together,
         their mounts shared passes of the event loop of 70 ms and more, with no key read."""
         if self._releasing:
             shown = self._active_tab()
@@ -214,7 +214,7 @@ class TabsScreen(Screen[None]):
         """A view mounted (or made whole) after the first paint: if its tab is shown already, refresh and focus it."""
         if not self.view(tab).ready:
             return
-        self.call_after_refresh(self._release_next)
+        self.call_later(self._release_next)
         if self.is_attached and self._active_tab() == tab:
             if tab in self._stale:
                 self._reload(tab)
