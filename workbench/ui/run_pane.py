@@ -43,6 +43,10 @@ if TYPE_CHECKING:
     from ..records import RunRecord  # pydantic: loaded with the first record, not before the first paint
 
 
+LOGS_AFTER = 0.05
+"""Seconds between the Run tab's buttons and its logs, just after the first paint."""
+
+
 class RunPane(Vertical, TabView):
     """Runs the App through the core's `Job`, showing stdout, stderr and both as they arrive."""
 
@@ -135,7 +139,9 @@ class RunPane(Vertical, TabView):
             yield ResourceView(id="run-resources")
 
     def _actions_mounted(self) -> None:
-        self.call_after_refresh(self._mount_logs)
+        # A moment later rather than at once: the logs' frame (40 ms in a fresh process) is then
+        # not drawn straight after the buttons', and a key pressed meanwhile waits for one, not both.
+        self.set_timer(LOGS_AFTER, self._mount_logs)
 
     async def _mount_logs(self) -> None:
         if self.is_attached:
