@@ -124,7 +124,7 @@ from workbench.ui.app import create_app
 from workbench.ui.main_screen import MainScreen
 from workbench.ui.settings import UISettings
 
-seen = {"preload_threads": [], "built": {}, "mounted": []}
+seen = {"preload_threads": [], "built": {}, "mounted": [], "events": []}
 preload = MainScreen.preload
 build = MainScreen._build_view
 
@@ -139,12 +139,15 @@ MODULES = {"app": "app_pane", "arguments": "arguments_editor", "history": "histo
 def noting_build(self, tab):
     if tab in MODULES:
         seen["built"][tab] = f"workbench.ui.{MODULES[tab]}" in sys.modules
+        seen["events"].append("built")
     return build(self, tab)
 
 mounted = MainScreen._view_mounted
 
 def noting_mounted(self, tab):
     seen["mounted"].append(tab)
+    if tab != "run":
+        seen["events"].append("mounted")
     return mounted(self, tab)
 
 MainScreen.preload = slow_preload
@@ -156,7 +159,7 @@ async def until_every_tab_is_built(pilot):
     await pilot.pause()  # the first frame drawn: the modules are still being imported (0.3 s)
     app.screen.query_one("#tabs").active = sys.argv[2]  # as a click on its tab does, before any view is built
     for _ in range(1000):
-        if app.screen.views_mounted:
+        if app.screen.views_mounted and len(set(seen["mounted"]) - {"run"}) == 7:  # each view's news in too
             break
         await pilot.pause(0.01)
     print(json.dumps(seen))
@@ -176,6 +179,7 @@ def test_the_hidden_tabs_modules_are_imported_off_the_event_loop_before_their_vi
     assert seen["preload_threads"] == [False]  # once, on a worker thread
     assert seen["built"] == {tab: True for tab in ("app", "arguments", "history", "inputs", "lifecycle", "outputs", "presets")}
     # One view at a time (each mounted before the next is built), the tab shown first.
+    assert seen["events"] == ["built", "mounted"] * 7
     hidden = [tab for tab in seen["mounted"] if tab != "run"]
     assert hidden[0] == shown
     assert sorted(hidden) == ["app", "arguments", "history", "inputs", "lifecycle", "outputs", "presets"]

@@ -139,6 +139,8 @@ class TabsScreen(Screen[None]):
         """The stand-ins waiting for the hidden views' modules to be imported, by tab; None once they are."""
         self._releasing: dict[str, Callable[[], object]] = {}
         """The stand-ins not yet let to mount their views, once the modules are imported (one at a time)."""
+        self._mounting: str | None = None
+        """The tab whose stand-in is mounting its view (the next goes once it is mounted)."""
 
     def preload(self) -> None:
         """Import what the hidden tabs' views need, on a worker thread after the first paint.
@@ -164,9 +166,11 @@ class TabsScreen(Screen[None]):
         """Let the next stand-in build and mount its view (the tab shown first, if it waits); the
         one after goes once that view is mounted (`_view_mounted`). Released together,
         their mounts shared passes of the event loop of 70 ms and more, with no key read."""
+        self._mounting = None
         if self._releasing:
             shown = self._active_tab()
-            self._releasing.pop(shown if shown in self._releasing else next(iter(self._releasing)))()
+            self._mounting = shown if shown in self._releasing else next(iter(self._releasing))
+            self._releasing.pop(self._mounting)()
 
     def _after_preload(self, tab: str, callback: Callable[[], object]) -> None:
         if self._preloading is None:
@@ -214,7 +218,8 @@ class TabsScreen(Screen[None]):
         """A view mounted (or made whole) after the first paint: if its tab is shown already, refresh and focus it."""
         if not self.view(tab).ready:
             return
-        self.call_later(self._release_next)
+        if tab == self._mounting:
+            self.call_later(self._release_next)
         if self.is_attached and self._active_tab() == tab:
             if tab in self._stale:
                 self._reload(tab)
