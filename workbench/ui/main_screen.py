@@ -171,13 +171,13 @@ class MainScreen(WatchModeScreen, TabsScreen):
             self.view(self._active_tab()).take_focus()
         self.store.on_change = self._save_later.poke
         self._set_watch(self.watching, announce=False)
-        # Once the first frame is drawn: reading a record imports pydantic, which would hold it up.
-        self.call_after_refresh(self._load_latest)
 
     def view_ready(self, view: TabView) -> None:
         super().view_ready(view)
         if isinstance(view, RunPane):  # the tab shown first is whole: the footer's keys, in the frame after
             self.call_after_refresh(self.query_one(WorkbenchFooter).release)
+            # And then the newest run: reading a record imports pydantic, which would hold up the frames before.
+            self.call_after_refresh(self._load_latest)
 
     @work(thread=True, exclusive=True, group="latest-run", exit_on_error=False)
     def _load_latest(self) -> None:
