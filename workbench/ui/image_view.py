@@ -23,7 +23,10 @@ from __future__ import annotations
 import io
 import os
 import random
+import select
 import sys
+import termios
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -47,18 +50,45 @@ def _guard_cell_size() -> None:
         _terminal.get_cell_size._result = _terminal.CellSize(10, 20)  # type: ignore[attr-defined]
 
 
-def _ask(question: str, start: str, end: str) -> str | None:
-    """Write a query to the terminal and return its answer between the markers (None: no answer in 0.1 s)."""
-    stdout = sys.__stdout__
-    if stdout is None:
+def _ask(question: str, start: str, end: str, timeout: float = 0.1) -> str | None:
+    """Write a query to the terminal and return its answer between the markers (None: no answer in `timeout`).
+
+    Keys typed before the answer (the author pressing a key as the workbench starts) are read
+    and dropped: left in the input, the answer after them would reach the UI as keys typed
+    (`ESC [ ? 1 ; 2 c`: `?` opened the help, `2` the Arguments tab).
+    """
+    stdin, stdout = sys.__stdin__, sys.__stdout__
+    if stdin is None or stdout is None:
         return None
     try:
-        with _terminal.capture_terminal_response(start_marker=start, end_marker=end, timeout=0.1) as response:
-            stdout.write(question)
-            stdout.flush()
-    except (_terminal.TerminalError, TimeoutError, OSError):
+        fd = stdin.fileno()
+        saved = termios.tcgetattr(fd)
+    except (OSError, ValueError, termios.error):
         return None
-    return response.sequence[len(start) : -len(end)]
+    quiet = list(saved)
+    quiet[3] &= ~(termios.ICANON | termios.ECHO)  # each byte as it comes, nothing echoed
+    try:
+        termios.tcsetattr(fd, termios.TCSANOW, quiet)
+        stdout.write(question)
+        stdout.flush()
+        received = ""
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            if not select.select([fd], [], [], left)[0]:
+                break
+            received += os.read(fd, 1024).decode("utf-8", "replace")
+            begun = received.find(start)
+            ended = received.find(end, begun + len(start)) if begun >= 0 else -1
+            if ended >= 0:
+                return received[begun + len(start) : ended]
+        return None
+    except (OSError, ValueError, termios.error):
+        return None
+    finally:
+        try:
+            termios.tcsetattr(fd, termios.TCSANOW, saved)
+        except (OSError, termios.error):
+            pass
 
 
 def _probe() -> str:
