@@ -252,3 +252,14 @@ def parse_size(text: str) -> int:
     if value < 0 or value != value:
         raise ValueError(f"{text!r}: a size cannot be negative")
     return int(value * _UNITS[unit])
+
+
+def size_from_environment(variable: str, default: int) -> int:
+    """A byte count from the environment variable `variable` if it holds a size, else `default`."""
+    value = os.environ.get(variable)
+    if value:
+        try:
+            return parse_size(value)
+        except ValueError:
+            pass
+    return default

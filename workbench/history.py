@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .appdir import RUNS_DIR, ensure_state_dir
-from .fsutil import atomic_write_text, json_text, parse_size, remove_tree
+from .fsutil import atomic_write_text, json_text, remove_tree, size_from_environment
 
 if TYPE_CHECKING:
     from .records import OutputRecord, RunRecord
@@ -68,13 +68,7 @@ KEEP_BYTES_VARIABLE = "WORKBENCH_KEEP_BYTES"
 
 
 def default_keep_bytes() -> int:
-    value = os.environ.get(KEEP_BYTES_VARIABLE)
-    if value:
-        try:
-            return parse_size(value)
-        except ValueError:
-            pass
-    return DEFAULT_KEEP_BYTES
+    return size_from_environment(KEEP_BYTES_VARIABLE, DEFAULT_KEEP_BYTES)
 
 RECORD_FILE = "record.json"
 STDOUT_LOG = "stdout.log"

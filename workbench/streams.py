@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .fsutil import parse_size
+from .fsutil import size_from_environment
 from .node.findings import PIPE_LIMIT
 
 READ_SIZE = 1 << 20
@@ -38,13 +38,7 @@ LOG_LIMIT_VARIABLE = "WORKBENCH_LOG_LIMIT"
 
 def log_limit() -> int:
     """The byte limit of each log file: `$WORKBENCH_LOG_LIMIT` if it is a size, else the default."""
-    value = os.environ.get(LOG_LIMIT_VARIABLE)
-    if value:
-        try:
-            return parse_size(value)
-        except ValueError:
-            pass
-    return DEFAULT_LOG_LIMIT
+    return size_from_environment(LOG_LIMIT_VARIABLE, DEFAULT_LOG_LIMIT)
 
 
 @dataclass(frozen=True)
