@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import gc
+from collections.abc import Callable
+from functools import partial
 
 from textual.app import App, ComposeResult
 from textual.widgets import Footer, Input
@@ -23,7 +25,7 @@ class _B(Input):
 class _Switching(App[None]):
     BINDINGS = [("f3", "bell", "Ring")]
 
-    def __init__(self, footer: type[Footer]) -> None:
+    def __init__(self, footer: Callable[[], Footer]) -> None:
         super().__init__()
         self.footer_class = footer
 
@@ -133,27 +135,20 @@ async def _reusing() -> None:
         assert [key.description for key in lean.query(FooterKey)] == ["Ring A", "palette"]
 
 
-class _Held(App[None]):
-    def compose(self) -> ComposeResult:
-        yield _A(id="a")
-        yield _B(id="b")
-        yield LeanFooter(held=True)
-
-
 def test_a_held_footer_shows_its_keys_once_released_and_follows_changes_then() -> None:
     asyncio.run(_held())
 
 
 async def _held() -> None:
-    app = _Held()
+    app = _Switching(partial(LeanFooter, held=True))
     async with app.run_test() as pilot:
         await pilot.pause()
-        app.query_one("#b").focus()  # a change of bindings while held
+        app.query_one(_B).focus()  # a change of bindings while held
         await pilot.pause()
         assert not app.query(FooterKey)
         app.query_one(LeanFooter).release()
         await pilot.pause()
-        assert [key.description for key in app.query(FooterKey) if key.description.startswith("Ring")] == ["Ring B"]
-        app.query_one("#a").focus()
+        assert [key.description for key in app.query(FooterKey) if key.description.startswith("Ring ")] == ["Ring B"]
+        app.query_one(_A).focus()
         await pilot.pause()
-        assert [key.description for key in app.query(FooterKey) if key.description.startswith("Ring")] == ["Ring A"]
+        assert [key.description for key in app.query(FooterKey) if key.description.startswith("Ring ")] == ["Ring A"]

@@ -5,7 +5,8 @@ only works before Textual takes over the terminal; and it imports Pillow and
 numpy, a quarter of a second that the TUI's first paint need not wait for. So
 this module asks the terminal itself at import (the UI imports it before the App
 runs), with the same two questions (the Sixel bit of the device attributes, a
-Kitty graphics query) through `textual-image`'s own small terminal module, and
+Kitty graphics query), reading the answers itself (`_ask`: keys typed meanwhile
+must not leave an answer behind for the UI to read as keys), and
 imports `textual-image`'s widgets only when the first picture is shown
 (`image_view_class`), keeping it from asking the terminal again then.
 

@@ -106,9 +106,9 @@ class RunPane(Vertical, TabView):
         self._samples: deque[Sample] = deque(maxlen=1000)
         """Samples of the run's processes not drawn yet; appended from the run's sampling thread."""
         self._workspace: Path | None = None
+        """The staged copy the current run's App runs in, once known: its paths are shown as the App's."""
         self._body_in = False
         """Whether the buttons and logs are mounted (just after the first paint)."""
-        """The staged copy the current run's App runs in, once known: its paths are shown as the App's."""
 
     def compose(self) -> ComposeResult:
         status = RunStatusLine(id="run-status")

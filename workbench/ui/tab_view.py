@@ -140,10 +140,10 @@ class TabsScreen(Screen[None]):
         self._releasing: dict[str, Callable[[], object]] = {}
         """The stand-ins not yet let to mount their views, once the modules are imported (one at a time)."""
         self._mounting: str | None = None
+        """The tab whose stand-in is mounting its view (the next goes once it is mounted)."""
         self._preload_started = False
         self._first_tab: str | None = None
         """The tab whose view is built before the first paint."""
-        """The tab whose stand-in is mounting its view (the next goes once it is mounted)."""
 
     def preload(self) -> None:
         """Import what the hidden tabs' views need, on a worker thread after the first paint.
@@ -159,7 +159,7 @@ class TabsScreen(Screen[None]):
         """Once the tab shown first is whole: the imports, competing for the interpreter, made its
         last frames (the Run tab's logs) half as long again."""
         if self._preload_started or self._first_tab is None or not self.ready(self._first_tab):
-            return  # the tab's view starts it once whole (`_view_mounted`)
+            return  # the tab's view starts it once whole (`view_ready`)
         self._preload_started = True
         self.run_worker(self._preload, thread=True, group="preload", exit_on_error=False)
 
@@ -232,7 +232,8 @@ class TabsScreen(Screen[None]):
             return
         if tab == self._mounting:
             self.call_later(self._release_next)
-        self.call_after_refresh(self._start_preload)
+        if tab == self._first_tab:
+            self.call_after_refresh(self._start_preload)
         if self.is_attached and self._active_tab() == tab:
             if tab in self._stale:
                 self._reload(tab)
