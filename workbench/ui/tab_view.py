@@ -17,6 +17,8 @@ as soon as a screen of one, and their modules are imported then, off the event l
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 from collections.abc import Callable
 from functools import partial
 from typing import ClassVar
@@ -27,6 +29,7 @@ from textual.widget import Widget
 from textual.widgets import TabbedContent, TabPane
 
 from .bridge import ThreadBridge
+from .compositor import CoveredCompositor
 
 
 class FocusTabs(TabbedContent):
@@ -127,6 +130,7 @@ class TabsScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
+        self._compositor = CoveredCompositor()  # a shown tab renders only what is not covered
         self._stale: set[str] = set()
         """Tabs whose view changed while hidden (or before it was mounted): refreshed when next shown."""
         self._views: dict[str, TabView] = {}
@@ -154,6 +158,41 @@ class TabsScreen(Screen[None]):
 
     def _on_mount(self, event: events.Mount) -> None:
         self.call_after_refresh(self._start_preload)
+
+    # -- a new layout is drawn in a pass of the event loop of its own ---------------------
+
+    _laying_out = False
+    _draw_queued = False
+
+    def _on_timer_update(self) -> None:
+        """Lay the screen out now, and draw it in the next pass of the event loop.
+
+        Textual draws a new layout (or a scroll's) in the same pass as it works it out: for a tab shown
+        while an App floods its output, 25 to 50 ms in which no key can be read. Apart, each
+        half is a pass of its own, and a key that came meanwhile is taken between them.
+        """
+        self._laying_out = self._layout_required or self._scroll_required
+        try:
+            super()._on_timer_update()
+        finally:
+            self._laying_out = False
+
+    def _compositor_refresh(self) -> None:
+        if not self._laying_out:
+            super()._compositor_refresh()
+        elif not self._draw_queued:
+            # A callback of the loop's own, not a message: this screen's queue may be taken
+            # later in this same pass, and the drawing with it.
+            self._draw_queued = True
+            asyncio.get_running_loop().call_soon(self._draw_layout, context=contextvars.copy_context())
+
+    def _draw_layout(self) -> None:
+        self._draw_queued = False
+        if self.is_attached:
+            try:
+                super()._compositor_refresh()
+            except Exception as error:  # as Textual reports an error in drawing
+                self.app._handle_exception(error)
 
     def _start_preload(self) -> None:
         """Once the tab shown first is whole: the imports, competing for the interpreter, made its
