@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import tracemalloc
 
 from waiting import join
 from workbench.ui import output_stream
@@ -107,3 +108,69 @@ def test_lines_cannot_drive_the_terminal() -> None:
     buffer.on_stdout(b"\x1b[31mred\x1b[0m text\n\x1b]0;new title\x07plain\nloading 10%\rloading 100%\n")
     buffer.close()
     assert buffer.drain().stdout == ["red text", "plain", "loading 100%"]
+
+
+def _numbered(count: int, stream: str = "out") -> bytes:
+    return "".join(f"{stream} line {i}\n" for i in range(count)).encode()
+
+
+def test_chunks_kept_between_drains_give_the_exact_tail() -> None:
+    # While the Run tab is hidden nothing is drained: older chunks are dropped, and a chunk
+    # that starts inside a dropped line must not show the end of that line as a line.
+    data = _numbered(600)
+    buffer = OutputBuffer(tail_lines=100)
+    for start in range(0, len(data), 137):
+        buffer.on_stdout(data[start : start + 137])
+    drained = buffer.drain()
+    assert drained.stdout == [f"out line {i}" for i in range(500, 600)]
+    assert drained.stdout_lines == 600
+    assert [line for _, line in drained.combined] == drained.stdout
+
+
+def test_drained_late_or_at_once_the_combined_view_is_the_same() -> None:
+    out, err = _numbered(400, "out"), _numbered(300, "err")
+    chunks = []
+    for i in range(0, max(len(out), len(err)), 97):
+        chunks += [(STDOUT, out[i : i + 97]), (STDERR, err[i : i + 53])]
+    eager, lazy = OutputBuffer(tail_lines=50), OutputBuffer(tail_lines=50)
+    seen: list[tuple[str, str]] = []
+    for stream, chunk in chunks:
+        for buffer in (eager, lazy):
+            (buffer.on_stdout if stream == STDOUT else buffer.on_stderr)(chunk)
+        seen += eager.drain().combined
+    for buffer in (eager, lazy):
+        buffer.close()
+    seen += eager.drain().combined
+    assert lazy.drain().combined == seen[-50:]
+
+
+def test_the_reader_threads_only_count(monkeypatch) -> None:
+    decoded_on: list[str] = []
+    feed = output_stream._Decoder.feed
+
+    def recording_feed(self, *args, **kwargs):
+        decoded_on.append(threading.current_thread().name)
+        return feed(self, *args, **kwargs)
+
+    monkeypatch.setattr(output_stream._Decoder, "feed", recording_feed)
+    buffer = OutputBuffer(tail_lines=100)
+    reader = threading.Thread(target=lambda: [buffer.on_stdout(b"x\n" * 50) for _ in range(20)], name="reader")
+    reader.start()
+    join(reader, what="the reader thread ended")
+    assert decoded_on == [] and buffer.counts == (1000, 0)
+    assert len(buffer.drain().stdout) == 100
+    assert decoded_on and set(decoded_on) == {threading.current_thread().name}
+
+
+def test_a_flood_never_drained_keeps_bounded_memory() -> None:
+    buffer = OutputBuffer(tail_lines=100)
+    tracemalloc.start()
+    try:
+        for chunk in range(300):  # 20 MB, never drained (the Run tab hidden)
+            buffer.on_stdout(b"flood line %05d of the flood\n" % chunk * 2000)  # 66 KB each
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 1_000_000
+    assert buffer.counts == (600_000, 0)
+    assert len(buffer.drain().stdout) == 100

@@ -1,10 +1,12 @@
 """The bounded, thread-safe buffer between a run's reader threads and the UI.
 
 The runner calls `on_stdout`/`on_stderr` from its reader threads with chunks
-of bytes. Nothing here touches a widget: the chunks are decoded incrementally,
-split into lines and appended to bounded deques, and a UI timer calls `drain()`
-now and then to take what is new. However fast an App prints, memory stays
-bounded by `tail_lines` and the UI does work per drain, never per chunk or line.
+of bytes, kept as they came (counted, and bounded by their lines). Nothing here
+touches a widget: when a UI timer calls `drain()` now and then, the chunks are
+decoded incrementally, split into lines and appended to bounded deques, and what
+is new is taken. However fast an App prints, memory stays bounded by
+`tail_lines`, a reader thread only counts, and the UI decodes only the chunks
+whose lines can still be seen, never a widget's work per chunk or line.
 
 This module imports no Textual, so it is tested (and benchmarked) on its own.
 """
@@ -66,11 +68,12 @@ class _Decoder:
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         self._partial = ""
 
-    def feed(self, data: bytes, final: bool = False) -> tuple[int, list[str]]:
-        """The number of lines completed by `data`, and the last `keep` of them."""
+    def feed(self, data: bytes, final: bool = False, keep: int | None = None) -> tuple[int, list[str]]:
+        """The number of lines completed by `data`, and the last `keep` of them (default: the decoder's)."""
+        keep = self.keep if keep is None else keep
         complete = data.count(b"\n")
-        if complete > self.keep:
-            data = b"\n".join(data.rsplit(b"\n", self.keep + 1)[1:])
+        if complete > keep:
+            data = b"\n".join(data.rsplit(b"\n", keep + 1)[1:])
             self._decoder.reset()
             self._partial = ""
         text = self._partial + self._decoder.decode(data, final=final)
@@ -108,6 +111,14 @@ class OutputBuffer:
     def __init__(self, tail_lines: int = DEFAULT_TAIL_LINES) -> None:
         self.tail_lines = tail_lines
         self._lock = threading.Lock()
+        # The chunks as they came, decoded only when the UI drains: an App flooding its output
+        # sends 100 chunks of 700 KB a second, and decoding each one's tail on its reader
+        # thread (2 ms each, holding the interpreter) slowed the UI by a fifth; the UI drains
+        # a few times a second, and only while it shows the output. `_raw_lines` counts each
+        # chunk's lines, per stream, in the same order (`_raw_total` their sum).
+        self._raw: deque[tuple[str, bytes, float]] = deque()
+        self._raw_lines: dict[str, deque[int]] = {STDOUT: deque(), STDERR: deque()}
+        self._raw_total = {STDOUT: 0, STDERR: 0}
         self._decoders = {STDOUT: _Decoder(tail_lines), STDERR: _Decoder(tail_lines)}
         self._counts = {STDOUT: 0, STDERR: 0}
         # What the UI has not drained yet; bounded, so a flood only keeps its tail. The combined
@@ -138,29 +149,60 @@ class OutputBuffer:
     def on_stderr(self, data: bytes) -> None:
         self._add(STDERR, data)
 
-    def _add(self, stream: str, data: bytes, final: bool = False) -> None:
+    def _add(self, stream: str, data: bytes) -> None:
+        """Keep a chunk as it came, counted: it is decoded when the UI drains (see `_raw`)."""
+        newlines = data.count(b"\n")
         with self._lock:
-            self._arrivals += 1
-            arrival = self._arrivals
-            decoder = self._decoders[stream]
-            count, lines = decoder.feed(data, final=final)
-            self._counts[stream] += count
-            since = self._partial_since[stream]
-            if lines:
-                self._pending[stream].extend(lines)
-                self._held[stream].extend(lines)
-                arrivals = self._held_arrivals[stream]
-                arrivals.append(since[0] if since else arrival)  # the first line began in an earlier read
-                arrivals.extend(repeat(arrival, len(lines) - 1))
-            if not decoder.has_partial:
-                self._partial_since[stream] = None
-            elif lines or since is None:
-                self._partial_since[stream] = (arrival, time.monotonic())
-            self._release(force=final)
+            self._counts[stream] += newlines
+            self._raw.append((stream, data, time.monotonic()))
+            self._raw_lines[stream].append(newlines)
+            self._raw_total[stream] += newlines
+            self._bound_raw(stream)
 
-    def _release(self, force: bool = False) -> None:
+    def _bound_raw(self, stream: str) -> None:
+        """Drop the oldest chunks of `stream` while the chunks after them hold more lines than the tail.
+
+        Their lines would be pushed out of the tail by the newer ones before any drain could
+        show them, and so would the end of a line they began (the first line decoded from
+        what is left, which is older than all the lines after it).
+        """
+        counts = self._raw_lines[stream]
+        while len(counts) > 1 and self._raw_total[stream] - counts[0] > self.tail_lines:
+            self._raw_total[stream] -= counts.popleft()
+            index = next(i for i, (chunk_stream, _, _) in enumerate(self._raw) if chunk_stream == stream)
+            del self._raw[index]
+
+    def _decode_raw(self) -> None:
+        """Decode the chunks kept since the last drain, in the order they came (under the lock)."""
+        while self._raw:
+            stream, data, arrived = self._raw.popleft()
+            self._raw_total[stream] -= self._raw_lines[stream].popleft()
+            # Of this chunk's lines, those the stream's newer chunks leave in the tail.
+            self._take(stream, data, arrived, keep=max(self.tail_lines - self._raw_total[stream], 0))
+
+    def _take(self, stream: str, data: bytes, arrived: float, final: bool = False, keep: int | None = None) -> None:
+        """Decode one chunk into lines (the last `keep` of them), for each stream's view and the combined one."""
+        self._arrivals += 1
+        arrival = self._arrivals
+        decoder = self._decoders[stream]
+        count, lines = decoder.feed(data, final=final, keep=keep)
+        if final:
+            self._counts[stream] += count  # the last line, without a newline (`data` is empty)
+        since = self._partial_since[stream]
+        if lines:
+            self._pending[stream].extend(lines)
+            self._held[stream].extend(lines)
+            arrivals = self._held_arrivals[stream]
+            arrivals.append(since[0] if since else arrival)  # the first line began in an earlier read
+            arrivals.extend(repeat(arrival, len(lines) - 1))
+        if not decoder.has_partial:
+            self._partial_since[stream] = None
+        elif lines or since is None:
+            self._partial_since[stream] = (arrival, arrived)
+        self._release(arrived, force=final)
+
+    def _release(self, now: float, force: bool = False) -> None:
         """Move held lines to the combined view, oldest first, unless an older line is unfinished."""
-        now = time.monotonic()
         while True:
             heads = [(arrivals[0], stream) for stream, arrivals in self._held_arrivals.items() if arrivals]
             if not heads:
@@ -189,15 +231,19 @@ class OutputBuffer:
 
     def close(self) -> None:
         """Flush partial last lines (an App's output need not end with a newline)."""
-        self._add(STDOUT, b"", final=True)
-        self._add(STDERR, b"", final=True)
+        with self._lock:
+            self._decode_raw()
+            now = time.monotonic()
+            self._take(STDOUT, b"", now, final=True)
+            self._take(STDERR, b"", now, final=True)
 
     # -- the UI side -------------------------------------------------------------------
 
     def drain(self) -> Drained:
         """Take the lines that arrived since the last drain."""
         with self._lock:
-            self._release()  # lines that waited long enough for the other stream's line
+            self._decode_raw()
+            self._release(time.monotonic())  # lines that waited long enough for the other stream's line
             drained = Drained(
                 stdout=list(self._pending[STDOUT]),
                 stderr=list(self._pending[STDERR]),
