@@ -11,7 +11,11 @@ staged copies go to a private stage root there too. Prints, as ratios where a pa
 (d) `workbench preview` with 2,000 runs against 1 run (target: within 1.5x);
 (e) the TUI's start-up (to the History list filled) and worst event-loop stall
     with 50 runs of 10,000 outputs, against an empty history (targets: 2x; 50 ms);
-(f) tab switching by number keys during an output flood: worst key latency (target 50 ms);
+(f) tab switching by number keys during an output flood: worst key latency, from a key
+    sent as a terminal's input thread sends it, at a random moment (20 to 80 ms after the
+    one before), to its action run (target 50 ms); and to the next frame drawn after it.
+    Also as measured before this figure had a target: the next key sent once the tab is
+    active, seen by a task polling for it (which adds the rest of that pass of the loop);
 (g) RSS over 1,000 tab switches (target: flat within 10 MB);
 (h) the TUI's first paint against a minimal Textual app with tabs and a Footer, each in a
     fresh process from its first line (imports included) to its first frame drawn
@@ -272,6 +276,72 @@ async def tab_switching(app_dir: Path, switches: int, flood: bool) -> tuple[floa
     return max(latencies), statistics.median(latencies), (rss_after - (rss_before or rss_after)) / 1024 / 1024
 
 
+async def keys_at_random(app_dir: Path, keys: int, seed: int = 1) -> tuple[list[float], list[float]]:
+    """Tab keys sent during a flood from a thread, as a terminal's input thread sends them: each
+    at a random moment, 20 to 80 ms after the one before. Returns each key's wait until its
+    action ran, and until the next frame handed to the terminal after that."""
+    import bisect
+    import random
+    import threading
+
+    from textual import events
+    from textual.app import App
+
+    from workbench.ui.app import create_app
+    from workbench.ui.settings import UISettings
+
+    frames: list[float] = []
+    display = App._display
+
+    def noting_frames(self, screen, renderable):
+        if renderable is not None:
+            frames.append(time.perf_counter())
+        return display(self, screen, renderable)
+
+    App._display = noting_frames
+    app = create_app(app_dir, watch=False, settings=UISettings(cursor_blink=False, animate=False))
+    sent: list[float] = []
+    handled: list[float] = []
+    try:
+        async with app.run_test(size=(120, 40)):
+            await asyncio.sleep(0.5)
+            app.post_message(events.Key("r", "r"))
+            await asyncio.sleep(0.3)
+            screen = app.screen
+            show_tab = screen.action_show_tab
+
+            def noting_action(tab: str) -> None:
+                handled.append(time.perf_counter())
+                show_tab(tab)
+
+            screen.action_show_tab = noting_action
+            order, rng = "14652", random.Random(seed)
+
+            def typist() -> None:
+                for index in range(keys):
+                    time.sleep(rng.uniform(0.02, 0.08))
+                    key = order[index % len(order)]
+                    sent.append(time.perf_counter())
+                    app.post_message(events.Key(key, key))  # thread-safe, as Textual's driver posts
+
+            thread = threading.Thread(target=typist, daemon=True)
+            thread.start()
+            while thread.is_alive() or len(handled) < len(sent):
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(0.3)
+    finally:
+        App._display = display
+    to_action = [done - key for key, done in zip(sent, handled, strict=True)]
+    to_frame = [frames[index] - key for key, done in zip(sent, handled, strict=True)
+                if (index := bisect.bisect_right(frames, done)) < len(frames)]
+    return to_action, to_frame
+
+
+def quantile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
 FIRST_PAINT = """
 import time
 started = time.perf_counter()
@@ -473,9 +543,14 @@ def case_tui(tmp: Path, env: dict[str, str], switches: int, runs: int, outputs: 
           f" worst stall {stall_empty * 1000:.0f} ms / {stall_full * 1000:.0f} ms (target 50)")
     flood = make_app(tmp / "tui-flood", "import time\nend = time.time() + 30\nwhile time.time() < end:\n"
                      "    print('flood line ' * 5)\n")
+    to_action, to_frame = asyncio.run(keys_at_random(flood, 300))
+    print(f"(f) tab switch under a flood, {len(to_action)} keys at random moments: key to its action worst"
+          f" {max(to_action) * 1000:.0f} ms (target 50), p99 {quantile(to_action, 0.99) * 1000:.0f} ms, median"
+          f" {statistics.median(to_action) * 1000:.0f} ms; key to the next frame drawn worst"
+          f" {max(to_frame) * 1000:.0f} ms, median {statistics.median(to_frame) * 1000:.0f} ms")
     worst, median, _rss = asyncio.run(tab_switching(flood, 100, flood=True))
-    print(f"(f) tab switch under a flood: worst key latency {worst * 1000:.0f} ms, median {median * 1000:.0f} ms"
-          " (target 50)")
+    print(f"(f) the same as measured before (next key once the tab is active, seen by polling): worst"
+          f" {worst * 1000:.0f} ms, median {median * 1000:.0f} ms")
     _worst, _median, rss = asyncio.run(tab_switching(empty, switches, flood=False))
     print(f"(g) RSS over {switches:,} tab switches (after the first 50): {rss:+.1f} MB (target within 10)")
 
