@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from textual.app import App, ComposeResult
+from textual.geometry import Region
+from textual.strip import Strip
 from textual.widgets import Log, TabbedContent, TabPane
 
 from view_helpers import pilot_test
@@ -25,6 +30,12 @@ class _Logs(App[None]):
         yield BatchLog(id="batch")
 
 
+def _drawn(log: Log, render: Callable[[Region], list[Strip]], view: Region) -> list[Strip]:
+    log._styles_cache.clear()
+    log._render_line_cache.clear()
+    return render(view)
+
+
 @pilot_test
 async def test_a_batch_shows_the_lines_and_width_log_shows() -> None:
     app = _Logs()
@@ -38,6 +49,9 @@ async def test_a_batch_shows_the_lines_and_width_log_shows() -> None:
                                    what="Log measured the batch", pause=pilot.pause)
             assert list(batch.lines) == list(upstream.lines)
             assert batch.virtual_size == upstream.virtual_size
+            # Drawn as `Log` draws it, though its style is looked up once for all the lines.
+            view = Region(0, 0, *batch.size)
+            assert _drawn(batch, batch.render_lines, view) == _drawn(batch, partial(Log.render_lines, batch), view)
 
 
 @pilot_test
@@ -81,3 +95,33 @@ async def test_a_hidden_log_writes_nothing_until_shown_then_its_bounded_tail() -
         assert list(stream.lines) == [f"line {i}" for i in range(200, 300)]
         stream.feed(["line 300"])  # shown: written at once
         assert writes == [100, 1] and stream.lines[-1] == "line 300" and len(stream.lines) == 100
+
+
+class _Full(App[None]):
+    def compose(self) -> ComposeResult:
+        yield BatchLog(max_lines=50, id="batch")
+
+
+def _lines_shown(app: App[None]) -> list[str]:
+    """The log's lines on the screen (its scrollbar left out)."""
+    return [" ".join(words[:2]) for strip in app.screen._compositor.render_strips() if (words := strip.text.split())
+            and words[0] == "line"]
+
+
+@pilot_test
+async def test_a_full_log_shows_the_lines_written_after_it_filled() -> None:
+    # Once the log holds `max_lines`, each batch pushes out as many lines as it brings and the
+    # view at the end stays at the same scroll offset: every line shown changed all the same.
+    app = _Full()
+    async with app.run_test(size=(60, 10)) as pilot:
+        batch = app.query_one("#batch", BatchLog)
+        batch.write_lines([f"line {i}" for i in range(50)])
+        await pilot.pause()
+        assert _lines_shown(app)[-1] == "line 49"
+        for start in (50, 53, 200):  # a few lines, then a batch bigger than the log
+            count = 3 if start < 200 else 120
+            batch.write_lines([f"line {i}" for i in range(start, start + count)])
+            await pilot.pause()
+            shown = _lines_shown(app)
+            last = start + count - 1
+            assert shown == [f"line {i}" for i in range(last - len(shown) + 1, last + 1)]

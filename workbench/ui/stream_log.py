@@ -7,7 +7,9 @@ from collections import deque
 from collections.abc import Iterable
 
 from rich.cells import cell_len
-from textual.geometry import Size
+from rich.style import Style
+from textual.geometry import Region, Size
+from textual.strip import Strip
 from textual.widgets import Log
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -24,7 +26,51 @@ class BatchLog(Log):
     shown is the same: the same lines (split and blank lines dropped as `Log` does), the
     same width, pruning and scrolling. It keeps `Log`'s own state (`_lines`, `_width`,
     `_prune_max_lines`), which the pinned Textual version and this module's tests hold still.
+
+    One thing differs, an upstream bug: once `Log` holds `max_lines`, it refreshes the rows
+    where the new lines were before the oldest were pruned, below the view, and a view at
+    the end keeps its scroll offset: the screen goes on showing the lines it showed (a run's
+    live log froze once it had 5,000 lines). A batch that prunes refreshes the whole view
+    here. Minimal reproduction (Textual 8.2.8; prints `line 49`, not `line 52`):
+
+        import asyncio
+        from textual.app import App
+        from textual.widgets import Log
+
+        class A(App):
+            def compose(self):
+                yield Log(max_lines=50)
+
+        async def main():
+            app = A()
+            async with app.run_test(size=(60, 10)) as pilot:
+                log = app.query_one(Log)
+                log.write_lines([f"line {i}" for i in range(50)])
+                await pilot.pause(0.2)
+                log.write_lines([f"line {i}" for i in range(50, 53)])
+                await pilot.pause(0.2)
+                print(app.screen._compositor.render_strips()[-2].text.split()[:2])
+
+        asyncio.run(main())
     """
+
+    _style_of_lines: Style | None = None
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """The lines of `crop`, with the log's style worked out once for all of them."""
+        self._style_of_lines = self.rich_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._style_of_lines = None
+
+    @property
+    def rich_style(self) -> Style:
+        """`Log` asks for its style for every line it draws, and `DOMNode.rich_style` works it
+        out from every ancestor each time: nearly half of drawing a line of a run's log."""
+        if self._style_of_lines is not None:
+            return self._style_of_lines
+        return super().rich_style
 
     def write_lines(self, lines: Iterable[str], scroll_end: bool | None = None) -> BatchLog:
         lines = list(lines)
@@ -50,11 +96,15 @@ class BatchLog(Log):
         auto_scroll = self.auto_scroll if scroll_end is None else scroll_end
         start_line = len(self._lines)
         self._lines.extend(lines)
-        if self.max_lines is not None and len(self._lines) > self.max_lines:
+        pruned = self.max_lines is not None and len(self._lines) > self.max_lines
+        if pruned:
             self._prune_max_lines()
         self._width = max(self._width, _widest(lines, self._width))
         self.virtual_size = Size(self._width, len(self._lines))
-        self.refresh_lines(start_line, len(lines))
+        if pruned:  # every line moved up: all that is shown changed (see the class's docstring)
+            self.refresh()
+        else:
+            self.refresh_lines(start_line, len(lines))
         if auto_scroll and not self.is_vertical_scrollbar_grabbed and is_vertical_scroll_end:
             self.scroll_end(animate=False, immediate=True, x_axis=False)
         else:
