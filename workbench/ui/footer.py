@@ -56,13 +56,33 @@ difference in number); only a change of kind (a group of keys) recomposes.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from itertools import groupby
+from typing import NamedTuple, TypeVar
+
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
 QUIT_ACTIONS = ("quit", "app.quit")
+
+
+class _Key(NamedTuple):
+    """What `Footer.compose` makes a key of (`LeanFooter._wanted`), in `FooterKey`'s own terms."""
+
+    key: str
+    key_display: str
+    description: str
+    action: str
+    disabled: bool
+    tooltip: str | None
+    """None for none (as `FooterKey` keeps an empty one)."""
+
+
+_Widget = TypeVar("_Widget", Widget, _Key)
 
 
 class LeanFooter(Footer):
@@ -98,10 +118,57 @@ class LeanFooter(Footer):
         # Only the keys bound to the Footer's `compact` (not the command palette's key).
         if not key._reactive_connect or key._reactive_connect.pop("compact", None) is None:
             return
+        self._follow(key)
+
+    def _follow(self, key: FooterKey) -> None:
+        """Make a key (not mounted yet) follow the footer's `compact`, as `watch_compact` does."""
         key.set_reactive(FooterKey.compact, self.compact)
         # Not mounted yet: its styles are worked out once, when it is mounted.
         key.set_class(self.compact, "-compact", update=False)
         key.add_class("-follows-footer", update=False)
+
+    def ordered(self, keys: list[_Widget]) -> list[_Widget]:
+        """The keys (widgets, or `_Key`s) in the order shown: as `Footer` orders them."""
+        return keys
+
+    def _wanted(self) -> tuple[list[_Key], list[_Key]] | None:
+        """The keys `compose` makes, and the command palette's, as data; None if it makes a group of keys.
+
+        `Footer.compose` makes every key a widget: the footer learnt the new keys of a tab
+        that way, and the nine keys it threw away at each tab switch were half of what the
+        garbage collector then had to find (1,700 objects in cycles a switch). This is
+        the same walk over the screen's bindings as `Footer.compose` (Textual 8.2.8), with
+        no widget made.
+        """
+        active = self.screen.active_bindings
+        by_action: defaultdict[str, list[tuple[Binding, bool, str]]] = defaultdict(list)
+        for _node, binding, enabled, tooltip in active.values():
+            if binding.show:
+                by_action[binding.action].append((binding, enabled, tooltip))
+        self.styles.grid_size_columns = len(by_action)  # as `Footer.compose` sets it
+        keys: list[_Key] = []
+        for group, same_group in groupby(by_action.values(), lambda bindings: bindings[0][0].group):
+            actions = list(same_group)
+            if group is not None and len(actions) > 1:
+                return None
+            for (binding, enabled, tooltip), *_others in actions:
+                keys.append(
+                    _Key(binding.key, self.app.get_key_display(binding), binding.description, binding.action,
+                         not enabled, tooltip or None)
+                )
+        palette: list[_Key] = []
+        found = active.get(self.app.COMMAND_PALETTE_BINDING)
+        if self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE and found is not None:
+            _node, binding, enabled, _tooltip = found
+            palette.append(_Key(binding.key, self.app.get_key_display(binding), binding.description, binding.action,
+                                not enabled, binding.tooltip or binding.description or None))
+        return self.ordered(keys), palette
+
+    def _new_key(self, wanted: _Key) -> FooterKey:
+        key = FooterKey(wanted.key, wanted.key_display, wanted.description, wanted.action, disabled=wanted.disabled,
+                        tooltip=wanted.tooltip or "")
+        self._follow(key)
+        return key
 
     def _keys_shown(self) -> object:
         """What `Footer.compose` makes its keys of: the shown bindings (with their state), and the palette's."""
@@ -128,12 +195,13 @@ class LeanFooter(Footer):
         self._update_queued = False
         if not self.is_attached or self._keys_shown() == self._composed:
             return
-        wanted = list(self.compose())
+        wanted = self._wanted()
         shown = [child for child in self.children if not child.has_class("-textual-system")]
-        if not (_plain_keys(wanted) and _plain_keys(shown)):
+        if wanted is None or not _plain_keys(shown):
             await self.recompose()
             return
-        wanted_keys, wanted_palette = _split_palette(wanted)
+        self._composed = self._keys_shown()
+        wanted_keys, wanted_palette = wanted
         shown_keys, shown_palette = _split_palette(shown)
         if len(wanted_palette) != len(shown_palette):
             await self.recompose()
@@ -144,7 +212,7 @@ class LeanFooter(Footer):
             if len(shown_keys) > len(wanted_keys):
                 await self.remove_children(shown_keys[len(wanted_keys) :])
             elif len(wanted_keys) > len(shown_keys):
-                extra = wanted_keys[len(shown_keys) :]
+                extra = [self._new_key(wanted) for wanted in wanted_keys[len(shown_keys) :]]
                 if shown_palette:
                     await self.mount_all(extra, before=shown_palette[0])
                 else:
@@ -169,15 +237,13 @@ def _split_palette(keys: list[Widget]) -> tuple[list[FooterKey], list[FooterKey]
     return split
 
 
-def _take_binding(key: FooterKey, new: FooterKey) -> None:
-    """A key shown takes the binding, state and tooltip of a key composed (and never mounted)."""
-    if (key.key, key.key_display, key.description, key.action, key._disabled, key.tooltip) == (
-        new.key, new.key_display, new.description, new.action, new._disabled, new.tooltip
-    ):
+def _take_binding(key: FooterKey, new: _Key) -> None:
+    """A key shown takes the binding, state and tooltip wanted."""
+    if (key.key, key.key_display, key.description, key.action, key._disabled, key.tooltip) == new:
         return
     key.key, key.key_display, key.description, key.action = new.key, new.key_display, new.description, new.action
-    key._disabled = new._disabled
-    key.set_class(new._disabled, "-disabled")
+    key._disabled = new.disabled
+    key.set_class(new.disabled, "-disabled")
     key.tooltip = new.tooltip
     key.refresh(layout=True)
 
@@ -186,10 +252,9 @@ class WorkbenchFooter(LeanFooter):
     """A Footer that shows Quit first: keys past the right edge are cut, Quit never is."""
 
     def compose(self) -> ComposeResult:
-        quit_keys: list[Widget] = []
-        others: list[Widget] = []
-        for widget in super().compose():
-            # A footer key carries its binding's action.
-            (quit_keys if getattr(widget, "action", None) in QUIT_ACTIONS else others).append(widget)
-        yield from quit_keys
-        yield from others
+        yield from self.ordered(list(super().compose()))
+
+    def ordered(self, keys: list[_Widget]) -> list[_Widget]:
+        # A footer key (and a `_Key`) carries its binding's action.
+        quit_keys = [key for key in keys if getattr(key, "action", None) in QUIT_ACTIONS]
+        return quit_keys + [key for key in keys if key not in quit_keys]
