@@ -124,3 +124,18 @@ async def test_a_tab_is_laid_out_and_drawn_in_two_passes_of_the_event_loop(make_
                                    what="the tab was drawn", pause=pilot.pause)
             first_layout = order.index("layout")
             assert order[first_layout : first_layout + 3] == ["layout", "a callback that came meanwhile", "draw"]
+
+
+async def test_a_frame_leaves_no_strip_holding_itself(make_app) -> None:
+    # `Strip.divide` into one piece keeps the strip in its own cache: a cycle for the garbage
+    # collector to find, for nearly every line of every frame.
+    app = create_app(make_app("print('hello')\n"), watch=False, settings=SETTINGS)
+    async with app.run_test(size=SIZE) as pilot:
+        for key in "146":
+            await pilot.press(key)
+            await pilot.pause()
+            compositor = app.screen._compositor
+            whole = compositor.size.region
+            drawn = [piece for chop in compositor._render_chops(whole, lambda y: True) for piece in chop.values()]
+            assert drawn and not [piece for piece in drawn
+                                  if any(piece in pieces for pieces in piece._divide_cache._cache.values())]

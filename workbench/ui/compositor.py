@@ -66,7 +66,13 @@ class CoveredCompositor(Compositor):
                 strips = widget.render_lines(Region(x - region.x, top - region.y, width, len(run)))
                 for line_y, widget_cuts in run:
                     line = chops[line_y]
-                    pieces = strips[line_y - top].divide([cut - x for cut in widget_cuts[1:]])
+                    strip = strips[line_y - top]
+                    if len(widget_cuts) == 2 and strip.cell_length == width:
+                        # One piece: the strip itself. `Strip.divide` would give the same, kept in
+                        # the strip's own cache: a cycle, which only the garbage collector frees.
+                        pieces: Sequence[Strip] = (strip,)
+                    else:
+                        pieces = strip.divide([cut - x for cut in widget_cuts[1:]])
                     for cut, piece in zip(widget_cuts, pieces, strict=False):
                         if line[cut] is None:
                             line[cut] = piece
