@@ -30,8 +30,9 @@ class BatchLog(Log):
     One thing differs, an upstream bug: once `Log` holds `max_lines`, it refreshes the rows
     where the new lines were before the oldest were pruned, below the view, and a view at
     the end keeps its scroll offset: the screen goes on showing the lines it showed (a run's
-    live log froze once it had 5,000 lines). A batch that prunes refreshes the whole view
-    here. Minimal reproduction (Textual 8.2.8; prints `line 49`, not `line 52`):
+    live log froze once it had 5,000 lines). A batch that prunes refreshes every line in
+    view here (not the scrollbars: the log's length and position did not change). Minimal
+    reproduction (Textual 8.2.8; prints `line 49`, not `line 52`):
 
         import asyncio
         from textual.app import App
@@ -101,8 +102,8 @@ class BatchLog(Log):
             self._prune_max_lines()
         self._width = max(self._width, _widest(lines, self._width))
         self.virtual_size = Size(self._width, len(self._lines))
-        if pruned:  # every line moved up: all that is shown changed (see the class's docstring)
-            self.refresh()
+        if pruned:  # every line moved up: all the lines shown changed (see the class's docstring)
+            self.refresh_lines(self.scroll_offset.y, self.size.height)
         else:
             self.refresh_lines(start_line, len(lines))
         if auto_scroll and not self.is_vertical_scrollbar_grabbed and is_vertical_scroll_end:
