@@ -10,11 +10,13 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from textual._compositor import Compositor
+from textual import events
+from textual._compositor import ChopsUpdate, Compositor, LayoutUpdate
+from textual._styles_cache import StylesCache
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
-from textual.widgets import ContentSwitcher, TabbedContent
+from textual.widgets import ContentSwitcher, Static, TabbedContent
 
 from waiting import wait_until_async
 from workbench.ui.app import WorkbenchApp, create_app
@@ -96,7 +98,7 @@ async def test_lines_covered_by_the_widgets_in_front_are_not_rendered(make_app, 
         assert sum(rendered.values()) * 2 < sum(theirs.values())
 
 
-async def test_a_tab_is_laid_out_and_drawn_in_two_passes_of_the_event_loop(make_app, monkeypatch) -> None:
+async def test_what_came_while_a_tab_was_laid_out_runs_before_it_is_drawn(make_app, monkeypatch) -> None:
     # What the loop got while the tab was laid out (a key from the terminal's input thread
     # comes as such a callback) runs before the tab is drawn, not after.
     order: list[str] = []
@@ -123,7 +125,181 @@ async def test_a_tab_is_laid_out_and_drawn_in_two_passes_of_the_event_loop(make_
             await wait_until_async(lambda key=key: tabs.active == TABS[key] and "draw" in order,  # noqa: B023
                                    what="the tab was drawn", pause=pilot.pause)
             first_layout = order.index("layout")
-            assert order[first_layout : first_layout + 3] == ["layout", "a callback that came meanwhile", "draw"]
+            before_drawing = order[first_layout : order.index("draw", first_layout)]
+            assert before_drawing[:2] == ["layout", "a callback that came meanwhile"], order
+            assert all(before_drawing[i + 1] == "a callback that came meanwhile"
+                       for i, what in enumerate(before_drawing) if what == "layout"), order
+
+
+async def test_a_tab_is_prepared_in_steps_with_the_loop_s_callbacks_between_them(make_app, monkeypatch) -> None:
+    # One step a pass (no time for a second): a callback queued at each pass runs between
+    # every two steps, and the drawing, once prepared, renders no line itself.
+    order: list[str] = []
+    app = create_app(make_app("print('hello')\n"), watch=False, settings=SETTINGS)
+    prepare, render_update, render_line = (CoveredCompositor.prepare_update, CoveredCompositor.render_update,
+                                           StylesCache.render_line)
+    drawing = [False]
+    lines_rendered_drawing: list[int] = []
+
+    def noting_prepare(self, *args, **kwargs):
+        for step in prepare(self, *args, **kwargs):
+            order.append("step")
+            yield step
+
+    def noting_render(self, *args, **kwargs):
+        order.append("draw")
+        drawing[0] = True
+        lines_rendered_drawing.append(0)
+        try:
+            return render_update(self, *args, **kwargs)
+        finally:
+            drawing[0] = False
+
+    def counting_line(self, *args, **kwargs):
+        if drawing[0]:
+            lines_rendered_drawing[-1] += 1
+        return render_line(self, *args, **kwargs)
+
+    def tick() -> None:
+        order.append("tick")
+        if "draw" not in order:
+            asyncio.get_running_loop().call_soon(tick)
+
+    async with app.run_test(size=SIZE) as pilot:
+        tabs = screen(app).query_one("#tabs", TabbedContent)
+        monkeypatch.setattr(MainScreen, "DRAW_STEP", 0.0)
+        monkeypatch.setattr(CoveredCompositor, "prepare_update", noting_prepare)
+        monkeypatch.setattr(CoveredCompositor, "render_update", noting_render)
+        monkeypatch.setattr(StylesCache, "render_line", counting_line)
+        for key in "6145":
+            await pilot.pause()
+            order.clear()
+            lines_rendered_drawing.clear()
+            tick()
+            await pilot.press(key)
+            await wait_until_async(lambda key=key: tabs.active == TABS[key] and "draw" in order,  # noqa: B023
+                                   what="the tab was drawn", pause=pilot.pause)
+            steps = order[: order.index("draw")]
+            assert steps.count("step") > 5, f"the {TABS[key]} tab: {order}"
+            assert not any(a == b == "step" for a, b in zip(steps, steps[1:], strict=False)), order
+            assert lines_rendered_drawing[0] == 0, f"the {TABS[key]} tab"
+
+
+async def test_a_key_bubbling_through_queues_is_not_held_up_by_the_drawing(make_app, monkeypatch) -> None:
+    # A key the screen does not take first goes from queue to queue (the focused widget, its
+    # containers, the screen), a pass of the loop each: the drawing's steps give those passes
+    # to it. Three hops, one a pass, all before the first step, however long a step may take.
+    order: list[str] = []
+    app = create_app(make_app("print('hello')\n"), watch=False, settings=SETTINGS)
+    reflow, prepare = CoveredCompositor.reflow, CoveredCompositor.prepare_update
+
+    def hop(number: int) -> None:
+        order.append(f"hop {number}")
+        if number < 3:
+            asyncio.get_running_loop().call_soon(hop, number + 1)
+
+    def noting_reflow(self, *args, **kwargs):
+        result = reflow(self, *args, **kwargs)
+        if not order:
+            asyncio.get_running_loop().call_soon(hop, 1)
+        return result
+
+    def noting_prepare(self, *args, **kwargs):
+        for step in prepare(self, *args, **kwargs):
+            order.append("step")
+            yield step
+
+    async with app.run_test(size=SIZE) as pilot:
+        tabs = screen(app).query_one("#tabs", TabbedContent)
+        await pilot.pause()
+        monkeypatch.setattr(MainScreen, "DRAW_STEP", 10.0)
+        monkeypatch.setattr(CoveredCompositor, "reflow", noting_reflow)
+        monkeypatch.setattr(CoveredCompositor, "prepare_update", noting_prepare)
+        await pilot.press("6")
+        await wait_until_async(lambda: tabs.active == "history" and "step" in order, what="the tab was prepared",
+                               pause=pilot.pause)
+        assert order[:4] == ["hop 1", "hop 2", "hop 3", "step"], order
+
+
+async def test_what_a_widget_asked_to_redraw_while_a_drawing_was_prepared_is_drawn_with_it(make_app) -> None:
+    # Textual forgets the widgets that asked to be redrawn once it draws: one that asked after
+    # the screen's update, while the drawing was prepared, must be drawn with it, not dropped.
+    drawn: list[str] = []
+    app = create_app(make_app("print('hello')\n"), watch=False, settings=SETTINGS)
+
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        main = screen(app)
+        label = next(widget for widget in main._compositor.visible_widgets
+                     if isinstance(widget, Static) and widget.region.width >= 11)
+        display = app._display
+
+        def capture(screen, update):
+            if update is not None:
+                drawn.append(drawn_text(update))
+            return display(screen, update)
+
+        app._display = capture  # type: ignore[method-assign]
+        main._compositor._dirty_regions.add(Region(0, 0, 1, 1))
+        main._compositor_refresh()  # a drawing is prepared, as after the screen's update
+        label.update("redrawn")
+        main._dirty_widgets.add(label)  # as the label's Update message does, before the timer
+        await wait_until_async(lambda: drawn, what="the screen was drawn", pause=pilot.pause)
+        assert "redrawn" in drawn[0]
+
+
+async def test_what_is_shown_after_keys_in_a_burst_is_the_screen_as_it_is(make_app) -> None:
+    # Keys faster than the tabs are drawn: each new layout restarts the preparation. Every
+    # update sent to the terminal, applied in turn, gives the screen Textual would draw now.
+    app = create_app(make_app("for i in range(3000):\n    print('line', i)\n"), watch=False, settings=SETTINGS)
+    width, height = SIZE
+    shown = [[" "] * width for _ in range(height)]
+
+    async with app.run_test(size=SIZE) as pilot:
+        display = app._display
+
+        def apply(screen, update):
+            if update is not None:
+                paint(shown, update)
+            return display(screen, update)
+
+        app._display = apply  # type: ignore[method-assign]
+        app.screen.refresh()
+        await pilot.pause()
+        await pilot.press("r")
+        for keys in ("4", "61", "4", "5", "26", "4"):
+            for key in keys:
+                app.post_message(events.Key(key, key))
+            await asyncio.sleep(0.02)
+        await wait_until_async(lambda: screen(app).run_pane.last_record is not None, what="the run ended",
+                               pause=pilot.pause)
+        for _ in range(3):
+            await pilot.pause()
+            await wait_until_async(lambda: not screen(app)._draw_queued, what="the screen was drawn",
+                                   pause=pilot.pause)
+        now = [[" "] * width for _ in range(height)]
+        paint(now, app.screen._compositor.render_full_update())
+        assert ["".join(line) for line in shown] == ["".join(line) for line in now]
+
+
+def drawn_text(update: object) -> str:
+    lines = [[" "] * SIZE[0] for _ in range(SIZE[1])]
+    paint(lines, update)
+    return "\n".join("".join(line) for line in lines)
+
+
+def paint(lines: list[list[str]], update: object) -> None:
+    """Apply a compositor's update to `lines`, one character a cell (each chop drawn whole)."""
+    if isinstance(update, LayoutUpdate):
+        for y, strips in enumerate(update.strips):
+            lines[y][:] = list("".join(strip.text for strip in strips))[: len(lines[y])]
+        return
+    assert isinstance(update, ChopsUpdate)
+    for y, x1, x2 in update.spans:
+        for end, (x, strip) in zip(update.chop_ends[y], update.chops[y].items(), strict=False):
+            if strip is not None and not (x > x2 or end <= x1):
+                for offset, character in enumerate(strip.text):
+                    lines[y][x + offset] = character
 
 
 async def test_a_frame_leaves_no_strip_holding_itself(make_app) -> None:
@@ -139,3 +315,21 @@ async def test_a_frame_leaves_no_strip_holding_itself(make_app) -> None:
             drawn = [piece for chop in compositor._render_chops(whole, lambda y: True) for piece in chop.values()]
             assert drawn and not [piece for piece in drawn
                                   if any(piece in pieces for pieces in piece._divide_cache._cache.values())]
+
+
+async def test_a_drawing_still_prepared_when_the_workbench_quits_is_dropped(make_app, monkeypatch) -> None:
+    # The screen's compositor forgets its widgets as the screen closes: a drawing left to do
+    # then would send the terminal lines with nothing in them, and fail. (Here the drawing
+    # waits while the loop has anything else to do: until the workbench has nearly quit.)
+    monkeypatch.setattr(MainScreen, "PASSES_GIVEN", 10**9)
+    folder = make_app("print('hello')\n")
+    for _ in range(5):
+        app = create_app(folder, watch=False, settings=SETTINGS)
+        async with app.run_test(size=SIZE) as pilot:  # an error in drawing is raised on leaving
+            await pilot.press("6")
+            main = screen(app)
+            main.refresh()
+            main._compositor._dirty_regions.add(main._compositor.size.region)
+            main._compositor_refresh()
+            app.exit()
+        assert not main._draw_queued

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from functools import partial
 from typing import ClassVar
 
@@ -159,40 +160,112 @@ class TabsScreen(Screen[None]):
     def _on_mount(self, event: events.Mount) -> None:
         self.call_after_refresh(self._start_preload)
 
-    # -- a new layout is drawn in a pass of the event loop of its own ---------------------
+    # -- the screen is drawn in short steps, keys read between them ----------------------
 
-    _laying_out = False
     _draw_queued = False
-
-    def _on_timer_update(self) -> None:
-        """Lay the screen out now, and draw it in the next pass of the event loop.
-
-        Textual draws a new layout (or a scroll's) in the same pass as it works it out: for a tab shown
-        while an App floods its output, 25 to 50 ms in which no key can be read. Apart, each
-        half is a pass of its own, and a key that came meanwhile is taken between them.
-        """
-        self._laying_out = self._layout_required or self._scroll_required
-        try:
-            super()._on_timer_update()
-        finally:
-            self._laying_out = False
+    _preparing: Iterator[None] | None = None
+    """The steps left of preparing the next drawing (`CoveredCompositor.prepare_update`)."""
+    _prepared_for = -1
+    """The layout the preparation under way is for (`CoveredCompositor.layouts`)."""
+    _changed_meanwhile = False
+    """Whether more of the screen changed since the preparation under way began."""
+    _preparations = 0
+    """How many preparations the drawing waiting has had for its layout (at most `MAX_PREPARATIONS`)."""
+    DRAW_STEP = 0.004
+    """How long, in seconds, a pass of the event loop spends preparing a drawing, at most (a step
+    more, some 2 ms): a key is read between two passes."""
+    MAX_PREPARATIONS = 3
+    PASSES_GIVEN = 3
+    """How many passes of the event loop running a step gives to whatever else the loop has
+    waiting: a key the screen does not take first goes from the focused widget up to the
+    screen through each container's queue, a pass each."""
+    _passes_given = 0
 
     def _compositor_refresh(self) -> None:
-        if not self._laying_out:
+        """Draw what changed over the next passes of the event loop, in short steps.
+
+        Textual draws what changed at once, in the pass that laid it out: a tab shown while an
+        App floods its output took 25 to 50 ms in which no key could be read. Here the drawing
+        is prepared a few lines of a widget at a time, a few milliseconds a pass
+        (`_draw_step`), then drawn from what the widgets kept. A key that comes meanwhile
+        waits one step, not the whole frame.
+        """
+        if self is not self.app.screen or self.app.is_inline:
             super()._compositor_refresh()
-        elif not self._draw_queued:
+            return
+        self._changed_meanwhile = True
+        if not self._draw_queued:
             # A callback of the loop's own, not a message: this screen's queue may be taken
             # later in this same pass, and the drawing with it.
             self._draw_queued = True
-            asyncio.get_running_loop().call_soon(self._draw_layout, context=contextvars.copy_context())
+            self._call_soon(self._draw_step)
 
-    def _draw_layout(self) -> None:
-        self._draw_queued = False
-        if self.is_attached:
-            try:
-                super()._compositor_refresh()
-            except Exception as error:  # as Textual reports an error in drawing
-                self.app._handle_exception(error)
+    def _call_soon(self, callback: Callable[[], object]) -> None:
+        asyncio.get_running_loop().call_soon(callback, context=contextvars.copy_context())
+
+    def _draw_step(self) -> None:
+        """Prepare the drawing for up to `DRAW_STEP`, and draw it once prepared.
+
+        A new layout (another tab shown, a scroll) starts the preparation again. What changed
+        while it was prepared (a widget's answer to its new size or focus, a log's new lines)
+        is prepared in turn, up to `MAX_PREPARATIONS` times for a layout, so that the drawing
+        itself renders next to nothing; a screen that never stops changing is drawn anyway.
+        A step waits while the loop has anything else ready (`PASSES_GIVEN`): asyncio's queue
+        of callbacks ready to run is private (`_ready`), and without it a step does not wait.
+        """
+        if not self.is_attached:
+            self._draw_queued, self._preparing = False, None
+            return
+        ready = getattr(asyncio.get_running_loop(), "_ready", None)
+        if ready and self._passes_given < self.PASSES_GIVEN:
+            self._passes_given += 1
+            self._call_soon(self._draw_step)
+            return
+        self._passes_given = 0
+        try:
+            if not self._prepared(deadline=time.perf_counter() + self.DRAW_STEP):
+                self._call_soon(self._draw_step)
+                return
+            self._draw_queued, self._preparing, self._preparations = False, None, 0
+            super()._compositor_refresh()
+        except Exception as error:  # as Textual reports an error in drawing
+            self._draw_queued, self._preparing, self._preparations = False, None, 0
+            self.app._handle_exception(error)
+
+    def _prepared(self, deadline: float) -> bool:
+        """Prepare the drawing until `deadline`: True once it is ready to draw."""
+        compositor = self._compositor
+        assert isinstance(compositor, CoveredCompositor)
+        while True:
+            if self._preparing is None:
+                self._take_updates()
+                if compositor.layouts != self._prepared_for:
+                    self._prepared_for, self._preparations = compositor.layouts, 0
+                self._preparing = compositor.prepare_update()
+                self._changed_meanwhile = False
+                self._preparations += 1
+            for _ in self._preparing:
+                if time.perf_counter() >= deadline:
+                    return False
+            self._preparing = None
+            if compositor.layouts != self._prepared_for:
+                continue  # laid out again meanwhile
+            changed = self._take_updates() or self._changed_meanwhile
+            if not changed or self._preparations >= self.MAX_PREPARATIONS:
+                return True
+
+    def _take_updates(self) -> bool:
+        """Add what widgets asked to redraw since the screen's last update to what is drawn next.
+
+        Textual does this on its update timer, then draws, then forgets the widgets: a widget
+        that asked between the two, drawn later, would be forgotten without being drawn.
+        True when there was any.
+        """
+        if not self._dirty_widgets:
+            return False
+        self._compositor.update_widgets(self._dirty_widgets)
+        self._dirty_widgets.clear()
+        return True
 
     def _start_preload(self) -> None:
         """Once the tab shown first is whole: the imports, competing for the interpreter, made its
