@@ -214,7 +214,7 @@ class TabsScreen(Screen[None]):
         of callbacks ready to run is private (`_ready`), and without it a step does not wait.
         """
         if not self.is_attached:
-            self._draw_queued, self._preparing = False, None
+            self._end_drawing()
             return
         ready = getattr(asyncio.get_running_loop(), "_ready", None)
         if ready and self._passes_given < self.PASSES_GIVEN:
@@ -226,11 +226,15 @@ class TabsScreen(Screen[None]):
             if not self._prepared(deadline=time.perf_counter() + self.DRAW_STEP):
                 self._call_soon(self._draw_step)
                 return
-            self._draw_queued, self._preparing, self._preparations = False, None, 0
+            self._end_drawing()
             super()._compositor_refresh()
         except Exception as error:  # as Textual reports an error in drawing
-            self._draw_queued, self._preparing, self._preparations = False, None, 0
+            self._end_drawing()
             self.app._handle_exception(error)
+
+    def _end_drawing(self) -> None:
+        """Nothing waits to be drawn any more: the next change queues a new drawing."""
+        self._draw_queued, self._preparing, self._preparations = False, None, 0
 
     def _prepared(self, deadline: float) -> bool:
         """Prepare the drawing until `deadline`: True once it is ready to draw."""
